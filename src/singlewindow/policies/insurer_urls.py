@@ -1,0 +1,6 @@
+from django.urls import path
+
+from . import insurer_views as views
+
+app_name = "insurer"
+urlpatterns = []

@@ -1,0 +1,174 @@
+import hashlib
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from singlewindow.accounts.models import LoginMethod
+
+
+class InsurerBranch(models.Model):
+    """An insurer's office (the notice: 中国信保粤东办事处) and the regions it serves."""
+
+    code = models.CharField(_("机构代码"), max_length=20, unique=True)
+    name = models.CharField(_("机构名称"), max_length=100)
+    regions = models.ManyToManyField("regions.Region", verbose_name=_("服务区域"), related_name="insurer_branches")
+    hotline = models.CharField(_("联系电话"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("保险公司机构")
+        verbose_name_plural = _("保险公司机构")
+
+    def __str__(self):
+        return self.name
+
+
+class Agreement(models.Model):
+    """A version of the 客户网上服务协议. Its text is hashed so a confirmation proves what was accepted."""
+
+    version = models.CharField(_("版本"), max_length=20, unique=True)
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("正文"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    published_at = models.DateTimeField(_("发布时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("服务协议")
+        verbose_name_plural = _("服务协议")
+
+    def __str__(self):
+        return f"{self.title} {self.version}"
+
+    def save(self, *args, **kwargs):
+        self.sha256 = hashlib.sha256(f"{self.version}\n{self.title}\n{self.body}".encode()).hexdigest()
+        super().save(*args, **kwargs)
+
+
+class PremiumRule(models.TextChoices):
+    FIXED = "fixed", _("每户固定金额")
+    RATE = "rate", _("按基准年度出口额费率")
+
+
+percent = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+
+
+class Scheme(models.Model):
+    """One year's government-funded programme in one region. Every rule is a setting, not a constant."""
+
+    name = models.CharField(_("方案名称"), max_length=100)
+    year = models.PositiveSmallIntegerField(_("年度"))
+    region = models.ForeignKey("regions.Region", verbose_name=_("适用区域"), on_delete=models.PROTECT)
+    basis_year = models.PositiveSmallIntegerField(_("基准年度"))
+    threshold_usd = models.DecimalField(_("出口额上限（美元）"), max_digits=16, decimal_places=2)
+    insurer_branch = models.ForeignKey(InsurerBranch, verbose_name=_("承保机构"), on_delete=models.PROTECT)
+    cover_start = models.DateField(_("保险期间起"))
+    cover_end = models.DateField(_("保险期间止（含当日）"))
+    confirm_deadline = models.DateField(_("确认截止日（含当日）"))
+    indemnity_ratio = models.DecimalField(_("赔偿比例（%）"), max_digits=5, decimal_places=2, validators=percent)
+    max_indemnity_usd = models.DecimalField(_("最高赔偿限额（美元）"), max_digits=14, decimal_places=2)
+    risks_covered = models.TextField(_("承保风险"))
+    premium_rule = models.CharField(_("保费规则"), max_length=10, choices=PremiumRule.choices, default=PremiumRule.FIXED)
+    premium_fixed = models.DecimalField(_("每户保费（元）"), max_digits=12, decimal_places=2, default=0)
+    premium_rate = models.DecimalField(_("费率（%）"), max_digits=7, decimal_places=4, default=0)
+    premium_min = models.DecimalField(_("最低保费（元）"), max_digits=12, decimal_places=2, default=0)
+    premium_max = models.DecimalField(_("最高保费（元）"), max_digits=12, decimal_places=2, default=0)
+    province_share = models.DecimalField(_("省级资助比例（%）"), max_digits=5, decimal_places=2, validators=percent)
+    city_share = models.DecimalField(_("市级资助比例（%）"), max_digits=5, decimal_places=2, validators=percent)
+    agreement = models.ForeignKey(Agreement, verbose_name=_("服务协议版本"), on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["-year", "name"]
+        verbose_name = _("投保方案")
+        verbose_name_plural = _("投保方案")
+        constraints = [
+            models.CheckConstraint(
+                name="funding_split_is_whole",
+                condition=models.Q(province_share=models.Value(100) - models.F("city_share")),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PolicyStatus(models.TextChoices):
+    # Order is the order of the enterprise's tabs: 待确认 first.
+    PENDING = "pending", _("待确认")
+    CONFIRMED = "confirmed", _("审批中")
+    EFFECTIVE = "effective", _("已生效")
+    RETURNED = "returned", _("已退回")
+    DECLINED = "declined", _("已放弃")
+    CANCELLED = "cancelled", _("已撤销")
+    LAPSED = "lapsed", _("已过期")
+    EXPIRED = "expired", _("已到期")
+
+
+class PolicyQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from singlewindow.accounts.scopes import enterprise_scope
+
+        return self.filter(enterprise_scope(user))
+
+
+class Policy(models.Model):
+    number = models.CharField(_("保单号"), max_length=30, unique=True)
+    scheme = models.ForeignKey(Scheme, verbose_name=_("投保方案"), on_delete=models.PROTECT, related_name="policies")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("被保险人"), on_delete=models.PROTECT, related_name="policies"
+    )
+    status = models.CharField(_("状态"), max_length=20, choices=PolicyStatus.choices, default=PolicyStatus.PENDING)
+    premium = models.DecimalField(_("保费（元）"), max_digits=12, decimal_places=2)
+    issued_at = models.DateTimeField(_("出单时间"))
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    contact_email = models.EmailField(_("电子邮箱"), blank=True)
+    cover_start = models.DateField(_("保险责任起期"), null=True, blank=True)
+    cover_end = models.DateField(_("保险责任止期（含当日）"), null=True, blank=True)
+    last_reason = models.TextField(_("退回/撤销/放弃原因"), blank=True)
+    status_changed_at = models.DateTimeField(_("状态变更时间"))
+
+    objects = PolicyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "status"]), models.Index(fields=["status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "enterprise"], name="one_policy_per_scheme_and_enterprise"),
+        ]
+        verbose_name = _("保单")
+        verbose_name_plural = _("保单")
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def province_premium(self):
+        return (self.premium * self.scheme.province_share / 100).quantize(Decimal("0.01"))
+
+    @property
+    def city_premium(self):
+        return self.premium - self.province_premium
+
+
+class Confirmation(models.Model):
+    """The record of one 确认投保: who, when, from where, what agreement text, how they logged in."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="confirmations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("确认时间"))
+    ip = models.GenericIPAddressField(_("来源地址"), null=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    login_method = models.CharField(_("登录方式"), max_length=10, choices=LoginMethod.choices)
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="+")
+    agreement_sha256 = models.CharField(_("协议摘要"), max_length=64)
+    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_phone = models.CharField(_("联系电话"), max_length=20)
+    contact_email = models.EmailField(_("电子邮箱"), blank=True)
+    signature = models.TextField(_("卡签名"), blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("投保确认")
+        verbose_name_plural = _("投保确认")

@@ -1,0 +1,217 @@
+"""Policy business actions. Each is one transaction: lock, re-check, change, audit, notify after commit."""
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from singlewindow.accounts.models import LoginMethod, Role
+from singlewindow.audit.services import record
+from singlewindow.notifications import services as notifications
+from singlewindow.validators import no_markup, normalise_phone
+
+from .models import Confirmation, Policy, PolicyStatus, Scheme
+from .transitions import TRANSITIONS
+
+log = logging.getLogger(__name__)
+MAX_REASON = 500
+
+
+class TransitionRefused(Exception):
+    """The policy is no longer in a state that allows the action (a second click, another tab)."""
+
+
+def _refusal(policy, action):
+    transition = TRANSITIONS[action]
+    current = PolicyStatus(policy.status)
+    if current == transition.target:
+        return _("保单 %(number)s 已是“%(status)s”状态，无需重复操作。") % {
+            "number": policy.number, "status": current.label,
+        }
+    return _("保单 %(number)s 当前状态为“%(status)s”，不能%(action)s。页面可能已过期，请刷新后查看。") % {
+        "number": policy.number, "status": current.label, "action": transition.label,
+    }
+
+
+def _check_reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("请填写原因。")})
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": _("原因不能超过%(n)d个字。") % {"n": MAX_REASON}})
+    try:
+        no_markup(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from None
+    return reason
+
+
+def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, data=None):
+    """Move one policy along TRANSITIONS[action] or raise. Returns the policy as it is now."""
+    transition = TRANSITIONS[action]
+    if transition.actor_role and getattr(actor, "role", None) != transition.actor_role:
+        raise PermissionDenied
+    scope = Policy.objects.visible_to(actor) if transition.actor_role else Policy.objects.all()
+    with transaction.atomic():
+        # The row lock (PostgreSQL) and the conditional UPDATE (both engines) each stop a second transition.
+        policy = scope.select_for_update(of=("self",)).select_related("enterprise").filter(pk=policy_id).first()
+        if policy is None:
+            raise Policy.DoesNotExist
+        now = timezone.now()
+        fields = {"status": transition.target, "status_changed_at": now, **(changes or {})}
+        if reason:
+            fields["last_reason"] = reason
+        updated = Policy.objects.filter(pk=policy.pk, status__in=transition.sources).update(**fields)
+        if updated != 1:
+            raise TransitionRefused(_refusal(policy, action))
+        before = policy.status
+        for name, value in fields.items():
+            setattr(policy, name, value)
+        record(
+            actor=actor, action=f"policy.{action}", obj=policy, from_status=before,
+            to_status=transition.target, reason=reason, ip=ip, data=data,
+        )
+        transaction.on_commit(lambda: notifications.policy_changed(policy, action))
+    log.info("policy %s %s: %s -> %s", policy.number, action, before, transition.target)
+    return policy
+
+
+# --- issue ------------------------------------------------------------------
+
+def premium_for(scheme, enterprise):
+    if scheme.premium_rule == "fixed":
+        return scheme.premium_fixed
+    record_ = enterprise.export_records.filter(year=scheme.basis_year).first()
+    base = record_.export_usd if record_ else Decimal("0")
+    amount = (base * scheme.premium_rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if scheme.premium_max:
+        amount = min(amount, scheme.premium_max)
+    return max(amount, scheme.premium_min)
+
+
+def policy_number(scheme, enterprise):
+    """Deterministic, so issuing twice can never mint two numbers for one insured."""
+    return f"XW{scheme.year}{scheme.pk:03d}{enterprise.pk:08d}"
+
+
+def issue(actor, scheme_id, enterprise_id, *, ip=None):
+    if getattr(actor, "role", None) != Role.INSURER:
+        raise PermissionDenied
+    from singlewindow.enterprises.models import Enterprise
+
+    with transaction.atomic():
+        scheme = Scheme.objects.filter(pk=scheme_id, insurer_branch=actor.insurer_branch_id).first()
+        if scheme is None:
+            raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
+        enterprise = Enterprise.objects.visible_to(actor).filter(pk=enterprise_id).first()
+        if enterprise is None or not scheme.region.contains(enterprise.region):
+            raise ValidationError({"enterprise": _("该企业不在本方案或本机构的服务区域内。")})
+        now = timezone.now()
+        policy, created = Policy.objects.get_or_create(
+            scheme=scheme, enterprise=enterprise,
+            defaults={
+                "number": policy_number(scheme, enterprise), "premium": premium_for(scheme, enterprise),
+                "issued_at": now, "status_changed_at": now,
+            },
+        )
+        if not created:
+            raise TransitionRefused(
+                _("该企业在本方案下已有保单 %(number)s（%(status)s），不能重复出单。")
+                % {"number": policy.number, "status": policy.get_status_display()}
+            )
+        record(actor=actor, action="policy.issue", obj=policy, to_status=policy.status, ip=ip)
+        transaction.on_commit(lambda: notifications.policy_changed(policy, "issue"))
+    return policy
+
+
+# --- enterprise -------------------------------------------------------------
+
+def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", agreement_sha256,
+            login_method=LoginMethod.PASSWORD, ip=None, user_agent="", signature=""):
+    """确认投保: store the contacts and the proof of what was accepted, then wait for the insurer."""
+    contact_name = (contact_name or "").strip()
+    errors = {}
+    if not contact_name:
+        errors["contact_name"] = _("请填写联系人。")
+    elif len(contact_name) > 50:
+        errors["contact_name"] = _("联系人不能超过50个字。")
+    else:
+        try:
+            no_markup(contact_name)
+        except ValidationError as error:
+            errors["contact_name"] = error.messages
+    try:
+        contact_phone = normalise_phone(contact_phone)
+    except ValidationError as error:
+        errors["contact_phone"] = error.messages
+    policy = Policy.objects.visible_to(actor).select_related("scheme__agreement").filter(pk=policy_id).first()
+    if policy is None:
+        raise Policy.DoesNotExist
+    agreement = policy.scheme.agreement
+    if timezone.localdate() > policy.scheme.confirm_deadline:
+        errors["__all__"] = _("本方案的确认截止日（%(date)s，含当日）已过，不能再确认投保。") % {
+            "date": policy.scheme.confirm_deadline.isoformat(),
+        }
+    if agreement_sha256 != agreement.sha256:
+        errors["agreement"] = _("请先阅读并同意《中国出口信用保险公司客户网上服务协议》。")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        now = timezone.now()
+        policy = _transition(
+            actor, policy_id, "confirm", ip=ip,
+            changes={"contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email},
+            data={"agreement": agreement.version, "login_method": login_method},
+        )
+        Confirmation.objects.create(
+            policy=policy, user=actor, at=now, ip=ip, user_agent=(user_agent or "")[:300],
+            login_method=login_method, agreement=agreement, agreement_sha256=agreement.sha256,
+            contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
+            signature=signature,
+        )
+    return policy
+
+
+def decline(actor, policy_id, *, reason, ip=None):
+    return _transition(actor, policy_id, "decline", ip=ip, reason=_check_reason(reason))
+
+
+# --- insurer ----------------------------------------------------------------
+
+def approve(actor, policy_id, *, ip=None):
+    """审批通过: cover runs from the approval date (Asia/Shanghai) to the scheme's end, inclusive."""
+    policy = Policy.objects.visible_to(actor).select_related("scheme").filter(pk=policy_id).first()
+    if policy is None:
+        raise Policy.DoesNotExist
+    today = timezone.localdate()
+    if today > policy.scheme.cover_end:
+        raise TransitionRefused(_("方案保险期间已于 %(date)s 结束，不能再审批生效。") % {
+            "date": policy.scheme.cover_end.isoformat(),
+        })
+    start = max(today, policy.scheme.cover_start)
+    return _transition(
+        actor, policy_id, "approve", ip=ip, changes={"cover_start": start, "cover_end": policy.scheme.cover_end}
+    )
+
+
+def approve_many(actor, policy_ids, *, ip=None):
+    """Approve each in its own transaction; report which were done and which were refused and why."""
+    done, refused = [], []
+    for policy_id in policy_ids:
+        try:
+            done.append(approve(actor, policy_id, ip=ip))
+        except TransitionRefused as error:
+            refused.append((policy_id, str(error)))
+        except Policy.DoesNotExist:
+            refused.append((policy_id, _("保单不存在或不在本机构的服务区域内。")))
+    return done, refused
+
+
+def return_policy(actor, policy_id, *, reason, ip=None):
+    return _transition(actor, policy_id, "return", ip=ip, reason=_check_reason(reason))
+
+
+def cancel(actor, policy_id, *, reason, ip=None):
+    return _transition(actor, policy_id, "cancel", ip=ip, reason=_check_reason(reason))

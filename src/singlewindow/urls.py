@@ -1,0 +1,13 @@
+from django.conf.urls.i18n import i18n_patterns
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("singlewindow.portal.urls")),
+    path("local/", include("singlewindow.accounts.urls")),
+    path("insure/", include("singlewindow.policies.urls")),
+    path("insurer/", include("singlewindow.policies.insurer_urls")),
+    path("notices/", include("singlewindow.notifications.urls")),
+]

@@ -1,0 +1,50 @@
+"""Field validators shared by forms, services and imports; messages name the problem in Chinese."""
+import re
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+_MARKUP = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def no_markup(value):
+    if value and (_MARKUP.search(value) or _CONTROL.search(value)):
+        raise ValidationError(_("不能包含 < > 等标记或控制字符。"), code="markup")
+
+
+def normalise_phone(value):
+    """A mainland mobile (13812345678) or a landline with its area code (0660-3379016, ext. allowed).
+
+    Returns the canonical form or raises ValidationError.
+    """
+    raw = re.sub(r"[\s()（）]", "", value or "")
+    if not raw:
+        raise ValidationError(_("请填写联系电话。"), code="required")
+    raw = re.sub(r"^(\+86|0086)", "", raw)
+    main, _sep, extension = re.sub(r"[-－—]", "-", raw).partition("转")
+    main = main.replace("-", "") if re.fullmatch(r"1\d{2}-?\d{4}-?\d{4}", main) else main
+    if re.fullmatch(r"1[3-9]\d{9}", main):
+        number = phonenumbers.parse(main, "CN")
+        if phonenumbers.number_type(number) in (
+            phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
+        ) and phonenumbers.is_valid_number(number):
+            return main
+        raise ValidationError(_("手机号码不是有效的中国大陆手机号。"), code="mobile")
+    match = re.fullmatch(r"(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?", main)
+    if not match or (extension and not re.fullmatch(r"\d{1,6}", extension)):
+        raise ValidationError(
+            _("联系电话格式不正确：请填写11位手机号，或带区号的固定电话（如 0660-3379016）。"), code="format"
+        )
+    area, local, ext = match.group(1), match.group(2), match.group(3) or extension
+    number = phonenumbers.parse(area + local, "CN")
+    if not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("固定电话的区号或号码不正确。"), code="landline")
+    return f"{area}-{local}" + (f"-{ext}" if ext else "")
+
+
+def mask_phone(value):
+    """138****0000: what logs and other parties may see."""
+    digits = value or ""
+    return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
