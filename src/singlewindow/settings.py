@@ -161,3 +161,4 @@ LOGGING = {
 
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")

@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import json
 
@@ -42,7 +43,7 @@ class AuditEvent(models.Model):
 
     def compute_hash(self):
         body = {
-            "at": self.at.isoformat(),
+            "at": self.at.astimezone(datetime.timezone.utc).isoformat(),
             "actor": self.actor_id,
             "actor_label": self.actor_label,
             "action": self.action,

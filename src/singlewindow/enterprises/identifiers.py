@@ -46,7 +46,7 @@ def organisation_code(uscc):
     return uscc[8:17]
 
 
-def make_uscc(prefix, org_body, region_code):
+def make_uscc(prefix, region_code, org_body):
     """Build a valid code (used by demo data and tests): prefix '91', 6-digit region, 8-char org body."""
     org = org_body + organisation_code_check_digit(org_body)
     partial = f"{prefix}{region_code}{org}"

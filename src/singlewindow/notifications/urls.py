@@ -3,4 +3,7 @@ from django.urls import path
 from . import views
 
 app_name = "notifications"
-urlpatterns = []
+urlpatterns = [
+    path("popup/", views.popup, name="popup"),
+    path("dismiss/", views.dismiss, name="dismiss"),
+]

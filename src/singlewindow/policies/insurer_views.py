@@ -1,0 +1,133 @@
+"""The insurer's workbench (保单审批): decide confirmed policies, return, cancel, issue."""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from singlewindow.accounts.decorators import role_required
+from singlewindow.accounts.models import Role
+from singlewindow.enterprises.identifiers import normalise_uscc
+from singlewindow.enterprises.models import Enterprise
+from singlewindow.http import client_ip
+
+from . import services
+from .forms import IssueForm, ReasonForm
+from .models import Policy, PolicyStatus, Scheme
+from .transitions import allowed
+from .views import add_errors, tab_counts
+
+insurer_only = role_required(Role.INSURER)
+
+
+@insurer_only
+@require_GET
+def policy_list(request):
+    policies = Policy.objects.visible_to(request.user)
+    status = request.GET.get("status") or PolicyStatus.CONFIRMED
+    if status not in PolicyStatus.values:
+        status = PolicyStatus.CONFIRMED
+    query = (request.GET.get("q") or "").strip()[:100]
+    rows = policies.filter(status=status).select_related("scheme", "enterprise__region")
+    if query:
+        rows = rows.filter(Q(number__icontains=query) | Q(enterprise__uscc__icontains=normalise_uscc(query))
+                           | Q(enterprise__name__icontains=query))
+    page = Paginator(rows.order_by("status_changed_at", "id"), 50).get_page(request.GET.get("page"))
+    return render(request, "policies/insurer/list.html", {
+        "tabs": tab_counts(policies), "status": PolicyStatus(status), "page": page, "q": query,
+        "bulk": status == PolicyStatus.CONFIRMED,
+    })
+
+
+@insurer_only
+@require_POST
+def approve_selected(request):
+    ids = [int(i) for i in request.POST.getlist("policy") if i.isdigit()][:500]
+    if not ids:
+        messages.warning(request, _("请先勾选要审批通过的保单。"))
+        return redirect("insurer:list")
+    done, refused = services.approve_many(request.user, ids, ip=client_ip(request))
+    if done:
+        messages.success(request, _("已审批通过 %(n)d 份保单。") % {"n": len(done)})
+    for _id, why in refused:
+        messages.warning(request, why)
+    return redirect("insurer:list")
+
+
+def _policy(request, pk):
+    return get_object_or_404(
+        Policy.objects.visible_to(request.user).select_related("scheme__agreement", "enterprise__region"), pk=pk
+    )
+
+
+def _render_detail(request, policy, return_form=None, cancel_form=None, status=200):
+    return render(request, "policies/insurer/detail.html", {
+        "policy": policy, "scheme": policy.scheme,
+        "confirmations": policy.confirmations.select_related("user", "agreement"),
+        "return_form": return_form or ReasonForm(prefix="return"),
+        "cancel_form": cancel_form or ReasonForm(prefix="cancel"),
+        "can_approve": allowed("approve", policy.status), "can_return": allowed("return", policy.status),
+        "can_cancel": allowed("cancel", policy.status),
+    }, status=status)
+
+
+@insurer_only
+@require_GET
+def policy_detail(request, pk):
+    return _render_detail(request, _policy(request, pk))
+
+
+@insurer_only
+@require_POST
+def policy_action(request, pk, action):
+    if action not in ("approve", "return", "cancel"):
+        raise Http404
+    policy = _policy(request, pk)
+    ip = client_ip(request)
+    form = ReasonForm(request.POST, prefix=action) if action in ("return", "cancel") else None
+    try:
+        if action == "approve":
+            services.approve(request.user, policy.pk, ip=ip)
+            messages.success(request, _("保单 %(number)s 已审批通过，已生效。") % {"number": policy.number})
+        elif form.is_valid():
+            act = services.return_policy if action == "return" else services.cancel
+            act(request.user, policy.pk, reason=form.cleaned_data["reason"], ip=ip)
+            done = _("已退回") if action == "return" else _("已撤销")
+            messages.success(request, _("保单 %(number)s %(done)s。") % {"number": policy.number, "done": done})
+        else:
+            kwargs = {f"{action}_form": form}
+            return _render_detail(request, policy, status=400, **kwargs)
+    except ValidationError as error:
+        add_errors(form, error)
+        return _render_detail(request, policy, status=400, **{f"{action}_form": form})
+    except services.TransitionRefused as refused:
+        messages.warning(request, str(refused))
+    return redirect("insurer:detail", pk=policy.pk)
+
+
+@insurer_only
+@require_http_methods(["GET", "POST"])
+def issue(request):
+    schemes = Scheme.objects.filter(insurer_branch=request.user.insurer_branch_id)
+    form = IssueForm(request.POST or None, schemes=schemes)
+    if request.method == "POST" and form.is_valid():
+        uscc = normalise_uscc(form.cleaned_data["uscc"])
+        enterprise = Enterprise.objects.visible_to(request.user).filter(uscc=uscc).first()
+        if enterprise is None:
+            form.add_error("uscc", _("本机构服务区域内没有统一社会信用代码为 %(uscc)s 的企业。") % {"uscc": uscc})
+        else:
+            try:
+                policy = services.issue(request.user, form.cleaned_data["scheme"].pk, enterprise.pk,
+                                        ip=client_ip(request))
+                messages.success(request, _("已向 %(name)s 出具保单 %(number)s，等待企业确认。")
+                                 % {"name": enterprise.name, "number": policy.number})
+                return redirect("insurer:detail", pk=policy.pk)
+            except ValidationError as error:
+                add_errors(form, error)
+            except services.TransitionRefused as refused:
+                form.add_error(None, str(refused))
+    return render(request, "policies/insurer/issue.html", {"form": form},
+                  status=400 if request.method == "POST" else 200)

@@ -215,3 +215,34 @@ def return_policy(actor, policy_id, *, reason, ip=None):
 
 def cancel(actor, policy_id, *, reason, ip=None):
     return _transition(actor, policy_id, "cancel", ip=ip, reason=_check_reason(reason))
+
+
+# --- calendar (system) --------------------------------------------------------
+# "Today" is the Asia/Shanghai date. Both end dates are inclusive: a policy whose confirmation
+# deadline is today can still be confirmed today, and cover that ends today is in force today.
+
+def lapse_overdue(today=None):
+    """待确认/已退回 past the scheme's confirmation deadline become 已过期."""
+    today = today or timezone.localdate()
+    ids = Policy.objects.filter(
+        status__in=TRANSITIONS["lapse"].sources, scheme__confirm_deadline__lt=today
+    ).values_list("pk", flat=True)
+    return _run_system(list(ids), "lapse", reason=_("确认截止日已过"))
+
+
+def expire_ended(today=None):
+    """已生效 whose cover ended before today become 已到期."""
+    today = today or timezone.localdate()
+    ids = Policy.objects.filter(status=PolicyStatus.EFFECTIVE, cover_end__lt=today).values_list("pk", flat=True)
+    return _run_system(list(ids), "expire", reason=_("保险期间届满"))
+
+
+def _run_system(ids, action, reason):
+    done = 0
+    for policy_id in ids:
+        try:
+            _transition(None, policy_id, action, reason=reason)
+            done += 1
+        except TransitionRefused:
+            log.info("policy %s changed before %s; left as it is", policy_id, action)
+    return done

@@ -1,0 +1,143 @@
+"""The enterprise's 小微企业在线投保系统: list, detail, 确认投保, 放弃投保."""
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from singlewindow.accounts.decorators import local_features, role_required
+from singlewindow.accounts.models import LoginMethod, Role
+from singlewindow.http import client_ip
+
+from . import services
+from .forms import ConfirmForm, ReasonForm
+from .models import Policy, PolicyStatus
+from .transitions import allowed
+
+
+def tab_counts(queryset):
+    counts = dict(queryset.values_list("status").annotate(n=Count("id")).order_by())
+    return [(status, counts.get(status, 0)) for status in PolicyStatus]
+
+
+def add_errors(form, error):
+    details = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
+    for field, msgs in details.items():
+        for message in msgs:
+            form.add_error(field if field in form.fields else None, message)
+
+
+@local_features
+@require_GET
+def policy_list(request):
+    policies = Policy.objects.visible_to(request.user)
+    status = request.GET.get("status") or PolicyStatus.PENDING
+    if status not in PolicyStatus.values:
+        status = PolicyStatus.PENDING
+    page = Paginator(
+        policies.filter(status=status).select_related("scheme", "enterprise"), 20
+    ).get_page(request.GET.get("page"))
+    return render(request, "policies/list.html", {
+        "tabs": tab_counts(policies), "status": PolicyStatus(status), "page": page,
+    })
+
+
+def _detail(request, policy, form, decline_form, status=200):
+    return render(request, "policies/detail.html", {
+        "policy": policy, "scheme": policy.scheme, "agreement": policy.scheme.agreement,
+        "form": form, "decline_form": decline_form,
+        "can_confirm": allowed("confirm", policy.status), "can_decline": allowed("decline", policy.status),
+    }, status=status)
+
+
+def _own_policy(request, pk):
+    return get_object_or_404(
+        Policy.objects.visible_to(request.user).select_related("scheme__agreement", "scheme__region", "enterprise"),
+        pk=pk,
+    )
+
+
+@local_features
+@require_GET
+def policy_detail(request, pk):
+    policy = _own_policy(request, pk)
+    initial = {"contact_name": policy.contact_name, "contact_phone": policy.contact_phone,
+               "contact_email": policy.contact_email}
+    return _detail(request, policy, ConfirmForm(initial=initial), ReasonForm())
+
+
+@local_features
+@require_POST
+def policy_confirm(request, pk):
+    policy = _own_policy(request, pk)
+    form = ConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            services.confirm(
+                request.user, policy.pk, **form.cleaned_data,
+                login_method=request.session.get("login_method", LoginMethod.PASSWORD),
+                ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
+            )
+            return redirect("policies:submitted", pk=policy.pk)
+        except ValidationError as error:
+            add_errors(form, error)
+        except services.TransitionRefused as refused:
+            messages.warning(request, str(refused))
+            return redirect("policies:detail", pk=policy.pk)
+    return _detail(request, policy, form, ReasonForm(), status=400)
+
+
+@local_features
+@require_GET
+def policy_submitted(request, pk):
+    policy = _own_policy(request, pk)
+    return render(request, "policies/submitted.html", {"policy": policy})
+
+
+@local_features
+@require_POST
+def policy_decline(request, pk):
+    policy = _own_policy(request, pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        try:
+            services.decline(request.user, policy.pk, reason=form.cleaned_data["reason"], ip=client_ip(request))
+            messages.success(request, _("已放弃投保保单 %(number)s。") % {"number": policy.number})
+            return redirect(f"{reverse('policies:list')}?status={PolicyStatus.DECLINED}")
+        except ValidationError as error:
+            add_errors(form, error)
+        except services.TransitionRefused as refused:
+            messages.warning(request, str(refused))
+            return redirect("policies:detail", pk=policy.pk)
+    initial = {"contact_name": policy.contact_name, "contact_phone": policy.contact_phone}
+    return _detail(request, policy, ConfirmForm(initial=initial), form, status=400)
+
+
+@role_required(Role.BUREAU, Role.OPERATOR)
+@require_GET
+def stats(request):
+    """统计分析: uptake per county in the bureau's region."""
+    from singlewindow.regions.models import Region
+
+    rows = (
+        Policy.objects.visible_to(request.user)
+        .values("enterprise__region", "status").annotate(n=Count("id")).order_by()
+    )
+    table = {}
+    for row in rows:
+        table.setdefault(row["enterprise__region"], {})[row["status"]] = row["n"]
+    names = dict(Region.objects.filter(pk__in=table).values_list("code", "name"))
+    lines = []
+    for code in sorted(table):
+        counts = table[code]
+        total = sum(counts.values())
+        lines.append({
+            "code": code, "name": names.get(code, code), "total": total,
+            "cells": [counts.get(s, 0) for s in PolicyStatus],
+            "uptake": (counts.get(PolicyStatus.CONFIRMED, 0) + counts.get(PolicyStatus.EFFECTIVE, 0)
+                       + counts.get(PolicyStatus.EXPIRED, 0)) * 100 / total if total else 0,
+        })
+    return render(request, "policies/stats.html", {"statuses": list(PolicyStatus), "lines": lines})

@@ -1,6 +1,17 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
 
 app_name = "portal"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("features/", views.features, name="features"),
+    path("help/", views.faq, name="faq"),
+    path("register/", views.account_help, {"topic": "register"}, name="register"),
+    path("forgot-password/", views.account_help, {"topic": "forgot_password"}, name="forgot_password"),
+    path("forgot-username/", views.account_help, {"topic": "forgot_username"}, name="forgot_username"),
+    path("control/", views.account_help, {"topic": "control"}, name="control_download"),
+]

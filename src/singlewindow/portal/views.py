@@ -1,0 +1,56 @@
+from django.contrib.auth import views as auth_views
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from singlewindow.accounts.forms import LoginForm
+from singlewindow.accounts.models import LoginMethod, Role
+
+HOTLINE = "95198"
+
+
+def home(request):
+    return render(request, "portal/home.html")
+
+
+class LoginView(auth_views.LoginView):
+    """The standard-version login page: 卡介质 or account + password."""
+
+    template_name = "portal/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session["login_method"] = LoginMethod.PASSWORD
+        return response
+
+    def get_default_redirect_url(self):
+        role = self.request.user.role
+        if role == Role.INSURER:
+            return reverse("insurer:list")
+        if role == Role.BUREAU:
+            return reverse("policies:stats")
+        return reverse("portal:home")
+
+
+def features(request):
+    """地方特色应用 → 金融服务 → 出口信用 → 小微企业在线投保."""
+    return render(request, "portal/features.html")
+
+
+def faq(request):
+    return render(request, "portal/faq.html", {"hotline": HOTLINE})
+
+
+ACCOUNT_HELP = {
+    "register": _("立即注册"),
+    "forgot_password": _("忘记密码"),
+    "forgot_username": _("忘记用户名"),
+    "control": _("客户端控件下载"),
+}
+
+
+def account_help(request, topic):
+    return render(request, "portal/account_help.html", {"topic": topic, "title": ACCOUNT_HELP[topic],
+                                                         "hotline": HOTLINE})

@@ -1,0 +1,28 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class ConfirmForm(forms.Form):
+    contact_name = forms.CharField(label=_("联系人"), max_length=50, error_messages={
+        "required": _("请填写联系人。"), "max_length": _("联系人不能超过50个字。")})
+    contact_phone = forms.CharField(label=_("联系电话"), max_length=30, error_messages={
+        "required": _("请填写联系电话。"), "max_length": _("联系电话过长。")},
+        help_text=_("11位手机号，或带区号的固定电话，如 0660-3379016。"))
+    contact_email = forms.EmailField(label=_("电子邮箱"), required=False, max_length=254, error_messages={
+        "invalid": _("电子邮箱格式不正确，例如 name@example.com。")})
+    agreement_sha256 = forms.CharField(required=False, max_length=64)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("请填写原因。"),
+                                             "max_length": _("原因不能超过500个字。")})
+
+
+class IssueForm(forms.Form):
+    scheme = forms.ModelChoiceField(label=_("投保方案"), queryset=None, empty_label=None)
+    uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
+
+    def __init__(self, *args, schemes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].queryset = schemes
