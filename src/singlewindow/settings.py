@@ -1,5 +1,6 @@
 """One settings module, driven by the environment (SQLite by default)."""
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -20,7 +21,7 @@ def env_list(name, default=""):
 
 
 DEBUG = env_bool("DEBUG", False)
-TESTING = env_bool("SW_TESTING", False)
+TESTING = env_bool("SW_TESTING", False) or "pytest" in sys.modules
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     # A development key kept under var/ so sessions survive restarts; production sets SECRET_KEY.
@@ -99,7 +100,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file (not shared memory) so thread-based concurrency tests see real locking.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+else:
+    # One test database per run, so two suites on one machine never meet.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- accounts ---------------------------------------------------------------

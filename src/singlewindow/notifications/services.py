@@ -1,10 +1,13 @@
 """In-app notices. Called after commit by the business services, never by views."""
+import datetime
+
 from django.db.models import Count
 from django.utils import timezone
 
 from .models import Notice, NoticeCursor
 
 _NOTIFIED = {kind.value for kind in Notice.Kind}
+RECENT = datetime.timedelta(days=30)
 
 
 def policy_changed(policy, action):
@@ -22,9 +25,12 @@ def popup_for(user):
         .values_list("status").annotate(n=Count("id")).order_by()
     )
     cursor = NoticeCursor.objects.filter(user=user).first()
-    events = Notice.objects.filter(enterprise_id=user.enterprise_id).select_related("policy")
-    if cursor:
-        events = events.filter(created_at__gt=cursor.dismissed_at)
+    # New policies show up in the tab counts; the event list is for what changed since the last look.
+    since = cursor.dismissed_at if cursor else timezone.now() - RECENT
+    events = (
+        Notice.objects.filter(enterprise_id=user.enterprise_id, created_at__gt=since)
+        .exclude(kind=Notice.Kind.ISSUED).select_related("policy")
+    )
     events = list(events[:5])
     tabs = [(PolicyStatus(s), counts[s]) for s in PolicyStatus.values if s in counts]
     fresh_session = cursor is None or (user.last_login and cursor.dismissed_at < user.last_login)

@@ -1,0 +1,51 @@
+# The two set-up commands: `make run` (the demo) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PG_URL ?= postgresql://postgres@localhost:5432/singlewindow
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: install system-deps run test test-sqlite test-postgres bench messages clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Debian's chromium (driven by Playwright, never a downloaded browser) and a CJK font for the glyphs.
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+	  echo "installing chromium and fonts-wqy-microhei from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	fi
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py load_demo
+	PORT=$(PORT) bin/serve
+
+test: install system-deps test-sqlite test-postgres
+
+test-sqlite:
+	SW_TESTING=1 $(PY) -m pytest -q
+
+test-postgres:
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)'.rsplit('/',1)[0]+'/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== again on PostgreSQL ($(PG_URL))"; \
+	  SW_TESTING=1 DATABASE_URL=$(PG_URL) $(PY) -m pytest -q; \
+	else echo "== no PostgreSQL answers at $(PG_URL): PostgreSQL run skipped"; fi
+
+bench: install
+	$(PY) bench/run.py
+
+messages: install
+	cd src/singlewindow && ../../$(PY) ../../manage.py makemessages -l en --no-obsolete && ../../$(PY) ../../manage.py compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var/staticfiles
