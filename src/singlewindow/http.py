@@ -15,9 +15,3 @@ def client_ip(request):
     except ValueError:
         return None
 
-
-def error_dict(error):
-    """A ValidationError as {field: [messages]}, with '__all__' for the rest."""
-    if hasattr(error, "error_dict"):
-        return {field: [m for e in errors for m in e.messages] for field, errors in error.error_dict.items()}
-    return {"__all__": error.messages}

@@ -14,6 +14,17 @@ def no_markup(value):
         raise ValidationError(_("不能包含 < > 等标记或控制字符。"), code="markup")
 
 
+def clean_person_name(value, max_length=50):
+    """A contact person's name: required, at most `max_length` characters, no markup."""
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError(_("请填写联系人。"), code="required")
+    if len(value) > max_length:
+        raise ValidationError(_("联系人不能超过%(n)d个字。") % {"n": max_length}, code="max_length")
+    no_markup(value)
+    return value
+
+
 def normalise_phone(value):
     """A mainland mobile (13812345678) or a landline with its area code (0660-3379016, ext. allowed).
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from singlewindow.audit.services import record
-from singlewindow.validators import no_markup, normalise_phone
+from singlewindow.validators import clean_person_name, normalise_phone
 
 from .models import LocalAccount, Role, User
 
@@ -50,14 +50,10 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
         errors["username"] = _("本地账号“%(name)s”已被使用，请换一个。") % {"name": username}
     if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         errors["password"] = _("密码至少8位，且须同时包含字母和数字。")
-    contact_name = (contact_name or "").strip()
-    if not contact_name or len(contact_name) > 50:
-        errors["contact_name"] = _("请填写联系人（不超过50个字）。")
-    else:
-        try:
-            no_markup(contact_name)
-        except ValidationError as error:
-            errors["contact_name"] = error.messages
+    try:
+        contact_name = clean_person_name(contact_name)
+    except ValidationError as error:
+        errors["contact_name"] = error.messages
     try:
         contact_phone = normalise_phone(contact_phone)
     except ValidationError as error:

@@ -5,6 +5,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from singlewindow.forms import add_service_errors
 from singlewindow.http import client_ip
 
 from . import services
@@ -18,12 +19,6 @@ def _next_url(request):
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return "policies:list"
-
-
-def _apply(form, error):
-    for field, messages_ in (error.message_dict if hasattr(error, "error_dict") else {None: error.messages}).items():
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
 
 
 @role_required(Role.ENTERPRISE)
@@ -52,7 +47,7 @@ def bind(request):
                     messages.success(request, _("本地账号注册并绑定成功。"))
                 return redirect(_next_url(request))
             except ValidationError as error:
-                _apply(form, error)
+                add_service_errors(form, error)
         if active == "bind":
             bind_form = form
         else:

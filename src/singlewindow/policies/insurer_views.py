@@ -12,13 +12,14 @@ from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import Role
 from singlewindow.enterprises.identifiers import normalise_uscc
 from singlewindow.enterprises.models import Enterprise
+from singlewindow.forms import add_service_errors
 from singlewindow.http import client_ip
 
 from . import services
 from .forms import IssueForm, ReasonForm
 from .models import Policy, PolicyStatus, Scheme
 from .transitions import allowed
-from .views import add_errors, tab_counts
+from .views import status_param, tab_counts
 
 insurer_only = role_required(Role.INSURER)
 
@@ -27,9 +28,7 @@ insurer_only = role_required(Role.INSURER)
 @require_GET
 def policy_list(request):
     policies = Policy.objects.visible_to(request.user)
-    status = request.GET.get("status") or PolicyStatus.CONFIRMED
-    if status not in PolicyStatus.values:
-        status = PolicyStatus.CONFIRMED
+    status = status_param(request, PolicyStatus.CONFIRMED)
     query = (request.GET.get("q") or "").strip()[:100]
     rows = policies.filter(status=status).select_related("scheme", "enterprise__region")
     if query:
@@ -37,7 +36,7 @@ def policy_list(request):
                            | Q(enterprise__name__icontains=query))
     page = Paginator(rows.order_by("status_changed_at", "id"), 50).get_page(request.GET.get("page"))
     return render(request, "policies/insurer/list.html", {
-        "tabs": tab_counts(policies), "status": PolicyStatus(status), "page": page, "q": query,
+        "tabs": tab_counts(policies), "status": status, "page": page, "q": query,
         "bulk": status == PolicyStatus.CONFIRMED,
     })
 
@@ -101,7 +100,7 @@ def policy_action(request, pk, action):
             kwargs = {f"{action}_form": form}
             return _render_detail(request, policy, status=400, **kwargs)
     except ValidationError as error:
-        add_errors(form, error)
+        add_service_errors(form, error)
         return _render_detail(request, policy, status=400, **{f"{action}_form": form})
     except services.TransitionRefused as refused:
         messages.warning(request, str(refused))
@@ -126,7 +125,7 @@ def issue(request):
                                  % {"name": enterprise.name, "number": policy.number})
                 return redirect("insurer:detail", pk=policy.pk)
             except ValidationError as error:
-                add_errors(form, error)
+                add_service_errors(form, error)
             except services.TransitionRefused as refused:
                 form.add_error(None, str(refused))
     return render(request, "policies/insurer/issue.html", {"form": form},

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.audit.services import record
 from singlewindow.notifications import services as notifications
-from singlewindow.validators import no_markup, normalise_phone
+from singlewindow.validators import clean_person_name, no_markup, normalise_phone
 
 from .models import Confirmation, Policy, PolicyStatus, Scheme
 from .transitions import TRANSITIONS
@@ -131,17 +131,11 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None):
 def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", agreement_sha256,
             login_method=LoginMethod.PASSWORD, ip=None, user_agent="", signature=""):
     """确认投保: store the contacts and the proof of what was accepted, then wait for the insurer."""
-    contact_name = (contact_name or "").strip()
     errors = {}
-    if not contact_name:
-        errors["contact_name"] = _("请填写联系人。")
-    elif len(contact_name) > 50:
-        errors["contact_name"] = _("联系人不能超过50个字。")
-    else:
-        try:
-            no_markup(contact_name)
-        except ValidationError as error:
-            errors["contact_name"] = error.messages
+    try:
+        contact_name = clean_person_name(contact_name)
+    except ValidationError as error:
+        errors["contact_name"] = error.messages
     try:
         contact_phone = normalise_phone(contact_phone)
     except ValidationError as error:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import LoginMethod, Role
+from singlewindow.forms import add_service_errors
 from singlewindow.http import client_ip
 
 from . import services
@@ -23,25 +24,22 @@ def tab_counts(queryset):
     return [(status, counts.get(status, 0)) for status in PolicyStatus]
 
 
-def add_errors(form, error):
-    details = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
-    for field, msgs in details.items():
-        for message in msgs:
-            form.add_error(field if field in form.fields else None, message)
+def status_param(request, default):
+    """The ?status= tab asked for, or `default` when absent or unknown."""
+    status = request.GET.get("status")
+    return PolicyStatus(status) if status in PolicyStatus.values else default
 
 
 @local_features
 @require_GET
 def policy_list(request):
     policies = Policy.objects.visible_to(request.user)
-    status = request.GET.get("status") or PolicyStatus.PENDING
-    if status not in PolicyStatus.values:
-        status = PolicyStatus.PENDING
+    status = status_param(request, PolicyStatus.PENDING)
     page = Paginator(
         policies.filter(status=status).select_related("scheme", "enterprise"), 20
     ).get_page(request.GET.get("page"))
     return render(request, "policies/list.html", {
-        "tabs": tab_counts(policies), "status": PolicyStatus(status), "page": page,
+        "tabs": tab_counts(policies), "status": status, "page": page,
     })
 
 
@@ -83,7 +81,7 @@ def policy_confirm(request, pk):
             )
             return redirect("policies:submitted", pk=policy.pk)
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         except services.TransitionRefused as refused:
             messages.warning(request, str(refused))
             return redirect("policies:detail", pk=policy.pk)
@@ -108,7 +106,7 @@ def policy_decline(request, pk):
             messages.success(request, _("已放弃投保保单 %(number)s。") % {"number": policy.number})
             return redirect(f"{reverse('policies:list')}?status={PolicyStatus.DECLINED}")
         except ValidationError as error:
-            add_errors(form, error)
+            add_service_errors(form, error)
         except services.TransitionRefused as refused:
             messages.warning(request, str(refused))
             return redirect("policies:detail", pk=policy.pk)
