@@ -38,6 +38,10 @@ class User(AbstractUser):
         "accounts.LocalAccount", verbose_name=_("绑定的本地账号"), null=True, blank=True,
         on_delete=models.SET_NULL, related_name="portal_users",
     )
+    # The enterprise's first account (the legal person's): it manages the enterprise's operators.
+    is_enterprise_admin = models.BooleanField(_("企业管理员（法人账号）"), default=False)
+    # An operator removed by the enterprise: kept (inactive) for the audit trail, hidden from lists.
+    removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("用户")
@@ -51,6 +55,10 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    @property
+    def can_manage_operators(self):
+        return self.role == Role.ENTERPRISE and self.is_enterprise_admin and self.is_active
 
     @property
     def is_enterprise(self):
@@ -101,3 +109,40 @@ class LocalAccount(models.Model):
 
     def check_password(self, raw):
         return check_password(raw, self.password)
+
+
+class CodePurpose(models.TextChoices):
+    REGISTER = "register", _("立即注册")
+    RESET_PASSWORD = "reset_password", _("忘记密码")
+    RECOVER_USERNAME = "recover_username", _("忘记用户名")
+    CHANGE_MOBILE = "change_mobile", _("更换手机号码")
+
+
+class Channel(models.TextChoices):
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+
+
+class VerificationCode(models.Model):
+    """A one-time code sent to a mobile or an email. Only its keyed hash is kept.
+
+    A row is written for every request, also for recipients no account has (then nothing is sent),
+    so rate limits and responses are the same whether an account exists or not.
+    """
+
+    purpose = models.CharField(max_length=20, choices=CodePurpose.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=254, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    sent = models.BooleanField(default=False)
+    created_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("验证码")
+        verbose_name_plural = _("验证码")
