@@ -1,0 +1,83 @@
+"""The agent over a real WebSocket: loopback only, and only for the portal's own pages."""
+import asyncio
+import json
+import subprocess
+import sys
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+
+from cardagent.__main__ import parse_args
+from cardagent.server import AgentServer
+
+PORTAL = "http://127.0.0.1:8000"
+
+
+def with_agent(card_file, scenario, **options):
+    """Start an agent on a free loopback port, run `scenario(server)`, stop it."""
+    async def main():
+        server = await AgentServer(card_file, port=0, origins=[PORTAL], **options).start()
+        try:
+            return await scenario(server)
+        finally:
+            await server.close()
+    return asyncio.run(main())
+
+
+async def first_frames(port, origin, request):
+    async with connect(f"ws://127.0.0.1:{port}", origin=origin) as ws:
+        opened = json.loads(await ws.recv())
+        await ws.send(json.dumps(request))
+        return opened, json.loads(await ws.recv())
+
+
+def test_it_listens_on_127_0_0_1_and_nowhere_else(card_file):
+    addresses = with_agent(card_file, lambda server: asyncio.sleep(0, server.addresses()))
+    assert {host for host, _ in addresses} == {"127.0.0.1"}
+
+
+def test_there_is_no_option_to_listen_on_another_address(card_file):
+    with pytest.raises(SystemExit):
+        parse_args(["--card", str(card_file), "--host", "0.0.0.0"])
+
+
+def test_the_portal_page_gets_the_open_frame_and_answers(card_file):
+    request = {"_method": "cus-sec_SpcGetCardID", "_id": 1, "args": {}}
+    opened, answer = with_agent(card_file, lambda s: first_frames(s.port, PORTAL, request))
+    assert opened["_method"] == "open" and opened["_args"]["Result"] is True
+    assert answer["_args"]["Data"] == ["EP10000000001"]
+
+
+@pytest.mark.parametrize("origin", ["http://evil.example", "http://127.0.0.1:8001", "null", "https://127.0.0.1:8000"])
+def test_a_page_from_any_other_origin_is_refused_before_the_handshake(card_file, origin, caplog):
+    request = {"_method": "cus-sec_SpcGetCardID", "_id": 1, "args": {}}
+    with pytest.raises(InvalidStatus) as refused:
+        with_agent(card_file, lambda s: first_frames(s.port, origin, request))
+    assert refused.value.response.status_code == 403
+    assert f"refused origin {origin}" in caplog.text
+
+
+def test_a_connection_without_an_origin_is_refused_unless_allowed(card_file):
+    request = {"_method": "cus-sec_SpcGetUName", "_id": 2, "args": {}}
+    with pytest.raises(InvalidStatus):
+        with_agent(card_file, lambda s: first_frames(s.port, None, request))
+    _, answer = with_agent(card_file, lambda s: first_frames(s.port, None, request), allow_no_origin=True)
+    assert answer["_args"]["Data"] == ["李锐"]
+
+
+def test_the_cardagent_command_starts_and_says_where_it_listens(card_file):
+    agent = subprocess.Popen(
+        [sys.executable, "-m", "cardagent", "--card", str(card_file), "--port", "0", "--allow-origin", PORTAL],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        first = agent.stdout.readline().strip()
+        assert first.startswith("cardagent listening on ws://127.0.0.1:")
+        port = int(first.rsplit(":", 1)[1])
+        request = {"_method": "cus-sec_SpcGetEntID", "_id": 3, "args": {}}
+        _, answer = asyncio.run(first_frames(port, PORTAL, request))
+        assert answer["_args"]["Data"] == ["91441502MA4W000001"]
+    finally:
+        agent.terminate()
+        agent.wait(timeout=10)
