@@ -1,0 +1,107 @@
+"""Browser helpers: a `portal` that walks the notice's steps in a real chromium page.
+
+Every helper goes through the pages as a person would (labels, roles, visible text), so a test reads like
+the notice's operation guide.
+"""
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+REFRESH_POPUP = "document.body.dispatchEvent(new Event('sw:refresh'))"
+
+
+class Portal:
+    def __init__(self, url, world):
+        self.url = url
+        self.world = world
+
+    # --- any party ------------------------------------------------------------
+    @staticmethod
+    def field(scope, label):
+        """The input labelled `label` (a required field's label ends with an asterisk)."""
+        return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+    def login(self, page: Page, username, password):
+        page.goto(f"{self.url}/login/")
+        page.get_by_role("tab", name="账号密码").click()
+        self.field(page, "用户名").fill(username)
+        self.field(page, "密码").fill(password)
+        page.get_by_role("button", name="登录", exact=True).click()
+        expect(page.get_by_role("button", name="退出")).to_be_visible()
+
+    # --- enterprise -------------------------------------------------------------
+    def open_insurance(self, page: Page):
+        """地方特色应用 → 金融服务 → 出口信用 → 小微企业在线投保."""
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="地方特色应用").click()
+        page.get_by_role("tab", name="金融服务").click()
+        page.get_by_role("button", name="出口信用").click()
+        page.get_by_role("link", name="小微企业在线投保", exact=True).click()
+
+    def bind(self, page: Page, username="swdemo", password="Local@2020"):
+        expect(page.get_by_role("heading", name="老用户账号绑定")).to_be_visible()
+        form = page.get_by_role("region", name="账号绑定")
+        self.field(form, "本地账号").fill(username)
+        self.field(form, "本地账号密码").fill(password)
+        form.get_by_role("button", name="账号绑定").click()
+
+    def quick_register(self, page: Page, username, password="Local@2020", phone="13729230657"):
+        expect(page.get_by_role("heading", name="老用户账号绑定")).to_be_visible()
+        form = page.get_by_role("region", name="快速注册")
+        self.field(form, "本地账号").fill(username)
+        self.field(form, "密码").fill(password)
+        self.field(form, "联系人").fill("陈芳")
+        self.field(form, "联系电话").fill(phone)
+        form.get_by_role("button", name="快速注册").click()
+
+    def enter_as(self, page: Page, username, *, register_as=None):
+        """Log in, walk to 小微企业在线投保 and bind (or 快速注册) on the way: the list's 待确认 tab."""
+        self.login(page, username, "Demo@2020")
+        self.open_insurance(page)
+        if register_as:
+            self.quick_register(page, register_as)
+        else:
+            self.bind(page)
+        expect(page.get_by_role("heading", name="小微企业在线投保系统")).to_be_visible()
+
+    def tab(self, page: Page, label, count=None):
+        """A status tab of a policy list; its name is the status and the count."""
+        name = f"{label} {count}" if count is not None else re.compile(rf"^{label} \d+$")
+        return page.get_by_role("link", name=name, exact=True)
+
+    def row(self, page: Page, policy):
+        return page.get_by_role("row").filter(has_text=policy.number)
+
+    def agreement_box(self, page: Page):
+        return page.get_by_role("checkbox", name=re.compile("^已认真阅读以上内容并同意"))
+
+    def agreement_dialog(self, page: Page):
+        return page.get_by_role("dialog", name="中国出口信用保险公司客户网上服务协议")
+
+    def accept_agreement(self, page: Page):
+        self.agreement_box(page).click()
+        self.agreement_dialog(page).get_by_role("button", name="已认真阅读以上内容并同意").click()
+        expect(self.agreement_box(page)).to_be_checked()
+
+    def fill_contacts(self, page: Page, name="李锐", phone="13729230657"):
+        self.field(page, "联系人").fill(name)
+        self.field(page, "联系电话").fill(phone)
+
+    def popup(self, page: Page):
+        return page.get_by_role("region", name="通知")
+
+    def refresh_popup(self, page: Page):
+        """What htmx does every 20 s, asked for now."""
+        page.evaluate(REFRESH_POPUP)
+
+    # --- insurer ------------------------------------------------------------------
+    def insurer_page(self, new_context):
+        page = new_context().new_page()
+        self.login(page, "insurer", "Insurer@2020")
+        expect(page.get_by_role("heading", name="保单审批")).to_be_visible()
+        return page
+
+
+@pytest.fixture
+def portal(live_server, live_world):
+    return Portal(live_server.url, live_world)
