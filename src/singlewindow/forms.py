@@ -5,5 +5,6 @@ def add_service_errors(form, error):
     """Show a service's ValidationError next to the fields it names, the rest at the top of the form."""
     details = error.message_dict if hasattr(error, "error_dict") else {"__all__": error.messages}
     for field, messages in details.items():
+        field = getattr(form, "error_fields", {}).get(field, field)  # a service's name for a form field
         for message in messages:
             form.add_error(field if field in form.fields else None, message)

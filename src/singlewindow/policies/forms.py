@@ -10,7 +10,10 @@ class ConfirmForm(forms.Form):
         help_text=_("11位手机号，或带区号的固定电话，如 0660-3379016。"))
     contact_email = forms.EmailField(label=_("电子邮箱"), required=False, max_length=254, error_messages={
         "invalid": _("电子邮箱格式不正确，例如 name@example.com。")})
-    agreement_sha256 = forms.CharField(required=False, max_length=64)
+    # The 已认真阅读以上内容并同意 checkbox (id_agreement) posts the hash of the agreement text it showed.
+    agreement_sha256 = forms.CharField(label=_("服务协议"), required=False, max_length=64,
+                                       widget=forms.TextInput(attrs={"id": "id_agreement"}))
+    error_fields = {"agreement": "agreement_sha256"}  # services.confirm reports this field as "agreement"
 
 
 class ReasonForm(forms.Form):

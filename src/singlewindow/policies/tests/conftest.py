@@ -1,0 +1,97 @@
+"""Helpers for the HTTP-level tests: bound enterprise users, a confirmed policy, page text.
+
+Test modules of other apps import the fixtures they need from here
+(`from singlewindow.policies.tests.conftest import bound_demo`).
+"""
+import re
+from html import unescape
+
+import pytest
+from django.test import Client
+
+from singlewindow.accounts import services as accounts
+from singlewindow.accounts.models import Role, User
+from singlewindow.policies import services
+from singlewindow.policies.models import PolicyStatus
+
+LOCAL_ACCOUNT = {"username": "swdemo", "password": "Local@2020"}
+OUTSIDER_ACCOUNT = {"username": "mldemo", "password": "Local2020x"}
+CONTACT = {"contact_name": "李锐", "contact_phone": "13729230657", "contact_email": "lirui@example.com"}
+
+
+def page_text(response):
+    """What a reader sees: the HTML without tags and with whitespace runs collapsed to one space."""
+    html = response.content.decode()
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+def refreshed(obj):
+    obj.refresh_from_db()
+    return obj
+
+
+def confirm_data(policy, **overrides):
+    """A valid 确认投保 POST: contacts plus the hash of the agreement the page showed."""
+    return {**CONTACT, "agreement_sha256": policy.scheme.agreement.sha256, **overrides}
+
+
+def confirm_as(user, policy):
+    return services.confirm(user, policy.pk, **confirm_data(policy), ip="127.0.0.1")
+
+
+@pytest.fixture
+def bound_demo(world):
+    """demo after 老用户账号绑定 with its enterprise's local account swdemo."""
+    accounts.bind_existing(world.demo, **LOCAL_ACCOUNT)
+    return world.demo
+
+
+@pytest.fixture
+def bound_colleague(world, bound_demo):
+    """Another user of demo's enterprise, bound to the same local account."""
+    accounts.bind_existing(world.colleague, **LOCAL_ACCOUNT)
+    return world.colleague
+
+
+@pytest.fixture
+def outsiders(world):
+    """demo2 and a colleague of demo2's enterprise (another enterprise than demo's), both bound."""
+    accounts.quick_register(world.demo2, **OUTSIDER_ACCOUNT, contact_name="陈芳", contact_phone="13800138002")
+    other = User.objects.create_user(
+        "demo2_colleague", password="Demo@2020", role=Role.ENTERPRISE, enterprise=world.demo2.enterprise,
+    )
+    accounts.bind_existing(other, **OUTSIDER_ACCOUNT)
+    return [world.demo2, other]
+
+
+@pytest.fixture
+def client_for(db):
+    """A fresh browser session logged in as `user`, for tests where two parties take turns."""
+
+    def make(user):
+        browser = Client()
+        browser.force_login(user)
+        return browser
+
+    return make
+
+
+@pytest.fixture
+def demo_client(client, bound_demo):
+    client.force_login(bound_demo)
+    return client
+
+
+@pytest.fixture
+def insurer_client(client, world):
+    client.force_login(world.insurer)
+    return client
+
+
+@pytest.fixture
+def confirmed(world):
+    """demo's policy after 确认投保 (审批中), made through the service."""
+    policy = confirm_as(world.demo, world.pending)
+    assert policy.status == PolicyStatus.CONFIRMED
+    return refreshed(world.pending)
