@@ -47,3 +47,49 @@ class ExportRecord(models.Model):
         constraints = [models.UniqueConstraint(fields=["enterprise", "year"], name="one_export_record_per_year")]
         verbose_name = _("出口记录")
         verbose_name_plural = _("出口记录")
+
+
+class ImportJob(models.Model):
+    """One upload of the customs export list. All-or-nothing: written only when every row is good."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("处理中")
+        REJECTED = "rejected", _("未导入：文件有错误")
+        DONE = "done", _("已导入")
+        FAILED = "failed", _("出错中断")
+
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("管辖区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text=_("上传单位的管辖区域；空表示全省（单一窗口管理员）。"),
+    )
+    file_name = models.CharField(_("文件名"), max_length=200)
+    path = models.CharField(max_length=300, editable=False)
+    size = models.PositiveBigIntegerField(_("文件大小"), default=0)
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
+    phase = models.CharField(_("当前步骤"), max_length=50, blank=True)
+    percent = models.PositiveSmallIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(_("已读行数"), default=0)
+    error_count = models.PositiveIntegerField(_("错误数"), default=0)
+    errors_preview = models.JSONField(default=list, blank=True)
+    report_path = models.CharField(max_length=300, blank=True, editable=False)
+    enterprises_created = models.PositiveIntegerField(_("新建企业"), default=0)
+    records_written = models.PositiveIntegerField(_("写入出口记录"), default=0)
+    years = models.JSONField(default=list, blank=True)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("出口数据导入")
+        verbose_name_plural = _("出口数据导入")
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self):
+        return self.status in {self.Status.REJECTED, self.Status.DONE, self.Status.FAILED}

@@ -74,6 +74,10 @@ class Scheme(models.Model):
     premium_rate = models.DecimalField(_("费率（%）"), max_digits=7, decimal_places=4, default=0)
     premium_min = models.DecimalField(_("最低保费（元）"), max_digits=12, decimal_places=2, default=0)
     premium_max = models.DecimalField(_("最高保费（元）"), max_digits=12, decimal_places=2, default=0)
+    usd_cny_rate = models.DecimalField(
+        _("美元兑人民币汇率"), max_digits=8, decimal_places=4, null=True, blank=True,
+        help_text=_("按费率计收时，美元出口额按此汇率折算为人民币保费。"),
+    )
     province_share = models.DecimalField(_("省级资助比例（%）"), max_digits=5, decimal_places=2, validators=percent)
     city_share = models.DecimalField(_("市级资助比例（%）"), max_digits=5, decimal_places=2, validators=percent)
     agreement = models.ForeignKey(Agreement, verbose_name=_("服务协议版本"), on_delete=models.PROTECT)
@@ -172,3 +176,78 @@ class Confirmation(models.Model):
         ordering = ["-at"]
         verbose_name = _("投保确认")
         verbose_name_plural = _("投保确认")
+
+
+# --- applications, batch issuance and the calendar (policies/batch.py) -----------------------
+
+class Application(models.Model):
+    """申领: an eligible enterprise without a policy asks the insurer to issue one."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("待出单")
+        ISSUED = "issued", _("已出单")
+
+    scheme = models.ForeignKey(Scheme, verbose_name=_("投保方案"), on_delete=models.PROTECT, related_name="applications")
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", verbose_name=_("申领企业"), on_delete=models.PROTECT, related_name="applications"
+    )
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    created_at = models.DateTimeField(_("申领时间"))
+    policy = models.ForeignKey(Policy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["scheme", "enterprise"], name="one_application_per_scheme_and_enterprise"),
+        ]
+        verbose_name = _("申领")
+        verbose_name_plural = _("申领")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("进行中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("出错中断")
+
+
+class IssuanceRun(models.Model):
+    """One 批量出单 over a scheme; progress is polled by the page, a crashed run is resumed."""
+
+    scheme = models.ForeignKey(Scheme, verbose_name=_("投保方案"), on_delete=models.PROTECT, related_name="+")
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(_("待出单企业数"), default=0)
+    issued = models.PositiveIntegerField(_("已出单"), default=0)
+    error = models.TextField(_("错误"), blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    heartbeat = models.DateTimeField(_("最近进展"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("批量出单")
+        verbose_name_plural = _("批量出单")
+
+    @property
+    def percent(self):
+        if self.status == JobStatus.DONE:
+            return 100
+        return min(99, self.issued * 100 // self.total) if self.total else 0
+
+
+class CalendarRun(models.Model):
+    """One pass of the calendar job (run_calendar): what it lapsed and expired for which day."""
+
+    day = models.DateField(_("日期（Asia/Shanghai）"))
+    lapsed = models.PositiveIntegerField(_("已过期"), default=0)
+    expired = models.PositiveIntegerField(_("已到期"), default=0)
+    started_at = models.DateTimeField(_("开始时间"))
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("日历任务")
+        verbose_name_plural = _("日历任务")

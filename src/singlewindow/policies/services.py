@@ -80,15 +80,30 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
 
 # --- issue ------------------------------------------------------------------
 
+def premium_from_exports(scheme, export_usd):
+    """The premium in 元 for basis-year exports of `export_usd` US dollars.
+
+    Fixed rule: the scheme's amount per enterprise. Rate rule: exports × rate % × the scheme's USD→CNY
+    rate, rounded to the fen, then raised to the minimum and capped at the maximum (0 = no cap).
+    """
+    if scheme.premium_rule == "fixed":
+        return scheme.premium_fixed
+    if not scheme.usd_cny_rate:
+        raise ValidationError({"usd_cny_rate": _("按费率计收保费的方案须设置美元兑人民币汇率。")})
+    base = Decimal(export_usd or 0)
+    amount = (base * scheme.premium_rate / 100 * scheme.usd_cny_rate).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+    if scheme.premium_max:
+        amount = min(amount, scheme.premium_max)
+    return max(amount, scheme.premium_min)
+
+
 def premium_for(scheme, enterprise):
     if scheme.premium_rule == "fixed":
         return scheme.premium_fixed
     record_ = enterprise.export_records.filter(year=scheme.basis_year).first()
-    base = record_.export_usd if record_ else Decimal("0")
-    amount = (base * scheme.premium_rate / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    if scheme.premium_max:
-        amount = min(amount, scheme.premium_max)
-    return max(amount, scheme.premium_min)
+    return premium_from_exports(scheme, record_.export_usd if record_ else Decimal("0"))
 
 
 def policy_number(scheme, enterprise):
@@ -124,6 +139,45 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None):
         record(actor=actor, action="policy.issue", obj=policy, to_status=policy.status, ip=ip)
         transaction.on_commit(lambda: notifications.policy_changed(policy, "issue"))
     return policy
+
+
+def issue_many(actor, scheme, rows, *, ip=None):
+    """Issue 待确认 policies for `rows` [(enterprise_id, basis-year exports USD)] in the caller's transaction.
+
+    The bulk twin of issue() for batch issuance (policies/batch.py decides who is eligible): policies,
+    one audit event each (record_many) and one 新保单待确认 notice each, all or none. Numbers are
+    policy_number()'s, so a retried batch collides on the unique number instead of minting new ones.
+    """
+    from singlewindow.audit.services import record_many
+    from singlewindow.notifications.models import Notice
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("issue_many must run inside a transaction")
+    now = timezone.now()
+    policies = [
+        Policy(
+            number=policy_number(scheme, _Id(enterprise_id)), scheme_id=scheme.pk, enterprise_id=enterprise_id,
+            status=PolicyStatus.PENDING, premium=premium_from_exports(scheme, export_usd), issued_at=now,
+            status_changed_at=now,
+        )
+        for enterprise_id, export_usd in rows
+    ]
+    Policy.objects.bulk_create(policies, batch_size=2000)
+    record_many(actor=actor, events=(
+        {"action": "policy.issue", "object_type": "policies.policy", "object_id": p.pk,
+         "to_status": PolicyStatus.PENDING, "ip": ip, "data": {"batch": True}}
+        for p in policies
+    ))
+    Notice.objects.bulk_create(
+        [Notice(enterprise_id=p.enterprise_id, policy_id=p.pk, kind=Notice.Kind.ISSUED) for p in policies],
+        batch_size=2000,
+    )
+    return policies
+
+
+class _Id:
+    def __init__(self, pk):
+        self.pk = pk
 
 
 # --- enterprise -------------------------------------------------------------

@@ -1,0 +1,500 @@
+"""Customs export list import: stream the file, check every row, stage it, then write all or nothing.
+
+One pass reads the file row by row (csv / openpyxl read_only) and never holds more than one chunk of
+rows: good rows go to a per-job staging table (PostgreSQL: COPY; SQLite: executemany), bad ones to the
+error report on disk. Duplicates inside the file are found by the database over the staging table. Only
+when no row is bad does one transaction create the unknown enterprises and upsert the year's figures;
+any problem found there (an organisation code used by another enterprise, an enterprise registered
+outside the uploader's region) rolls it all back and is reported by row like the others.
+See docs/decisions/0006-import-pipeline.md.
+"""
+import codecs
+import csv
+import io
+import logging
+import os
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_tasks import task
+
+from singlewindow.accounts.models import Role
+from singlewindow.audit.services import record
+from singlewindow.regions.models import Region
+
+from .identifiers import _ORG_ALPHABET, _ORG_WEIGHTS
+from .models import ImportJob
+
+log = logging.getLogger(__name__)
+
+CHUNK = 20_000  # rows held in memory at most, and how often progress is written
+PREVIEW = 20  # errors shown on the page; the report file has them all
+MIN_YEAR = 1980
+MAX_EXPORT = Decimal("1e14")
+FIELDS = ("uscc", "name", "county", "year", "export_usd")
+LABELS = {
+    "uscc": "统一社会信用代码", "name": "企业名称", "county": "县区代码", "year": "年度",
+    "export_usd": "出口额（美元）", "file": "文件",
+}
+HEADER_ALIASES = {
+    "uscc": {"统一社会信用代码", "社会信用代码", "uscc"},
+    "name": {"企业名称", "名称", "name", "enterprisename"},
+    "county": {"县区代码", "区划代码", "所在县区代码", "行政区划代码", "county", "countycode"},
+    "year": {"年度", "年份", "year"},
+    "export_usd": {"出口额（美元）", "出口额", "出口额美元", "exportusd", "export_usd", "出口金额（美元）"},
+}
+PHASES = {"read": gettext_lazy("逐行校验"), "dups": gettext_lazy("查找重复行"), "write": gettext_lazy("写入数据库")}
+
+
+def import_dir():
+    path = Path(getattr(settings, "SW_IMPORT_DIR", settings.VAR_DIR / "imports"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- checking one code fast (the same rules as identifiers.validate_uscc, tested against it) ---------
+
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_ORG_VALUE = {c: i for i, c in enumerate(_ORG_ALPHABET)}
+_USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")
+_SEPARATORS = re.compile(r"[\s\-－—]")
+
+
+def uscc_problem(code):
+    """None for a valid (normalised) code, else the message validate_uscc would give."""
+    if len(code) != 18:
+        return _("统一社会信用代码应为18位，当前为%(n)d位。") % {"n": len(code)}
+    if not _USCC_SHAPE.fullmatch(code):
+        return _("统一社会信用代码格式或校验位不正确。")
+    total = 0
+    for char, weight in zip(code, _USCC_WEIGHTS):
+        total += _USCC_VALUE[char] * weight
+    if _USCC_ALPHABET[(31 - total) % 31] != code[17]:
+        return _("统一社会信用代码格式或校验位不正确。")
+    total = 0
+    for char, weight in zip(code[8:16], _ORG_WEIGHTS):
+        total += _ORG_VALUE[char] * weight
+    check = 11 - total % 11
+    if {10: "X", 11: "0"}.get(check, str(check)) != code[16]:
+        return _("统一社会信用代码中的组织机构代码（第9至17位）校验不正确。")
+    return None
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def _key(header):
+    text = re.sub(r"[\s_]", "", str(header or "")).lower().replace("(", "（").replace(")", "）")
+    for field, aliases in HEADER_ALIASES.items():
+        if text in {a.lower().replace(" ", "") for a in aliases}:
+            return field
+    return None
+
+
+def _cell(value):
+    """A cell as text: openpyxl gives numbers for numeric cells, the csv module gives text."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value).strip()
+
+
+def _sniff_encoding(path):
+    """UTF-8 (with or without BOM) when the start decodes as such, else GB18030 (Excel's 'CSV' in China)."""
+    with open(path, "rb") as head:
+        sample = head.read(1 << 16)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+class CsvRows:
+    def __init__(self, path):
+        self.raw = open(path, "rb")
+        self.size = os.fstat(self.raw.fileno()).st_size or 1
+        self.text = io.TextIOWrapper(self.raw, encoding=_sniff_encoding(path), newline="", errors="replace")
+
+    def __iter__(self):
+        return iter(csv.reader(self.text))
+
+    def fraction(self):
+        return min(1.0, self.raw.tell() / self.size)
+
+    def close(self):
+        self.text.close()
+
+
+class XlsxRows:
+    def __init__(self, path):
+        import openpyxl
+
+        self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        self.sheet = self.book.worksheets[0]
+        self.total = self.sheet.max_row or 0  # from the sheet's <dimension>, when the writer gave one
+        self.seen = 0
+
+    def __iter__(self):
+        for row in self.sheet.iter_rows(values_only=True):
+            self.seen += 1
+            yield [_cell(v) for v in row]
+
+    def fraction(self):
+        return min(1.0, self.seen / self.total) if self.total else 0.0
+
+    def close(self):
+        self.book.close()
+
+
+def open_rows(path, file_name):
+    if file_name.lower().endswith((".xlsx", ".xlsm")):
+        return XlsxRows(path)
+    return CsvRows(path)
+
+
+# --- checking one row ---------------------------------------------------------------------------------
+
+class RowChecker:
+    def __init__(self, region, this_year):
+        counties = Region.objects.filter(level=Region.Level.COUNTY)
+        self.names = dict(counties.values_list("code", "name"))
+        self.prefix = region.prefix if region else ""
+        self.region = region
+        self.this_year = this_year
+
+    def check(self, values):
+        """(uscc, name, county, year, export_usd) or None, and a list of (field, value, message)."""
+        errors = []
+        uscc, name, county, year, amount = values
+        code = _SEPARATORS.sub("", uscc).upper()
+        if not code:
+            errors.append(("uscc", uscc, _("统一社会信用代码不能为空。")))
+        else:
+            problem = uscc_problem(code)
+            if problem:
+                errors.append(("uscc", uscc, problem))
+        name = name.strip()
+        if not name:
+            errors.append(("name", name, _("企业名称不能为空。")))
+        elif len(name) > 100:
+            errors.append(("name", name[:30] + "…", _("企业名称不能超过100个字。")))
+        county = county.strip()
+        if county not in self.names:
+            errors.append(("county", county, _("县区代码不能为空。") if not county
+                           else _("“%(code)s”不是广东省的县级行政区划代码。") % {"code": county}))
+        elif not county.startswith(self.prefix):
+            errors.append(("county", county, _("%(name)s 不在本单位管辖区域（%(region)s）内。")
+                           % {"name": self.names[county], "region": self.region}))
+        year_text = year.strip()
+        year = int(year_text) if year_text.isascii() and year_text.isdigit() and len(year_text) == 4 else None
+        if year is None:
+            errors.append(("year", year_text, _("年度应为四位数字，如 %(y)d。") % {"y": self.this_year - 1}))
+        elif not MIN_YEAR <= year <= self.this_year:
+            errors.append(("year", year_text, _("年度应在 %(a)d 至 %(b)d 之间。") % {"a": MIN_YEAR, "b": self.this_year}))
+        amount_text = amount.strip()
+        value = None
+        if not amount_text:
+            errors.append(("export_usd", amount_text, _("出口额不能为空。")))
+        else:
+            try:
+                value = Decimal(amount_text.replace(",", ""))
+                if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+                    raise InvalidOperation
+            except (InvalidOperation, ValueError):
+                value = None
+                errors.append(("export_usd", amount_text, _("出口额应为数字（美元，最多两位小数）。")))
+            else:
+                if value < 0:
+                    errors.append(("export_usd", amount_text, _("出口额不能为负数。")))
+                elif value >= MAX_EXPORT:
+                    errors.append(("export_usd", amount_text, _("出口额超出可记录的范围。")))
+        if errors:
+            return None, errors
+        return (code, name, county, year, value), errors
+
+
+# --- staging: PostgreSQL COPY, SQLite executemany -----------------------------------------------------
+
+class Stage:
+    def __init__(self, job_id):
+        self.table = f"import_stage_{job_id}"
+        self.dups = f"import_dups_{job_id}"
+        self.postgres = connection.vendor == "postgresql"
+        self.rows = 0
+
+    def create(self):
+        self.drop()
+        types = ("integer", "varchar(18)", "varchar(100)", "varchar(6)", "smallint", "numeric(16,2)") \
+            if self.postgres else ("integer", "text", "text", "text", "integer", "numeric")
+        columns = ", ".join(f"{n} {t}" for n, t in zip(("line", *FIELDS), types))
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
+
+    def add(self, rows):
+        if not rows:
+            return
+        with connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.copy(f"COPY {self.table} FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                with transaction.atomic():
+                    cursor.executemany(f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s)", rows)
+        self.rows += len(rows)
+
+    def duplicates(self, after_line, limit):
+        """Rows repeating an earlier row's (USCC, year): (line, uscc, year, first line), in line order."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT line, uscc, year, first_line FROM {self.dups} WHERE line > %s ORDER BY line LIMIT %s",
+                [after_line, limit],
+            )
+            return cursor.fetchall()
+
+    def find_duplicates(self):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {self.dups} AS SELECT s.line, s.uscc, s.year, f.first_line "
+                f"FROM {self.table} s JOIN (SELECT uscc, year, min(line) AS first_line FROM {self.table} "
+                f"GROUP BY uscc, year HAVING count(*) > 1) f ON f.uscc = s.uscc AND f.year = s.year "
+                f"WHERE s.line > f.first_line"
+            )
+            cursor.execute(f"SELECT count(*) FROM {self.dups}")
+            return cursor.fetchone()[0]
+
+    def drop(self):
+        with connection.cursor() as cursor:
+            for table in (self.table, self.dups):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+class Rejected(Exception):
+    """Problems found while writing: the transaction is rolled back and the rows are reported."""
+
+    def __init__(self, problems):
+        super().__init__(f"{len(problems)} rows refused while writing")
+        self.problems = problems
+
+
+def merge(stage, *, region, source):
+    """Create unknown enterprises and upsert the figures, in the caller's transaction. Returns counts."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    enterprise, record = "enterprises_enterprise", "enterprises_exportrecord"
+    prefix = (region.prefix if region else "") + "%"
+    with connection.cursor() as cursor:
+        if stage.postgres:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        # ON CONFLICT without a target: a known USCC is left as it is, and so is a row whose organisation
+        # code belongs to another enterprise; the latter then has no enterprise to join and is caught below.
+        cursor.execute(
+            f"INSERT INTO {enterprise} (uscc, org_code, name, name_en, region_id, address, legal_representative,"
+            f" customs_code, created_at) SELECT uscc, substr(uscc, 9, 9), name, '', county, '', '', '', %s"
+            f" FROM {stage.table} WHERE true ON CONFLICT DO NOTHING",
+            [now],
+        )
+        created = cursor.rowcount
+        cursor.execute(
+            f"INSERT INTO {record} (enterprise_id, year, export_usd, source)"
+            f" SELECT e.id, s.year, s.export_usd, %s FROM {stage.table} s"
+            f" JOIN {enterprise} e ON e.uscc = s.uscc WHERE e.region_id LIKE %s"
+            f" ON CONFLICT (enterprise_id, year) DO UPDATE SET export_usd = excluded.export_usd,"
+            f" source = excluded.source",
+            [source, prefix],
+        )
+        written = cursor.rowcount
+        if written != stage.rows:
+            raise Rejected(_unwritten(cursor, stage, prefix))
+    return created, written
+
+
+def _unwritten(cursor, stage, prefix):
+    """Why the rows that found no enterprise to attach to were left out (read before the rollback)."""
+    enterprise = "enterprises_enterprise"
+    cursor.execute(
+        f"SELECT s.line, s.uscc, e.uscc, e.name, e.region_id FROM {stage.table} s"
+        f" LEFT JOIN {enterprise} e ON e.org_code = substr(s.uscc, 9, 9)"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {enterprise} x WHERE x.uscc = s.uscc AND x.region_id LIKE %s)"
+        f" ORDER BY s.line LIMIT 10000",
+        [prefix],
+    )
+    names = dict(Region.objects.values_list("code", "name"))
+    problems = []
+    for line, uscc, other_uscc, other_name, other_region in cursor.fetchall():
+        if other_uscc and other_uscc != uscc:
+            message = _("组织机构代码（第9至17位）与已有企业“%(name)s”（%(uscc)s）相同。") % {
+                "name": other_name, "uscc": other_uscc}
+        else:
+            message = _("该企业已登记在%(region)s，不在本单位管辖区域内。") % {
+                "region": names.get(other_region, other_region)}
+        problems.append((line, "uscc", uscc, message))
+    return problems
+
+
+# --- the job ------------------------------------------------------------------------------------------
+
+class ErrorReport:
+    """Every bad row, streamed to a CSV file on disk; the first few also kept for the page."""
+
+    def __init__(self, job):
+        self.path = import_dir() / f"job-{job.pk}-errors.csv"
+        self.file = open(self.path, "w", encoding="utf-8-sig", newline="")
+        self.writer = csv.writer(self.file)
+        self.writer.writerow([_("行号"), _("字段"), _("内容"), _("问题")])
+        self.count = 0
+        self.preview = []
+
+    def add(self, line, field, value, message):
+        self.count += 1
+        row = [line, str(LABELS.get(field, field)), value, message]
+        self.writer.writerow(row)
+        if len(self.preview) < PREVIEW:
+            self.preview.append(row)
+
+    def close(self):
+        self.file.close()
+
+
+def _progress(job, **fields):
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def run(job):
+    """Import one uploaded file. Sets the job's final status; raises only for unexpected failures."""
+    _progress(job, status=ImportJob.Status.RUNNING, phase=str(PHASES["read"]), started_at=timezone.now())
+    report = ErrorReport(job)
+    stage = Stage(job.pk)
+    stage.create()
+    try:
+        rows_read, years = _read(job, stage, report)
+        _progress(job, phase=str(PHASES["dups"]), percent=80, rows_read=rows_read)
+        if stage.find_duplicates():
+            last = 0
+            while batch := stage.duplicates(last, 5000):
+                for line, uscc, year, first in batch:
+                    report.add(line, "uscc", uscc, _("与第 %(n)d 行重复：同一企业同一年度（%(y)s）只能有一条记录。")
+                               % {"n": first, "y": year})
+                last = batch[-1][0]
+        if report.count == 0 and rows_read == 0:
+            report.add(1, "file", "", _("文件中没有数据行。"))
+        created = written = 0
+        if report.count == 0:
+            _progress(job, phase=str(PHASES["write"]), percent=85)
+            try:
+                with transaction.atomic():
+                    created, written = merge(
+                        stage, region=job.region, source=f"海关出口数据导入 #{job.pk} {job.file_name}"[:100]
+                    )
+                    record(actor=job.uploaded_by, action="exports.import", obj=job, data={
+                        "file": job.file_name, "rows": rows_read, "enterprises_created": created,
+                        "records_written": written, "years": sorted(years),
+                    })
+            except Rejected as rejected:
+                for line, field, value, message in rejected.problems:
+                    report.add(line, field, value, message)
+    finally:
+        report.close()
+        stage.drop()
+    final = ImportJob.Status.DONE if report.count == 0 else ImportJob.Status.REJECTED
+    _progress(
+        job, status=final, percent=100, phase="", finished_at=timezone.now(), error_count=report.count,
+        errors_preview=report.preview, report_path=str(report.path) if report.count else "",
+        enterprises_created=created, records_written=written, years=sorted(years),
+    )
+    if report.count == 0:
+        report.path.unlink(missing_ok=True)
+    log.info("import %s: %s rows, %s errors, %s enterprises created, %s records written",
+             job.pk, rows_read, report.count, created, written)
+
+
+def _read(job, stage, report):
+    checker = RowChecker(job.region, timezone.localdate().year)
+    rows = open_rows(job.path, job.file_name)
+    years = set()
+    count = 0
+    try:
+        iterator = iter(rows)
+        columns = _columns(next(iterator, None), report)
+        if columns is None:
+            return 0, years
+        width = max(columns) + 1
+        buffer = []
+        for line, values in enumerate(iterator, start=2):
+            if len(values) < width:
+                if not any(v.strip() for v in values):
+                    continue  # a blank line, as spreadsheets leave at the end
+                values = values + [""] * (width - len(values))
+            picked = [values[i] for i in columns]
+            if not any(picked):
+                continue
+            count += 1
+            row, errors = checker.check(picked)
+            if errors:
+                for field, value, message in errors:
+                    report.add(line, field, value, message)
+            else:
+                buffer.append((line, *row))
+                years.add(row[3])
+            if len(buffer) >= CHUNK or count % CHUNK == 0:
+                stage.add(buffer)
+                buffer = []
+                _progress(job, rows_read=count, percent=int(rows.fraction() * 80), error_count=report.count)
+        stage.add(buffer)
+    finally:
+        rows.close()
+    return count, years
+
+
+def _columns(header, report):
+    """Index of each needed column in the header row, or None (reported) when some are missing."""
+    if header is None:
+        report.add(1, "file", "", _("文件是空的。"))
+        return None
+    found = {}
+    for index, title in enumerate(header):
+        field = _key(title)
+        if field and field not in found:
+            found[field] = index
+    missing = [LABELS[f] for f in FIELDS if f not in found]
+    if missing:
+        report.add(1, "file", "", _("缺少列：%(cols)s。第一行应为列名：统一社会信用代码、企业名称、县区代码、年度、出口额（美元）。")
+                   % {"cols": "、".join(missing)})
+        return None
+    return [found[f] for f in FIELDS]
+
+
+def submit(user, upload):
+    """Keep the uploaded file on disk, make the job and queue it. Bureaus import for their own region."""
+    region = user.region if user.role == Role.BUREAU else None
+    job = ImportJob.objects.create(uploaded_by=user, region=region, file_name=upload.name[-200:], size=upload.size)
+    suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
+    path = import_dir() / f"job-{job.pk}{suffix}"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    ImportJob.objects.filter(pk=job.pk).update(path=str(path))
+    run_import.enqueue(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+@task()
+def run_import(job_id):
+    job = ImportJob.objects.select_related("region").get(pk=job_id)
+    try:
+        run(job)
+    except Exception as error:  # the job must not stay "处理中" forever: say it failed, then re-raise
+        log.exception("import %s failed", job_id)
+        _progress(job, status=ImportJob.Status.FAILED, finished_at=timezone.now(),
+                  message=f"{type(error).__name__}: {error}"[:1000])
+        raise

@@ -1,0 +1,182 @@
+"""The customs export import: every row checked, all or nothing, a report naming each bad row and field."""
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum.cn.uscc import calc_check_digit
+
+from singlewindow.audit.models import AuditEvent
+from singlewindow.audit.services import first_broken_link
+from singlewindow.enterprises.identifiers import validate_uscc
+from singlewindow.enterprises.imports import uscc_problem
+from singlewindow.enterprises.models import Enterprise, ExportRecord, ImportJob
+
+from .conftest import CITY, HAIFENG, csv_bytes, new_uscc, report_rows, xlsx_bytes
+
+
+def figure(uscc, year):
+    return ExportRecord.objects.get(enterprise__uscc=uscc, year=year).export_usd
+
+
+def snapshot():
+    return Enterprise.objects.count(), list(ExportRecord.objects.order_by("pk").values_list("pk", "export_usd"))
+
+
+def test_a_good_file_creates_unknown_enterprises_and_writes_every_figure(world, run_import):
+    demo = world.demo.enterprise
+    job = run_import(csv_bytes([
+        (demo.uscc, demo.name, CITY, 2019, "1234.50"),
+        (new_uscc(1), "汕尾市新港贸易有限公司", CITY, 2025, "2,999,999.99"),
+        (new_uscc(2), "海丰县新丰五金有限公司", HAIFENG, 2025, "0"),
+    ]))
+    assert (job.status, job.error_count, job.enterprises_created, job.records_written) == (
+        ImportJob.Status.DONE, 0, 2, 3)
+    assert job.years == [2019, 2025] and job.percent == 100
+    assert figure(demo.uscc, 2019) == Decimal("1234.50")
+    created = Enterprise.objects.get(uscc=new_uscc(1))
+    assert (created.name, created.region_id, created.org_code) == ("汕尾市新港贸易有限公司", CITY, new_uscc(1)[8:17])
+    assert figure(new_uscc(2), 2025) == 0
+    assert first_broken_link() is None
+
+
+def test_one_bad_row_among_good_ones_writes_nothing_and_names_the_row(world, run_import):
+    before = snapshot()
+    bad = new_uscc(3)[:-1] + ("0" if new_uscc(3)[-1] != "0" else "1")  # wrong check character
+    job = run_import(csv_bytes([
+        (new_uscc(1), "甲公司", CITY, 2025, "100"),
+        (new_uscc(2), "乙公司", CITY, 2025, "200"),
+        (bad, "丙公司", CITY, 2025, "300"),
+        (new_uscc(4), "丁公司", CITY, 2025, "400"),
+    ]))
+    assert job.status == ImportJob.Status.REJECTED and job.error_count == 1
+    assert snapshot() == before
+    assert report_rows(job) == [["4", "统一社会信用代码", bad, "统一社会信用代码格式或校验位不正确。"]]
+    assert job.errors_preview == [[4, "统一社会信用代码", bad, "统一社会信用代码格式或校验位不正确。"]]
+
+
+@pytest.mark.parametrize("row, field, message", [
+    (("", "甲公司", CITY, "2025", "1"), "统一社会信用代码", "统一社会信用代码不能为空。"),
+    (("91441502MA4", "甲公司", CITY, "2025", "1"), "统一社会信用代码", "统一社会信用代码应为18位，当前为11位。"),
+    ((None, "", CITY, "2025", "1"), "企业名称", "企业名称不能为空。"),
+    ((None, "甲公司", "440106", "2025", "1"), "县区代码", "天河区 不在本单位管辖区域（汕尾市）内。"),
+    ((None, "甲公司", "449999", "2025", "1"), "县区代码", "“449999”不是广东省的县级行政区划代码。"),
+    ((None, "甲公司", "441500", "2025", "1"), "县区代码", "“441500”不是广东省的县级行政区划代码。"),
+    ((None, "甲公司", CITY, "二〇二五", "1"), "年度", "年度应为四位数字，如"),
+    ((None, "甲公司", CITY, "1979", "1"), "年度", "年度应在 1980 至"),
+    ((None, "甲公司", CITY, "2999", "1"), "年度", "年度应在 1980 至"),
+    ((None, "甲公司", CITY, "2025", "-0.01"), "出口额（美元）", "出口额不能为负数。"),
+    ((None, "甲公司", CITY, "2025", "12.345"), "出口额（美元）", "出口额应为数字（美元，最多两位小数）。"),
+    ((None, "甲公司", CITY, "2025", "一百"), "出口额（美元）", "出口额应为数字（美元，最多两位小数）。"),
+    ((None, "甲公司", CITY, "2025", ""), "出口额（美元）", "出口额不能为空。"),
+])
+def test_each_bad_field_is_named_in_the_report(world, run_import, row, field, message):
+    row = (new_uscc(9) if row[0] is None else row[0], *row[1:])
+    job = run_import(csv_bytes([(new_uscc(1), "好公司", CITY, 2025, "5"), row]))
+    assert job.status == ImportJob.Status.REJECTED
+    [(line, named, _value, said)] = report_rows(job)
+    assert (line, named) == ("3", field) and said.startswith(message)
+    assert not Enterprise.objects.filter(uscc=new_uscc(1)).exists()
+
+
+def test_duplicate_rows_inside_the_file_name_the_earlier_row(world, run_import):
+    job = run_import(csv_bytes([
+        (new_uscc(1), "甲公司", CITY, 2025, "100"),
+        (new_uscc(1), "甲公司", CITY, 2024, "90"),
+        (new_uscc(2), "乙公司", CITY, 2025, "100"),
+        (new_uscc(1), "甲公司", CITY, 2025, "110"),
+    ]))
+    assert job.status == ImportJob.Status.REJECTED
+    assert report_rows(job) == [
+        ["5", "统一社会信用代码", new_uscc(1), "与第 2 行重复：同一企业同一年度（2025）只能有一条记录。"],
+    ]
+    assert not ExportRecord.objects.filter(enterprise__uscc=new_uscc(2)).exists()
+
+
+def test_a_reimport_of_the_same_year_replaces_that_years_figures_for_those_enterprises_only(world, run_import):
+    run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "100"), (new_uscc(2), "乙公司", CITY, 2025, "200"),
+                          (new_uscc(1), "甲公司", CITY, 2024, "50")]))
+    job = run_import(csv_bytes([(new_uscc(1), "甲公司（新名称）", CITY, 2025, "150")]))
+    assert (job.status, job.enterprises_created, job.records_written) == (ImportJob.Status.DONE, 0, 1)
+    assert figure(new_uscc(1), 2025) == 150
+    assert figure(new_uscc(1), 2024) == 50
+    assert figure(new_uscc(2), 2025) == 200
+    assert Enterprise.objects.get(uscc=new_uscc(1)).name == "甲公司"
+    assert ExportRecord.objects.filter(enterprise__uscc=new_uscc(1)).count() == 2
+
+
+def test_an_xlsx_file_is_read_like_a_csv(world, run_import):
+    job = run_import(xlsx_bytes([(new_uscc(1), "甲公司", int(CITY), 2025, 2999999.99),
+                                 (new_uscc(2), "乙公司", CITY, "2025", "-5")]), name="海关出口.xlsx")
+    assert job.status == ImportJob.Status.REJECTED
+    assert report_rows(job) == [["3", "出口额（美元）", "-5", "出口额不能为负数。"]]
+    job = run_import(xlsx_bytes([(new_uscc(1), "甲公司", int(CITY), 2025, 2999999.99)]), name="海关出口.xlsx")
+    assert job.status == ImportJob.Status.DONE
+    assert figure(new_uscc(1), 2025) == Decimal("2999999.99")
+
+
+def test_a_gbk_csv_from_excel_is_read(world, run_import):
+    job = run_import(csv_bytes([(new_uscc(1), "汕尾市甲贸易有限公司", CITY, 2025, "10")], encoding="gb18030"))
+    assert job.status == ImportJob.Status.DONE
+    assert Enterprise.objects.get(uscc=new_uscc(1)).name == "汕尾市甲贸易有限公司"
+
+
+def test_a_file_without_the_needed_columns_is_refused_on_line_one(world, run_import):
+    job = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025)], header=["统一社会信用代码", "企业名称", "县区代码", "年度"]))
+    assert job.status == ImportJob.Status.REJECTED
+    [(line, field, _value, message)] = report_rows(job)
+    assert (line, field) == ("1", "文件") and "缺少列：出口额（美元）" in message
+
+
+def test_an_organisation_code_taken_by_another_enterprise_rolls_everything_back(world, run_import):
+    demo = world.demo.enterprise
+    body = "91441521" + demo.org_code  # the same organisation code under another region code
+    twin = body + calc_check_digit(body)
+    assert twin != demo.uscc
+    before = snapshot()
+    job = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "10"), (twin, "冒名公司", HAIFENG, 2025, "10")]))
+    assert job.status == ImportJob.Status.REJECTED
+    assert snapshot() == before
+    [(line, field, value, message)] = report_rows(job)
+    assert (line, field, value) == ("3", "统一社会信用代码", twin)
+    assert demo.name in message and demo.uscc in message
+
+
+def test_a_county_bureau_cannot_write_figures_of_an_enterprise_registered_elsewhere(world, run_import):
+    demo = world.demo.enterprise  # registered in 城区, outside 海丰县
+    job = run_import(csv_bytes([(demo.uscc, demo.name, HAIFENG, 2025, "10")]), user=world.county)
+    assert job.status == ImportJob.Status.REJECTED
+    [(line, _field, _value, message)] = report_rows(job)
+    assert line == "2" and message == "该企业已登记在城区，不在本单位管辖区域内。"
+
+
+def test_an_import_is_recorded_in_the_audit_chain(world, run_import):
+    job = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "10")]))
+    event = AuditEvent.objects.get(action="exports.import", object_id=str(job.pk))
+    assert event.actor == world.bureau and event.data["records_written"] == 1
+
+
+ORG = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+codes = st.builds(  # well-formed codes, some with a wrong organisation or final check character
+    lambda region, body, org_check, fix: (lambda partial: partial + (calc_check_digit(partial) if fix else "Y"))(
+        f"91{region}{body}{org_check}"),
+    st.text("0123456789", min_size=6, max_size=6), st.text("0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=8, max_size=8),
+    st.sampled_from("0123456789X"), st.booleans(),
+)
+
+
+@given(st.one_of(codes, st.text(alphabet=ORG + "-— ", min_size=16, max_size=20)))
+def test_the_fast_code_check_agrees_with_validate_uscc(text):
+    text = text.replace("-", "").replace("—", "").replace(" ", "")
+    try:
+        validate_uscc(text)
+        expected = None
+    except ValidationError as error:
+        expected = error.messages[0]
+    assert uscc_problem(text) == expected
+
+
+def test_the_fast_code_check_accepts_valid_codes():
+    for n in range(200):
+        assert uscc_problem(new_uscc(n)) is None
