@@ -1,0 +1,92 @@
+"""The insurer's 保单审批 in chromium: approve in bulk, return with a reason the enterprise reads, refuse an
+empty reason."""
+import pytest
+from playwright.sync_api import expect
+
+from singlewindow.policies import services
+from singlewindow.policies.models import Policy, PolicyStatus
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def awaiting(portal):
+    """The 审批中 policies the insurer's list shows, oldest first: the demo's ones and demo's own."""
+    world = portal.world
+    services.confirm(world.demo, world.pending.pk, contact_name="李锐", contact_phone="13729230657",
+                     agreement_sha256=world.scheme.agreement.sha256)
+    return list(Policy.objects.visible_to(portal.world.insurer).filter(status=PolicyStatus.CONFIRMED)
+                .order_by("status_changed_at", "id"))
+
+
+def statuses(policies):
+    return [Policy.objects.get(pk=p.pk).status for p in policies]
+
+
+def test_insurer_approves_the_two_ticked_policies(portal, page, new_context, awaiting):
+    assert len(awaiting) >= 3
+    insurer = portal.insurer_page(new_context)
+    first, second, untouched = awaiting[:3]
+    insurer.get_by_role("checkbox", name=first.number).check()
+    insurer.get_by_role("checkbox", name=second.number).check()
+    insurer.get_by_role("button", name="审批通过").click()
+
+    expect(insurer.get_by_role("alert")).to_have_text("已审批通过 2 份保单。")
+    expect(portal.row(insurer, first)).to_have_count(0)
+    expect(portal.row(insurer, untouched)).to_be_visible()
+    assert statuses([first, second, untouched]) == [PolicyStatus.EFFECTIVE, PolicyStatus.EFFECTIVE,
+                                                     PolicyStatus.CONFIRMED]
+
+
+def test_select_all_approves_every_policy_on_the_page(portal, page, new_context, awaiting):
+    insurer = portal.insurer_page(new_context)
+    insurer.get_by_role("checkbox", name="全选").check()
+    for policy in awaiting:
+        expect(insurer.get_by_role("checkbox", name=policy.number)).to_be_checked()
+    insurer.get_by_role("button", name="审批通过").click()
+
+    expect(insurer.get_by_role("alert")).to_have_text(f"已审批通过 {len(awaiting)} 份保单。")
+    expect(insurer.get_by_text("暂无“审批中”的保单。")).to_be_visible()
+    assert set(statuses(awaiting)) == {PolicyStatus.EFFECTIVE}
+
+
+def test_a_returned_policy_shows_the_reason_and_can_be_confirmed_again(portal, page, new_context):
+    world = portal.world
+    policy = world.returned  # demo2 confirms it again, so it waits in the insurer's 审批中 tab
+    services.confirm(world.demo2, policy.pk, contact_name="陈芳", contact_phone="13800138002",
+                     agreement_sha256=world.scheme.agreement.sha256)
+    reason = "联系人应为企业在职员工，请更正联系人后重新确认。"
+
+    insurer = portal.insurer_page(new_context)
+    portal.row(insurer, policy).get_by_role("link", name="查看详情").click()
+    portal.field(insurer, "退回原因").fill(reason)
+    insurer.get_by_role("button", name="退回").click()
+    expect(insurer.get_by_role("alert")).to_have_text(f"保单 {policy.number} 已退回。")
+
+    portal.enter_as(page, "demo2", register_as="meilong2020")
+    portal.popup(page).get_by_role("link", name="您有 1 份“已退回”保单，点击查看").click()
+    portal.row(page, policy).get_by_role("link", name="查看详情").click()
+    expect(page.get_by_role("alert")).to_contain_text(f"保险公司已退回本保单：{reason}")
+    expect(portal.field(page, "联系人")).to_have_value("陈芳")
+    portal.fill_contacts(page, name="林晓梅", phone="0660-3379016")
+    portal.accept_agreement(page)
+    page.get_by_role("button", name="确认投保").click()
+
+    expect(page.get_by_role("heading", name="确认投保已提交")).to_be_visible()
+    policy.refresh_from_db()
+    assert (policy.status, policy.contact_name, policy.contact_phone) == (
+        PolicyStatus.CONFIRMED, "林晓梅", "0660-3379016")
+    assert policy.confirmations.latest("at").contact_name == "林晓梅"
+
+
+def test_cancelling_without_a_reason_is_refused_and_changes_nothing(portal, page, new_context, awaiting):
+    policy = awaiting[0]
+    insurer = portal.insurer_page(new_context)
+    portal.row(insurer, policy).get_by_role("link", name="查看详情").click()
+    insurer.get_by_role("button", name="撤销").click()
+
+    expect(portal.field(insurer, "撤销原因")).to_have_class("form-control mb-2 is-invalid")
+    expect(insurer.get_by_text("请填写原因。")).to_be_visible()
+    expect(insurer.get_by_role("button", name="审批通过")).to_be_visible()
+    assert Policy.objects.get(pk=policy.pk).status == PolicyStatus.CONFIRMED
+    assert Policy.objects.get(pk=policy.pk).last_reason == policy.last_reason
