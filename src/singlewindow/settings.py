@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "singlewindow.policies",
     "singlewindow.notifications",
     "singlewindow.portal",
+    "singlewindow.eport",
 ]
 
 MIDDLEWARE = [
@@ -178,3 +179,24 @@ LOGGING = {
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+
+# --- e-port card (卡介质, DESIGN.md §5; docs/decisions/*-eport-card.md) -----------------
+# The card authority's CA key and certificate (created on first use) and the demo card files.
+EPORT_DIR = Path(os.environ.get("EPORT_DIR", VAR_DIR / "eport"))
+# Where the login page finds the 客户端控件 (the card agent on the user's own PC).
+EPORT_AGENT_URL = os.environ.get("EPORT_AGENT_URL", "ws://127.0.0.1:61232")
+# Login and signing challenges are single-use and expire after this many seconds (never more than 120).
+EPORT_CHALLENGE_SECONDS = min(int(os.environ.get("EPORT_CHALLENGE_SECONDS", "120")), 120)
+# scrypt cost (N) sealing a new card's private key under its PIN.
+EPORT_PIN_KDF_N = 2**15
+# The agent's source, served as a wheel on the 客户端控件下载 page.
+EPORT_AGENT_SOURCE = Path(os.environ.get("EPORT_AGENT_SOURCE", BASE_DIR / "cardagent"))
+if TESTING:
+    EPORT_PIN_KDF_N = 2**4
+    if "EPORT_DIR" not in os.environ:
+        import atexit
+        import shutil
+        import tempfile
+
+        EPORT_DIR = Path(tempfile.mkdtemp(prefix="sw-eport-test-"))
+        atexit.register(shutil.rmtree, EPORT_DIR, True)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("insure/", include("singlewindow.policies.urls")),
     path("insurer/", include("singlewindow.policies.insurer_urls")),
     path("notices/", include("singlewindow.notifications.urls")),
+    path("eport/", include("singlewindow.eport.urls")),
 ]

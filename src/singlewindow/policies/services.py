@@ -206,6 +206,14 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
         errors["agreement"] = _("请先阅读并同意《中国出口信用保险公司客户网上服务协议》。")
     if errors:
         raise ValidationError(errors)
+    if login_method == LoginMethod.CARD:
+        # A card user's confirmation carries the card's signature: the card authority checks it and what it signed.
+        from singlewindow.eport.services import verify_confirmation
+
+        signature = verify_confirmation(
+            actor, policy, signature, contact_name=contact_name, contact_phone=contact_phone,
+            contact_email=contact_email, agreement_sha256=agreement.sha256, ip=ip,
+        )
     with transaction.atomic():
         now = timezone.now()
         policy = _transition(

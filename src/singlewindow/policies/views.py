@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import LoginMethod, Role
+from singlewindow.eport.services import confirmation_proof
 from singlewindow.forms import add_service_errors
 from singlewindow.http import client_ip
 
@@ -72,11 +73,12 @@ def policy_detail(request, pk):
 def policy_confirm(request, pk):
     policy = _own_policy(request, pk)
     form = ConfirmForm(request.POST)
+    login_method = request.session.get("login_method", LoginMethod.PASSWORD)
     if form.is_valid():
         try:
             services.confirm(
-                request.user, policy.pk, **form.cleaned_data,
-                login_method=request.session.get("login_method", LoginMethod.PASSWORD),
+                request.user, policy.pk, **form.cleaned_data, login_method=login_method,
+                signature=confirmation_proof(request) if login_method == LoginMethod.CARD else "",
                 ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
             )
             return redirect("policies:submitted", pk=policy.pk)

@@ -111,6 +111,13 @@ PATHS = {
 }
 
 
+def _cards(demo, others):
+    """e-port cards (卡介质): the demo enterprise's, and those of an enterprise with no password account."""
+    from singlewindow.eport.demo import issue_demo_cards
+
+    issue_demo_cards(demo, others)
+
+
 def build(enterprises=300, seed=2020, stdout=None):
     """Create the demo world once. Returns False when it already exists."""
     if InsurerBranch.objects.filter(code="YD").exists():
@@ -182,6 +189,7 @@ def build(enterprises=300, seed=2020, stdout=None):
                 _walk(policy, PATHS[statuses[index % len(statuses)]], insurer)
         demo2_policy = Policy.objects.get(scheme=scheme, enterprise=demo2)
         _walk(demo2_policy, ["confirm", "return"], insurer)
+        _cards(demo, others)
     say(f"demo data: {Enterprise.objects.count()} enterprises, {Policy.objects.count()} policies\n")
     return True
 
@@ -191,3 +199,6 @@ def print_logins(stdout):
     for username, password, role in LOGINS:
         stdout.write(f"  {username:<8} {password:<14} {role}\n")
     stdout.write(f"  本地账号（账号绑定用）: {LOCAL_ACCOUNT[0]} / {LOCAL_ACCOUNT[1]}（属于 demo 的企业）\n\n")
+    from singlewindow.eport.demo import print_cards
+
+    print_cards(stdout)

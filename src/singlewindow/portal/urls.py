@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from singlewindow.eport.views import control_download
+
 from . import views
 
 app_name = "portal"
@@ -13,5 +15,5 @@ urlpatterns = [
     path("register/", views.account_help, {"topic": "register"}, name="register"),
     path("forgot-password/", views.account_help, {"topic": "forgot_password"}, name="forgot_password"),
     path("forgot-username/", views.account_help, {"topic": "forgot_username"}, name="forgot_username"),
-    path("control/", views.account_help, {"topic": "control"}, name="control_download"),
+    path("control/", control_download, name="control_download"),
 ]

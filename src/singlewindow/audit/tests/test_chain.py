@@ -5,9 +5,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from singlewindow.accounts.models import Role, User
 from singlewindow.audit.models import GENESIS, AppendOnlyError, AuditEvent
-from singlewindow.audit.services import first_broken_link, record
-from singlewindow.regions.models import Region
+from singlewindow.audit.services import first_broken_link, record, record_many
 
 
 def raw(sql, *params):
@@ -31,16 +31,30 @@ def chain(world):
     return events
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_record_refuses_to_write_outside_a_transaction():
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("write", [
+    lambda user: record(actor=user, action="user.touch", obj=user),
+    lambda user: record_many(actor=user, events=[{"action": "user.touch", "obj": user}]),
+], ids=["record", "record_many"])
+def test_it_refuses_to_write_outside_a_transaction(write):
+    user = User.objects.create_user("auditor", role=Role.OPERATOR)
     with pytest.raises(RuntimeError, match="inside the business transaction"):
-        record(actor=None, action="region.touch", obj=Region.objects.get(pk="441500"))
+        write(user)
     assert not AuditEvent.objects.exists()
 
 
 def test_the_demo_data_leaves_an_intact_chain(chain):
     assert chain[0].prev_hash == GENESIS
     assert all(later.prev_hash == earlier.hash for earlier, later in zip(chain, chain[1:]))
+    assert first_broken_link() is None
+
+
+def test_a_batch_continues_the_chain(world, chain):
+    written = record_many(actor=world.insurer, events=[
+        {"action": "policy.touch", "object_type": "policies.policy", "object_id": n} for n in range(3)
+    ])
+    assert written == 3
+    assert AuditEvent.objects.order_by("id")[len(chain)].prev_hash == chain[-1].hash
     assert first_broken_link() is None
 
 

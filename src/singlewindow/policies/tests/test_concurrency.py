@@ -12,8 +12,14 @@ from singlewindow.policies import services
 from singlewindow.policies.models import Confirmation, Policy, PolicyStatus
 
 THREADS = 8
-# serialized_rollback: the flush after a transactional test empties the regions loaded by migration; restore them.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Real commits, so each thread sees what the others committed.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def world(live_world):
+    """The demo world built for transactional tests (it reloads the regions an earlier flush emptied)."""
+    return live_world
 
 
 def together(count, work):
