@@ -1,4 +1,5 @@
 """One settings module, driven by the environment (SQLite by default)."""
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "singlewindow.regions",
     "singlewindow.enterprises",
     "singlewindow.accounts",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "singlewindow.urls"
@@ -118,10 +121,32 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "singlewindow.accounts.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "singlewindow.accounts.passwords.LettersAndDigitsValidator"},
 ]
+# Lockout (django-axes, docs/decisions/*-accounts-lockout.md): an account locks after 5 failed logins
+# within 15 minutes; one address after 20 (on any accounts). A password reset or an operator unlocks.
+AUTHENTICATION_BACKENDS = [
+    "singlewindow.accounts.lockout.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "singlewindow.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 5
+ACCOUNT_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "singlewindow.accounts.lockout.ip_for_axes"
+AXES_LOCKOUT_CALLABLE = "singlewindow.accounts.lockout.lockout_response"
+AXES_VERBOSE = False  # axes then writes usernames and addresses to the log as ****
+# One-time codes (立即注册, 忘记密码, 忘记用户名, new mobile): valid 10 minutes, 5 tries, per hour at most
+# 5 to one recipient and 20 from one address.
+ACCOUNT_CODE_TTL = datetime.timedelta(minutes=10)
+ACCOUNT_CODE_MAX_ATTEMPTS = 5
+ACCOUNT_CODES_PER_RECIPIENT_HOUR = 5
+ACCOUNT_CODES_PER_ADDRESS_HOUR = 20
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -163,6 +188,15 @@ if TESTING:
 
 # --- jobs -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# The SMS/email outbox (notifications.backends): the console (worker log) by default; set
+# OUTBOX_BACKEND=singlewindow.notifications.backends.GatewayBackend with OUTBOX_SMS_URL/TOKEN and EMAIL_HOST
+# for real delivery.
+OUTBOX_BACKEND = os.environ.get("OUTBOX_BACKEND", "singlewindow.notifications.backends.ConsoleBackend")
+OUTBOX_FILE = Path(os.environ.get("OUTBOX_FILE", VAR_DIR / "outbox" / "messages.jsonl"))
+OUTBOX_SMS_URL = os.environ.get("OUTBOX_SMS_URL", "")
+OUTBOX_SMS_TOKEN = os.environ.get("OUTBOX_SMS_TOKEN", "")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@singlewindow.localhost")
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
@@ -171,7 +205,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"mask_account_data": {"()": "singlewindow.accounts.logmask.MaskAccountData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["mask_account_data"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("singlewindow.portal.urls")),
     path("local/", include("singlewindow.accounts.urls")),
+    path("account/", include("singlewindow.accounts.account_urls")),
     path("insure/", include("singlewindow.policies.urls")),
     path("insurer/", include("singlewindow.policies.insurer_urls")),
     path("notices/", include("singlewindow.notifications.urls")),

@@ -1,6 +1,10 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from .lockout import lockout_message
+from .passwords import POLICY
 
 
 class LoginForm(AuthenticationForm):
@@ -11,6 +15,15 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("用户名或密码不正确。请注意区分大小写；如忘记，可使用“忘记用户名”或“忘记密码”找回。"),
         "inactive": _("该账号已停用，请联系单一窗口客服 95198。"),
     }
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            # django-axes flags the request once this account or address has failed too often.
+            if getattr(self.request, "axes_locked_out", False):
+                raise ValidationError(lockout_message(), code="locked_out") from None
+            raise
 
 
 class BindForm(forms.Form):
@@ -26,3 +39,103 @@ class QuickRegisterForm(forms.Form):
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30,
                                     help_text=_("11位手机号，或带区号的固定电话，如 0660-3379016。"))
     email = forms.EmailField(label=_("电子邮箱"), required=False, max_length=254)
+
+
+def _required(label):
+    return {"required": _("请填写%(label)s。") % {"label": label}}
+
+
+def text(label, max_length, required=True, **kwargs):
+    return forms.CharField(label=label, max_length=max_length, required=required, error_messages=_required(label),
+                           **kwargs)
+
+
+def password_field(label, help_text=None):
+    return forms.CharField(label=label, max_length=128, strip=False, widget=forms.PasswordInput,
+                           error_messages=_required(label), help_text=help_text)
+
+
+class NewPasswordMixin:
+    """Two password boxes that must agree; the policy itself is checked by the service."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password2") is not None and data["password"] != data["password2"]:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
+
+
+def county_choices():
+    """The region picker: Guangdong's county-level divisions grouped by prefecture."""
+    from singlewindow.regions.models import Region
+
+    groups = {}
+    for county in Region.objects.filter(level=Region.Level.COUNTY).select_related("parent"):
+        groups.setdefault(county.parent.name if county.parent else "", []).append((county.pk, county.name))
+    return [("", _("请选择所在县区"))] + list(groups.items())
+
+
+class RegisterForm(NewPasswordMixin, forms.Form):
+    uscc = text(_("统一社会信用代码"), 40, help_text=_("18位，见营业执照；可含空格或短横线，字母不区分大小写。"))
+    name = text(_("企业名称"), 100)
+    region = forms.ChoiceField(label=_("所在县区"), error_messages={"required": _("请选择企业所在县区。"),
+                                                                "invalid_choice": _("请选择企业所在县区。")})
+    legal_representative = text(_("法定代表人"), 50)
+    mobile = text(_("联系手机"), 20, help_text=_("用于接收注册验证码、找回用户名和密码。"))
+    email = forms.EmailField(label=_("电子邮箱"), max_length=254,
+                             error_messages={**_required(_("电子邮箱")), "invalid": _("电子邮箱格式不正确。")})
+    username = text(_("用户名"), 30, help_text=_("4至30位字母、数字或下划线，以字母开头。"))
+    password = password_field(_("密码"), help_text=POLICY)
+    password2 = password_field(_("确认密码"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = county_choices()
+
+
+class CodeForm(forms.Form):
+    code = text(_("验证码"), 10, help_text=_("6位数字，10分钟内有效；以最新收到的验证码为准。"))
+
+
+class RecipientForm(forms.Form):
+    recipient = text(_("手机号码或电子邮箱"), 254, help_text=_("填写注册账号时登记的手机号码或电子邮箱。"))
+
+
+class ResetPasswordForm(NewPasswordMixin, forms.Form):
+    username = forms.ChoiceField(label=_("账号"), widget=forms.RadioSelect,
+                                 error_messages={"required": _("请选择要重置密码的账号。"),
+                                                 "invalid_choice": _("请选择要重置密码的账号。")})
+    password = password_field(_("新密码"), help_text=POLICY)
+    password2 = password_field(_("确认新密码"))
+
+    def __init__(self, *args, usernames=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].choices = [(u, u) for u in usernames]
+        if len(usernames) == 1:
+            self.fields["username"].initial = usernames[0]
+
+
+class ChangePasswordForm(NewPasswordMixin, forms.Form):
+    old_password = password_field(_("当前密码"))
+    password = password_field(_("新密码"), help_text=POLICY)
+    password2 = password_field(_("确认新密码"))
+
+
+class ProfileForm(forms.Form):
+    display_name = text(_("姓名"), 50)
+    email = forms.EmailField(label=_("电子邮箱"), max_length=254, required=False,
+                             error_messages={"invalid": _("电子邮箱格式不正确。")})
+
+
+class MobileForm(forms.Form):
+    mobile = text(_("新手机号码"), 20)
+
+
+class OperatorForm(NewPasswordMixin, forms.Form):
+    username = text(_("用户名"), 30, help_text=_("4至30位字母、数字或下划线，以字母开头。"))
+    display_name = text(_("姓名"), 50)
+    mobile = text(_("手机号码"), 20, help_text=_("操作员本人的手机，用于找回用户名和密码。"))
+    email = forms.EmailField(label=_("电子邮箱"), max_length=254, required=False,
+                             error_messages={"invalid": _("电子邮箱格式不正确。")})
+    password = password_field(_("初始密码"), help_text=POLICY)
+    password2 = password_field(_("确认初始密码"))

@@ -1,14 +1,23 @@
-"""Binding a portal user to a local-features account (老用户账号绑定)."""
+"""Account actions: 老用户账号绑定, 立即注册, 忘记密码/忘记用户名, passwords, profile, operators."""
 import re
 
-from django.core.exceptions import ValidationError
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from singlewindow.audit.services import record
-from singlewindow.validators import clean_person_name, normalise_phone
+from singlewindow.enterprises import services as enterprises
+from singlewindow.regions.models import Region
+from singlewindow.validators import clean_person_name, no_markup, normalise_phone
 
-from .models import LocalAccount, Role, User
+from . import codes
+from .logmask import mask_recipient
+from .models import Channel, CodePurpose, LocalAccount, Role, User
 
 USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,29}")
 
@@ -69,3 +78,320 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
         account.save()
         _bind(user, account, ip=ip, action="account.quick_register")
     return account
+
+
+# --- 立即注册, recovery, passwords, profile, operators ------------------------------------------------
+# Each business action below changes the account and writes its audit event in one transaction.
+# Mobiles and emails go into audit data masked.
+
+def _username_errors(username):
+    if not USERNAME_RE.fullmatch(username):
+        return _("用户名须为4至30位字母、数字或下划线，并以字母开头。")
+    if User.objects.filter(username__iexact=username).exists():
+        return _("用户名“%(name)s”已被使用，请换一个。") % {"name": username}
+    return None
+
+
+def _text(value, *, label, max_length, required=True):
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ValidationError(_("请填写%(label)s。") % {"label": label}, code="required")
+        return value
+    if len(value) > max_length:
+        raise ValidationError(_("%(label)s不能超过%(n)d个字。") % {"label": label, "n": max_length}, code="max_length")
+    no_markup(value)
+    return value
+
+
+def _email(value, required=True):
+    value = (value or "").strip()
+    if not value:
+        if required:
+            raise ValidationError(_("请填写电子邮箱。"), code="required")
+        return ""
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(_("电子邮箱格式不正确。"), code="email") from None
+    local, _at, domain = value.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def _password_errors(password, *, username="", email=""):
+    try:
+        validate_password(password or "", user=User(username=username, email=email))
+    except ValidationError as error:
+        return error.messages
+    return None
+
+
+def _collect(errors, field, check, *args, **kwargs):
+    try:
+        return check(*args, **kwargs)
+    except ValidationError as error:
+        errors[field] = error.error_list  # keeps the codes (e.g. org_code_exists)
+        return None
+
+
+def check_registration(*, uscc, name, region, legal_representative, mobile, email, username, password):
+    """Validate 立即注册 before the SMS code is sent. Returns the cleaned data with the password hashed.
+
+    Raises ValidationError({field: messages}); an organisation code already registered comes back on
+    "uscc" with code "org_code_exists" (组织机构代码已存在).
+    """
+    errors = {}
+    clean = {
+        "uscc": _collect(errors, "uscc", enterprises.check_new_uscc, uscc),
+        "name": _collect(errors, "name", _text, name, label=_("企业名称"), max_length=100),
+        "legal_representative": _collect(errors, "legal_representative", _text, legal_representative,
+                                         label=_("法定代表人"), max_length=50),
+        "mobile": _collect(errors, "mobile", codes.normalise_mobile, mobile),
+        "email": _collect(errors, "email", _email, email),
+    }
+    county = Region.objects.filter(pk=(region or ""), level=Region.Level.COUNTY).first()
+    if county is None:
+        errors["region"] = [_("请选择企业所在县区。")]
+    else:
+        clean["region"] = county.pk
+    username = (username or "").strip()
+    if message := _username_errors(username):
+        errors["username"] = [message]
+    clean["username"] = username
+    if messages_ := _password_errors(password, username=username, email=clean["email"] or ""):
+        errors["password"] = messages_
+    if errors:
+        raise ValidationError(errors)
+    clean["password_hash"] = make_password(password)
+    return clean
+
+
+def send_registration_code(pending, *, ip=None):
+    """立即注册 step 2: the SMS code to the contact mobile."""
+    with transaction.atomic():
+        codes.issue(CodePurpose.REGISTER, Channel.SMS, pending["mobile"], ip=ip)
+
+
+def register(pending, *, code, ip=None):
+    """Create the enterprise and its first account (the legal person's) once the SMS code matches."""
+    codes.verify(CodePurpose.REGISTER, pending["mobile"], code)
+    with transaction.atomic():
+        if message := _username_errors(pending["username"]):
+            raise ValidationError({"username": [message]})
+        enterprise = enterprises.create_registered(
+            uscc=pending["uscc"], name=pending["name"], region=Region.objects.get(pk=pending["region"]),
+            legal_representative=pending["legal_representative"],
+        )
+        user = User(
+            username=pending["username"], password=pending["password_hash"], role=Role.ENTERPRISE,
+            enterprise=enterprise, is_enterprise_admin=True, display_name=pending["legal_representative"],
+            mobile=pending["mobile"], email=pending["email"],
+        )
+        user.save()
+        record(actor=user, action="enterprise.register", obj=enterprise, ip=ip,
+               data={"uscc": enterprise.uscc, "name": enterprise.name})
+        record(actor=user, action="account.register", obj=user, ip=ip,
+               data={"enterprise": enterprise.uscc, "mobile": mask_recipient(user.mobile), "admin": True})
+    return user
+
+
+# --- 忘记密码 / 忘记用户名 ----------------------------------------------------------------------------
+
+def accounts_of(channel, recipient):
+    """Active accounts registered with this mobile or email."""
+    users = User.objects.filter(is_active=True, removed_at__isnull=True)
+    field = Q(email__iexact=recipient) if channel == Channel.EMAIL else Q(mobile=recipient)
+    return users.filter(field).select_related("enterprise").order_by("username")
+
+
+def request_recovery_code(purpose, recipient, *, ip=None):
+    """Send a recovery code when an account has this recipient; behave the same when none has.
+
+    Returns (channel, recipient) normalised. Raises ValidationError only for a malformed recipient or
+    the rate limit, which do not depend on whether an account exists.
+    """
+    channel, recipient = codes.parse_recipient(recipient)
+    with transaction.atomic():
+        codes.issue(purpose, channel, recipient, ip=ip, send=accounts_of(channel, recipient).exists())
+    return channel, recipient
+
+
+def verify_recovery_code(purpose, recipient, code):
+    codes.verify(purpose, recipient, code)
+
+
+def recover_usernames(channel, recipient, *, ip=None):
+    """忘记用户名, after the code: the accounts of this recipient (each with its enterprise)."""
+    users = list(accounts_of(channel, recipient))
+    if users:
+        with transaction.atomic():
+            for user in users:
+                record(actor=user, action="account.recover_username", obj=user, ip=ip,
+                       data={"via": channel, "to": mask_recipient(recipient)})
+    return users
+
+
+def reset_password(channel, recipient, *, username, password, ip=None):
+    """忘记密码, after the code: a new password for one of this recipient's accounts; unlocks it too."""
+    from axes.utils import reset as reset_lockout
+
+    user = accounts_of(channel, recipient).filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": [_("请选择要重置密码的账号。")]})
+    if errors := _password_errors(password, username=user.username, email=user.email):
+        raise ValidationError({"password": errors})
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record(actor=user, action="account.password_reset", obj=user, ip=ip,
+               data={"via": channel, "to": mask_recipient(recipient)})
+    reset_lockout(username=user.username)
+    return user
+
+
+# --- the signed-in user's own account --------------------------------------------------------------
+
+def change_password(user, *, old_password, password, ip=None):
+    """Every session of the user ends (Django's session hash follows the password); the caller logs out."""
+    if not user.check_password(old_password or ""):
+        raise ValidationError({"old_password": [_("当前密码不正确。")]})
+    if errors := _password_errors(password, username=user.username, email=user.email):
+        raise ValidationError({"password": errors})
+    if user.check_password(password):
+        raise ValidationError({"password": [_("新密码不能与当前密码相同。")]})
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record(actor=user, action="account.password_change", obj=user, ip=ip)
+
+
+def update_profile(user, *, display_name, email, ip=None):
+    errors = {}
+    display_name = _collect(errors, "display_name", _text, display_name, label=_("姓名"), max_length=50)
+    email = _collect(errors, "email", _email, email, required=False)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        changed = {f: getattr(user, f) != v for f, v in (("display_name", display_name), ("email", email))}
+        user.display_name, user.email = display_name, email
+        user.save(update_fields=["display_name", "email"])
+        record(actor=user, action="account.profile", obj=user, ip=ip,
+               data={"display_name": display_name, "email_changed": changed["email"],
+                     "email": mask_recipient(email) if email else ""})
+
+
+def send_mobile_code(user, mobile, *, ip=None):
+    """Changing the contact mobile: a code to the new number first."""
+    try:
+        mobile = codes.normalise_mobile(mobile)
+    except ValidationError as error:
+        raise ValidationError({"mobile": error.messages}) from None
+    if mobile == user.mobile:
+        raise ValidationError({"mobile": [_("新手机号码与当前手机号码相同。")]})
+    with transaction.atomic():
+        codes.issue(CodePurpose.CHANGE_MOBILE, Channel.SMS, mobile, ip=ip, user=user)
+    return mobile
+
+
+def change_mobile(user, mobile, *, code, ip=None):
+    try:
+        codes.verify(CodePurpose.CHANGE_MOBILE, mobile, code, user=user)
+    except ValidationError as error:
+        raise ValidationError({"code": error.messages}) from None
+    with transaction.atomic():
+        old = user.mobile
+        user.mobile = mobile
+        user.save(update_fields=["mobile"])
+        record(actor=user, action="account.mobile_change", obj=user, ip=ip,
+               data={"from": mask_recipient(old) if old else "", "to": mask_recipient(mobile)})
+
+
+# --- operators of an enterprise ----------------------------------------------------------------------
+
+def _require_manager(actor):
+    if not getattr(actor, "can_manage_operators", False):
+        raise PermissionDenied(_("只有本企业的管理员（法人账号）可以管理操作员。"))
+
+
+def operators_of(actor):
+    """The accounts of the actor's enterprise (the manager's list)."""
+    _require_manager(actor)
+    return User.objects.filter(enterprise_id=actor.enterprise_id, role=Role.ENTERPRISE,
+                               removed_at__isnull=True).order_by("-is_enterprise_admin", "username")
+
+
+def _operator(actor, operator_id):
+    """An operator account of the actor's own enterprise; anything else does not exist for the actor."""
+    target = operators_of(actor).filter(pk=operator_id).first()
+    if target is None:
+        raise User.DoesNotExist
+    if target.is_enterprise_admin or target.pk == actor.pk:
+        raise ValidationError(_("不能对企业管理员（法人账号）本身执行此操作。"))
+    return target
+
+
+def add_operator(actor, *, username, display_name, mobile, email, password, ip=None):
+    _require_manager(actor)
+    errors = {}
+    username = (username or "").strip()
+    if message := _username_errors(username):
+        errors["username"] = [message]
+    display_name = _collect(errors, "display_name", _text, display_name, label=_("姓名"), max_length=50)
+    mobile = _collect(errors, "mobile", codes.normalise_mobile, mobile)
+    email = _collect(errors, "email", _email, email, required=False)
+    if messages_ := _password_errors(password, username=username, email=email or ""):
+        errors["password"] = messages_
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        operator = User(username=username, role=Role.ENTERPRISE, enterprise_id=actor.enterprise_id,
+                        display_name=display_name, mobile=mobile, email=email)
+        operator.set_password(password)
+        operator.save()
+        record(actor=actor, action="account.operator_add", obj=operator, ip=ip,
+               data={"username": username, "enterprise": actor.enterprise.uscc})
+    return operator
+
+
+def set_operator_active(actor, operator_id, active, *, ip=None):
+    """停用 / 启用. A disabled operator cannot log in, and its open sessions end."""
+    with transaction.atomic():
+        operator = _operator(actor, operator_id)
+        if operator.is_active == active:
+            return operator
+        User.objects.filter(pk=operator.pk).update(is_active=active)
+        operator.is_active = active
+        record(actor=actor, action="account.operator_enable" if active else "account.operator_disable",
+               obj=operator, ip=ip, data={"username": operator.username})
+    return operator
+
+
+def remove_operator(actor, operator_id, *, ip=None):
+    """删除: the account can no longer be used and leaves the list; its history stays for the audit."""
+    with transaction.atomic():
+        operator = _operator(actor, operator_id)
+        User.objects.filter(pk=operator.pk).update(is_active=False, removed_at=timezone.now())
+        record(actor=actor, action="account.operator_remove", obj=operator, ip=ip,
+               data={"username": operator.username})
+    return operator
+
+
+def unlock(actor, *, username=None, address=None, ip=None):
+    """Lift a lockout: single-window operators for any account or address, an enterprise's manager for
+    its own operators."""
+    from axes.utils import reset as reset_lockout
+
+    if actor.role != Role.OPERATOR:
+        if address is not None:
+            raise PermissionDenied
+        target = operators_of(actor).filter(username=username).first()
+        if target is None:
+            raise User.DoesNotExist
+    with transaction.atomic():
+        target = User.objects.filter(username=username).first() if username else None
+        if username:
+            reset_lockout(username=username)
+        if address:
+            reset_lockout(ip=address)
+        record(actor=actor, action="account.unlock", obj=target or actor, ip=ip,
+               data={"username": username or "", "address": address or ""})

@@ -27,6 +27,7 @@ RISKS = "商业风险（买方破产、拖欠货款、拒收货物）和政治�
 LOGINS = [
     ("demo", "Demo@2020", "企业（汕尾市城区，待确认保单，尚未绑定本地账号）"),
     ("demo2", "Demo@2020", "企业（海丰县，另一家企业）"),
+    ("demo_op", "Demo@2020", "demo 企业的操作员（可确认保单，不能管理操作员）"),
     ("insurer", "Insurer@2020", "中国信保粤东办事处"),
     ("bureau", "Bureau@2020", "汕尾市商务局"),
     ("county", "County@2020", "海丰县商务局"),
@@ -158,10 +159,13 @@ def build(enterprises=300, seed=2020, stdout=None):
 
         demo = _enterprise(rng, 0, "441502", name="汕尾市红海湾进出口贸易有限公司")
         demo2 = _enterprise(rng, 0, "441521", name="海丰县梅陇工艺品有限公司")
+        # Each enterprise's first account is its legal person's (is_enterprise_admin: manages operators).
         _user("demo", "Demo@2020", role=Role.ENTERPRISE, enterprise=demo, display_name="李锐",
-              mobile="13729230657")
+              mobile="13729230657", email="lirui@example.com", is_enterprise_admin=True)
         _user("demo2", "Demo@2020", role=Role.ENTERPRISE, enterprise=demo2, display_name="陈芳",
-              mobile="13800138002")
+              mobile="13800138002", is_enterprise_admin=True)
+        _user("demo_op", "Demo@2020", role=Role.ENTERPRISE, enterprise=demo, display_name="黄静（操作员）",
+              mobile="13800138001")
         local = LocalAccount(username=LOCAL_ACCOUNT[0], enterprise=demo, contact_name="李锐",
                              contact_phone="13729230657")
         local.set_password(LOCAL_ACCOUNT[1])

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from singlewindow.accounts import account_views
 from singlewindow.eport.views import control_download
 
 from . import views
@@ -12,8 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("features/", views.features, name="features"),
     path("help/", views.faq, name="faq"),
-    path("register/", views.account_help, {"topic": "register"}, name="register"),
-    path("forgot-password/", views.account_help, {"topic": "forgot_password"}, name="forgot_password"),
-    path("forgot-username/", views.account_help, {"topic": "forgot_username"}, name="forgot_username"),
+    path("register/", account_views.register, name="register"),
+    path("forgot-password/", account_views.recover_start, {"kind": "password"}, name="forgot_password"),
+    path("forgot-username/", account_views.recover_start, {"kind": "username"}, name="forgot_username"),
     path("control/", control_download, name="control_download"),
 ]
