@@ -1,0 +1,155 @@
+#!/usr/bin/env python
+"""Make the README screenshots (docs/screenshots/*.png, 1280×900) from a fresh demo database.
+
+    .venv/bin/python scripts/screenshots.py [--enterprises 30] [--out docs/screenshots]
+
+It builds a throw-away SQLite database in --var (SW_VAR_DIR for the server; default /tmp/shots-var) with `migrate` and
+`load_demo`, starts `manage.py runserver --noreload` (DEBUG=1) on a free loopback port, walks the pages in
+Debian's chromium through Playwright as the demo users, and stops the server. Nothing of the project's own
+var/ is touched.
+"""
+import argparse
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import expect, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env, *args):
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def wait_until_up(url, server, seconds=60):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"runserver exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/login/", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"runserver did not answer at {url} within {seconds} s")
+
+
+def field(scope, label):
+    return scope.get_by_label(re.compile(rf"^{re.escape(label)}( \*)?$"))
+
+
+def login(page, url, username, password):
+    page.goto(f"{url}/login/")
+    page.get_by_role("tab", name="账号密码").click()
+    field(page, "用户名").fill(username)
+    field(page, "密码").fill(password)
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("button", name="退出")).to_be_visible()
+
+
+def shoot(page, path):
+    page.mouse.move(0, 0)  # no hover highlight in the picture
+    page.screenshot(path=str(path))
+    print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def take(url, out):
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        options = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "viewport": VIEWPORT}
+
+        page = browser.new_context(**options).new_page()
+        page.goto(f"{url}/login/")
+        expect(page.get_by_role("heading", name="用户登录")).to_be_visible()
+        shoot(page, out / "login.png")
+
+        # The notice's path: 地方特色应用 → 金融服务 → 出口信用 → 小微企业在线投保, 账号绑定 on first entry.
+        login(page, url, "demo", "Demo@2020")
+        page.get_by_role("navigation", name="主导航").get_by_role("link", name="地方特色应用").click()
+        page.get_by_role("tab", name="金融服务").click()
+        page.get_by_role("button", name="出口信用").click()
+        page.get_by_role("link", name="小微企业在线投保", exact=True).click()
+        bind = page.get_by_role("region", name="账号绑定")
+        field(bind, "本地账号").fill("swdemo")
+        field(bind, "本地账号密码").fill("Local@2020")
+        bind.get_by_role("button", name="账号绑定").click()
+        expect(page.get_by_role("heading", name="小微企业在线投保系统")).to_be_visible()
+        page.goto(f"{url}/insure/")  # the list as it is on any later visit, without the one-off message
+        expect(page.get_by_role("region", name="通知")).to_be_visible()
+        shoot(page, out / "list.png")
+
+        page.get_by_role("link", name="查看详情").first.click()
+        field(page, "联系人").fill("李锐")
+        field(page, "联系电话").fill("13729230657")
+        page.get_by_role("checkbox", name=re.compile("^已认真阅读以上内容并同意")).click()
+        dialog = page.get_by_role("dialog", name="中国出口信用保险公司客户网上服务协议")
+        expect(dialog).to_be_visible()
+        page.wait_for_function("getComputedStyle(document.querySelector('.modal.show')).opacity === '1'")
+        page.wait_for_function("getComputedStyle(document.querySelector('.modal-backdrop.show')).opacity === '0.5'")
+        shoot(page, out / "agreement.png")
+
+        insurer = browser.new_context(**options).new_page()
+        login(insurer, url, "insurer", "Insurer@2020")
+        expect(insurer.get_by_role("heading", name="保单审批")).to_be_visible()
+        expect(insurer.get_by_role("checkbox", name="全选")).to_be_visible()
+        shoot(insurer, out / "workbench.png")
+        browser.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--enterprises", type=int, default=30, help="extra demo enterprises (default 30)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--var", type=Path, default=Path("/tmp/shots-var"), help="where the throw-away database goes")
+    args = parser.parse_args()
+
+    var = args.var
+    var.mkdir(parents=True, exist_ok=True)
+    for old in var.glob("singlewindow.sqlite3*"):  # a fresh demo database every time
+        old.unlink()
+    env = {**os.environ, "SW_VAR_DIR": str(var), "DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    for name in ("DATABASE_URL", "SW_TESTING", "SECRET_KEY"):
+        env.pop(name, None)
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo", f"--enterprises={args.enterprises}", "--quiet-logins")
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(var / "runserver.log", "w")
+    server = subprocess.Popen([PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until_up(url, server)
+        args.out.mkdir(parents=True, exist_ok=True)
+        take(url, args.out)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+if __name__ == "__main__":
+    main()
