@@ -44,13 +44,13 @@ def parse_recipient(value):
             validate_email(value)
         except ValidationError:
             raise ValidationError(_("电子邮箱格式不正确。"), code="email") from None
-        local, _at, domain = value.rpartition("@")
-        return Channel.EMAIL, f"{local}@{domain.lower()}"
+        return Channel.EMAIL, value.lower()
     return Channel.SMS, normalise_mobile(value)
 
 
 def _hash(purpose, recipient, code):
-    return salted_hmac("singlewindow.accounts.codes", f"{purpose}|{recipient.lower()}|{code}").hexdigest()
+    return salted_hmac("singlewindow.accounts.codes", f"{purpose}|{recipient.lower()}|{code}",
+                       algorithm="sha256").hexdigest()
 
 
 def check_rate(recipient, ip):

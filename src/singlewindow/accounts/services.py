@@ -114,8 +114,7 @@ def _email(value, required=True):
         validate_email(value)
     except ValidationError:
         raise ValidationError(_("电子邮箱格式不正确。"), code="email") from None
-    local, _at, domain = value.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    return value.lower()
 
 
 def _password_errors(password, *, username="", email=""):
