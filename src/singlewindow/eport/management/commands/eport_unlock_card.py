@@ -1,0 +1,19 @@
+from cardagent.card import CardError
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from singlewindow.eport.authority import unlock_card
+
+
+class Command(BaseCommand):
+    help = "Unlock a card locked by ten wrong PINs (the authority only: the card must be one it issued)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("card_file", help="the card file")
+
+    def handle(self, *args, card_file, **options):
+        try:
+            card = unlock_card(card_file)
+        except (CardError, ValidationError) as error:
+            raise CommandError(getattr(error, "message", None) or "; ".join(error.messages)) from None
+        self.stdout.write(f"unlocked {card.number} ({card.holder})\n")
