@@ -9,10 +9,10 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: install system-deps run test test-sqlite test-postgres bench messages clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml cardagent/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e ./cardagent -e '.[test]'
 	touch $@
 
 install: $(VENV)/.installed
