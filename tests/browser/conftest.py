@@ -78,9 +78,20 @@ class Portal:
     def agreement_dialog(self, page: Page):
         return page.get_by_role("dialog", name="中国出口信用保险公司客户网上服务协议")
 
-    def accept_agreement(self, page: Page):
+    def open_agreement(self, page: Page):
+        """Tick the box, which opens the agreement; return the dialog once it has finished opening.
+
+        Bootstrap ignores a close while the dialog is still fading in, and no reader is that quick; waiting
+        for its `shown.bs.modal` event keeps the test from being quicker than a person."""
+        modal = page.locator("#agreement-dialog")
+        modal.evaluate("el => { el.swShown = new Promise(done => el.addEventListener('shown.bs.modal', done, "
+                       "{once: true})); }")
         self.agreement_box(page).click()
-        self.agreement_dialog(page).get_by_role("button", name="已认真阅读以上内容并同意").click()
+        modal.evaluate("el => el.swShown")
+        return self.agreement_dialog(page)
+
+    def accept_agreement(self, page: Page):
+        self.open_agreement(page).get_by_role("button", name="已认真阅读以上内容并同意").click()
         expect(self.agreement_box(page)).to_be_checked()
 
     def fill_contacts(self, page: Page, name="李锐", phone="13729230657"):

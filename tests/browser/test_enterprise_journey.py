@@ -13,8 +13,7 @@ def confirm_pending_policy(portal, page):
     expect(page.get_by_role("heading", name="保单详情")).to_be_visible()
     portal.fill_contacts(page)
     box = portal.agreement_box(page)
-    box.click()
-    dialog = portal.agreement_dialog(page)
+    dialog = portal.open_agreement(page)
     expect(dialog).to_be_visible()
     expect(box).not_to_be_checked()
     dialog.get_by_role("button", name="已认真阅读以上内容并同意").click()
@@ -108,13 +107,15 @@ def test_closing_the_agreement_without_agreeing_leaves_it_unaccepted(portal, pag
     portal.row(page, portal.world.pending).get_by_role("link", name="查看详情").click()
     portal.fill_contacts(page)
     box = portal.agreement_box(page)
-    box.click()
-    dialog = portal.agreement_dialog(page)
+    dialog = portal.open_agreement(page)
     dialog.get_by_role("button", name="关闭").first.click()
     expect(dialog).to_be_hidden()
     expect(box).not_to_be_checked()
 
     page.get_by_role("button", name="确认投保").click()
-    expect(page.get_by_role("alert")).to_contain_text("请先阅读并同意《中国出口信用保险公司客户网上服务协议》。")
+    refusal = "请先阅读并同意《中国出口信用保险公司客户网上服务协议》。"
+    expect(page.get_by_role("alert")).to_contain_text(refusal)
+    expect(box).not_to_be_checked()
+    expect(page.locator(".form-check").filter(has=box)).to_contain_text(refusal)  # said next to the box too
     expect(portal.field(page, "联系人")).to_have_value("李锐")
     assert Policy.objects.get(pk=portal.world.pending.pk).status == PolicyStatus.PENDING
