@@ -58,3 +58,30 @@ def run_import(world):
 def report_rows(job):
     with open(job.report_path, encoding="utf-8-sig", newline="") as handle:
         return list(csv.reader(handle))[1:]
+
+
+@pytest.fixture
+def exporter(world):
+    """Make the n-th test enterprise with `usd` of basis-year exports under the open scheme (None: no record)."""
+    from singlewindow.enterprises.models import Enterprise, ExportRecord
+
+    def make(n, usd, region=CITY, year=None):
+        enterprise = Enterprise.objects.create(uscc=new_uscc(n, region), name=f"测试出口企业{n:03d}有限公司",
+                                               region_id=region)
+        if usd is not None:
+            ExportRecord.objects.create(enterprise=enterprise, year=year or world.scheme.basis_year, export_usd=usd)
+        return enterprise
+
+    return make
+
+
+@pytest.fixture
+def another_scheme(world):
+    """A copy of the open scheme under another name, with `changes` applied."""
+    from singlewindow.policies.models import Scheme
+
+    def make(**changes):
+        fields = {f.attname: getattr(world.scheme, f.attname) for f in Scheme._meta.concrete_fields if not f.primary_key}
+        return Scheme.objects.create(**{**fields, "name": "另一方案", **changes})
+
+    return make

@@ -1,0 +1,107 @@
+"""Bureau pages: 数据导入 (upload the customs export list, follow its progress, download the error report)
+and 符合条件企业 (who is eligible for a scheme, with counts per county). Routed in policies/urls.py."""
+from pathlib import Path
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods
+
+from singlewindow.accounts.decorators import role_required
+from singlewindow.accounts.models import Role
+from singlewindow.accounts.scopes import enterprise_scope
+from singlewindow.policies.models import Scheme
+from singlewindow.regions.models import Region, within
+
+from . import eligibility, imports
+from .models import ImportJob
+
+MAX_UPLOAD = 300 * 1024 * 1024  # a million rows of CSV are about 70 MB
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("出口数据文件（CSV 或 XLSX）"), error_messages={
+        "required": gettext_lazy("请选择要上传的文件。"), "empty": gettext_lazy("上传的文件是空的。")})
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".txt", ".xlsx", ".xlsm")):
+            raise forms.ValidationError(_("只支持 CSV 或 XLSX 文件。"))
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("文件不能超过 300 MB；请按年度或地区拆分后分别上传。"))
+        return upload
+
+
+def _jobs(user):
+    jobs = ImportJob.objects.select_related("uploaded_by", "region")
+    if user.role == Role.OPERATOR:
+        return jobs
+    return jobs.filter(region__code__startswith=user.region.prefix) if user.region_id else jobs.none()
+
+
+importers = role_required(Role.BUREAU, Role.OPERATOR)
+
+
+@importers
+@require_http_methods(["GET", "POST"])
+def import_list(request):
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = imports.submit(request.user, form.cleaned_data["file"])
+        return redirect("policies:import_job", pk=job.pk)
+    return render(request, "enterprises/imports.html", {
+        "form": form, "jobs": _jobs(request.user)[:20], "header": imports.LABELS,
+    }, status=400 if request.method == "POST" else 200)
+
+
+@importers
+@require_GET
+def import_job(request, pk):
+    job = get_object_or_404(_jobs(request.user), pk=pk)
+    template = "enterprises/_import_progress.html" if request.htmx else "enterprises/import_job.html"
+    return render(request, template, {"job": job})
+
+
+@importers
+@require_GET
+def import_report(request, pk):
+    job = get_object_or_404(_jobs(request.user), pk=pk)
+    if not job.report_path or not Path(job.report_path).exists():
+        raise Http404
+    return FileResponse(open(job.report_path, "rb"), as_attachment=True, filename=f"导入错误报告-{job.pk}.csv",
+                        content_type="text/csv; charset=utf-8")
+
+
+@role_required(Role.BUREAU, Role.OPERATOR, Role.INSURER)
+@require_GET
+def eligible_list(request):
+    """符合条件企业 for one scheme, limited to what the user may see."""
+    user = request.user
+    schemes = Scheme.objects.select_related("region").order_by("-year", "name")
+    if user.role == Role.INSURER:
+        schemes = schemes.filter(insurer_branch=user.insurer_branch_id)
+    elif user.role == Role.BUREAU:
+        # the schemes that cover some of the bureau's region, or that its region lies in
+        schemes = [s for s in schemes if s.region.contains(user.region) or user.region.contains(s.region)]
+    schemes = list(schemes)
+    scheme = next((s for s in schemes if str(s.pk) == request.GET.get("scheme")), schemes[0] if schemes else None)
+    context = {"schemes": schemes, "scheme": scheme}
+    if scheme is not None:
+        scope = enterprise_scope(user, field="enterprise", region_field="enterprise__region")
+        counts = eligibility.counts_by_county(scheme, scope)
+        names = dict(Region.objects.filter(pk__in=[c for c, _w, _i in counts]).values_list("code", "name"))
+        county = request.GET.get("county") or ""
+        records = eligibility.eligible_records(scheme).filter(scope).select_related("enterprise__region")
+        if county:
+            records = records.filter(within(Region.objects.filter(pk=county), "enterprise__region"))
+        context.update({
+            "counts": [(code, names.get(code, code), waiting, issued) for code, waiting, issued in counts],
+            "total_waiting": sum(w for _c, w, _i in counts), "total_issued": sum(i for _c, _w, i in counts),
+            "page": Paginator(records.order_by("enterprise__region", "enterprise__uscc"), 50)
+            .get_page(request.GET.get("page")),
+            "county": county,
+        })
+    return render(request, "enterprises/eligible.html", context)

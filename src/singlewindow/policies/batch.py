@@ -1,0 +1,274 @@
+"""批量出单 (batch issuance) and 申领 (an enterprise's application), with their pages.
+
+Batch issuance walks the eligible enterprises (enterprises/eligibility.py) in chunks of CHUNK, in
+enterprise-id order. Each chunk is one transaction: the policies, their audit events and notices, the
+closed applications and the run's progress commit together, so a crash loses at most the chunk in
+flight. Running again resumes: whoever already holds a policy is no longer eligible, so nothing is
+issued twice (and the unique policy numbers would refuse it anyway).
+"""
+import datetime as dt
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tasks import task
+
+from singlewindow.accounts.decorators import local_features, role_required
+from singlewindow.accounts.models import Role
+from singlewindow.accounts.scopes import enterprise_scope
+from singlewindow.audit.services import record
+from singlewindow.enterprises import eligibility
+from singlewindow.http import client_ip
+
+from . import services
+from .models import Application, IssuanceRun, JobStatus, Policy, Scheme
+
+log = logging.getLogger(__name__)
+CHUNK = 5000
+STALE = dt.timedelta(minutes=2)  # a running batch with no progress for this long has lost its worker
+
+
+# --- batch issuance -----------------------------------------------------------------------------------
+
+def _todo(scheme, actor):
+    """Basis-year records of the enterprises still to be issued, within the insurer's service area."""
+    return eligibility.eligible_records(scheme).filter(
+        enterprise_scope(actor, field="enterprise", region_field="enterprise__region")
+    )
+
+
+def _own_scheme(actor, scheme_id):
+    if getattr(actor, "role", None) != Role.INSURER:
+        raise PermissionDenied
+    scheme = Scheme.objects.select_related("region").filter(pk=scheme_id, insurer_branch=actor.insurer_branch_id).first()
+    if scheme is None:
+        raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
+    return scheme
+
+
+def start_issuance(actor, scheme_id, *, ip=None):
+    """Start (or resume) the batch for a scheme. Returns (run, started): False when one is already under way."""
+    scheme = _own_scheme(actor, scheme_id)
+    with transaction.atomic():
+        Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # one start at a time per scheme
+        run = IssuanceRun.objects.filter(scheme=scheme).exclude(status=JobStatus.DONE).order_by("-pk").first()
+        if run and run.status != JobStatus.FAILED and not _stale(run):
+            return run, False
+        if run is None:
+            run = IssuanceRun.objects.create(scheme=scheme, started_by=actor)
+            action = "issuance.start"
+        else:
+            IssuanceRun.objects.filter(pk=run.pk).update(status=JobStatus.QUEUED, error="", finished_at=None)
+            action = "issuance.resume"
+        record(actor=actor, action=action, obj=run, ip=ip, data={"scheme": scheme.pk})
+    run_issuance.enqueue(run.pk)
+    run.refresh_from_db()
+    return run, True
+
+
+def _stale(run):
+    return run.status == JobStatus.RUNNING and (run.heartbeat or run.created_at) < timezone.now() - STALE
+
+
+@task()
+def run_issuance(run_id):
+    run = IssuanceRun.objects.select_related("scheme__region", "started_by").get(pk=run_id)
+    if run.status == JobStatus.DONE:
+        return 0
+    try:
+        return issue_all(run)
+    except Exception as error:  # leave the run resumable and say why it stopped
+        log.exception("issuance run %s failed", run_id)
+        IssuanceRun.objects.filter(pk=run_id).update(
+            status=JobStatus.FAILED, error=f"{type(error).__name__}: {error}"[:1000], finished_at=timezone.now(),
+        )
+        raise
+
+
+def issue_all(run, *, chunk=None):
+    """Issue to everyone still eligible, chunk by chunk. Returns how many policies this call issued."""
+    chunk = chunk or CHUNK
+    scheme, actor = run.scheme, run.started_by
+    now = timezone.now()
+    remaining = _todo(scheme, actor).count()
+    IssuanceRun.objects.filter(pk=run.pk).update(
+        status=JobStatus.RUNNING, started_at=Coalesce(F("started_at"), now), heartbeat=now,
+        total=F("issued") + remaining,
+    )
+    issued, last = 0, 0
+    while True:
+        with transaction.atomic():
+            Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # two workers never interleave
+            rows = list(
+                _todo(scheme, actor).filter(enterprise_id__gt=last).order_by("enterprise_id")
+                .values_list("enterprise_id", "export_usd")[:chunk]
+            )
+            if not rows:
+                break
+            services.issue_many(actor, scheme, rows)
+            ids = [enterprise_id for enterprise_id, _usd in rows]
+            Application.objects.filter(
+                scheme=scheme, enterprise_id__in=ids, status=Application.Status.SUBMITTED
+            ).update(status=Application.Status.ISSUED, policy=Subquery(
+                Policy.objects.filter(scheme=scheme, enterprise=OuterRef("enterprise")).values("pk")[:1]
+            ))
+            IssuanceRun.objects.filter(pk=run.pk).update(issued=F("issued") + len(rows), heartbeat=timezone.now())
+        issued += len(rows)
+        last = rows[-1][0]
+    IssuanceRun.objects.filter(pk=run.pk).update(status=JobStatus.DONE, finished_at=timezone.now(),
+                                                 heartbeat=timezone.now())
+    log.info("issuance run %s: %s policies issued under scheme %s", run.pk, issued, scheme.pk)
+    return issued
+
+
+# --- 申领 ---------------------------------------------------------------------------------------------
+
+def apply(actor, scheme_id, *, ip=None):
+    """An eligible enterprise without a policy asks for one; the insurer's workbench shows it."""
+    if getattr(actor, "role", None) != Role.ENTERPRISE or not actor.enterprise_id:
+        raise PermissionDenied
+    enterprise = actor.enterprise
+    scheme = eligibility.open_schemes().filter(pk=scheme_id).first()
+    if scheme is None:
+        raise ValidationError(_("该投保方案不存在或已截止申领。"))
+    verdict = eligibility.explain(enterprise, scheme)
+    if not verdict.eligible:
+        raise ValidationError(verdict.message)
+    with transaction.atomic():
+        application, created = Application.objects.get_or_create(
+            scheme=scheme, enterprise=enterprise, defaults={"applicant": actor, "created_at": timezone.now()},
+        )
+        if not created:
+            raise services.TransitionRefused(_("贵企业已于 %(date)s 提交申领，请等待保险公司出单。") % {
+                "date": timezone.localtime(application.created_at).strftime("%Y-%m-%d %H:%M")})
+        record(actor=actor, action="application.submit", obj=application, to_status=application.status, ip=ip,
+               data={"scheme": scheme.pk})
+    return application
+
+
+def issue_application(actor, application_id, *, ip=None):
+    """出单 on an application: the usual 待确认 policy, and the application is closed with it."""
+    if getattr(actor, "role", None) != Role.INSURER:
+        raise PermissionDenied
+    application = Application.objects.select_related("scheme", "enterprise__region").filter(
+        pk=application_id, scheme__insurer_branch=actor.insurer_branch_id,
+    ).first()
+    if application is None:
+        raise Application.DoesNotExist
+    with transaction.atomic():
+        closed = Application.objects.filter(pk=application.pk, status=Application.Status.SUBMITTED).update(
+            status=Application.Status.ISSUED)
+        if closed != 1:
+            raise services.TransitionRefused(_("该申领已处理，无需重复出单。"))
+        verdict = eligibility.explain(application.enterprise, application.scheme)
+        if not verdict.eligible:
+            raise ValidationError(verdict.message.replace(_("贵企业"), _("该企业")))
+        policy = services.issue(actor, application.scheme_id, application.enterprise_id, ip=ip)
+        Application.objects.filter(pk=application.pk).update(policy=policy)
+    return policy
+
+
+# --- pages: the enterprise ------------------------------------------------------------------------------
+
+@local_features
+@require_GET
+def eligibility_panel(request):
+    """The small panel on the enterprise's policy list: eligible for the open scheme, or why not."""
+    enterprise = request.user.enterprise
+    verdicts = eligibility.verdicts_for(enterprise)
+    applied = dict(
+        Application.objects.filter(enterprise=enterprise, scheme__in=[v.scheme for v in verdicts])
+        .values_list("scheme_id", "created_at")
+    )
+    rows = [(v, applied.get(v.scheme.pk)) for v in verdicts]
+    return render(request, "policies/_eligibility.html", {"rows": rows})
+
+
+@local_features
+@require_POST
+def apply_view(request, scheme_id):
+    try:
+        apply(request.user, scheme_id, ip=client_ip(request))
+        messages.success(request, _("已提交申领。保险公司出单后，保单会出现在“待确认”中，请留意通知。"))
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    except services.TransitionRefused as refused:
+        messages.info(request, str(refused))
+    return redirect("policies:list")
+
+
+# --- pages: the insurer ---------------------------------------------------------------------------------
+
+insurer_only = role_required(Role.INSURER)
+
+
+@insurer_only
+@require_http_methods(["GET", "POST"])
+def batch_page(request):
+    schemes = Scheme.objects.filter(insurer_branch=request.user.insurer_branch_id).select_related("region")
+    if request.method == "POST":
+        try:
+            run, started = start_issuance(request.user, request.POST.get("scheme"), ip=client_ip(request))
+        except ValidationError as error:
+            messages.warning(request, " ".join(error.messages))
+            return redirect("insurer:batch")
+        if not started:
+            messages.info(request, _("该方案的批量出单正在进行中，请稍候。"))
+        return redirect("insurer:batch_run", pk=run.pk)
+    lines = [
+        {"scheme": s, "todo": _todo(s, request.user).count(), "issued": Policy.objects.filter(scheme=s).count()}
+        for s in schemes
+    ]
+    runs = IssuanceRun.objects.filter(scheme__in=schemes).select_related("scheme", "started_by")[:10]
+    return render(request, "policies/insurer/batch.html", {"lines": lines, "runs": runs})
+
+
+def _run(request, pk):
+    return get_object_or_404(
+        IssuanceRun.objects.select_related("scheme"), pk=pk, scheme__insurer_branch=request.user.insurer_branch_id,
+    )
+
+
+@insurer_only
+@require_GET
+def batch_run(request, pk):
+    run = _run(request, pk)
+    template = "policies/insurer/_batch_progress.html" if request.htmx else "policies/insurer/batch_run.html"
+    return render(request, template, {"run": run, "stale": _stale(run)})
+
+
+@insurer_only
+@require_GET
+def application_list(request):
+    rows = Application.objects.filter(
+        scheme__insurer_branch=request.user.insurer_branch_id, status=Application.Status.SUBMITTED,
+    ).select_related("scheme", "enterprise__region", "applicant")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "policies/insurer/applications.html", {"page": page})
+
+
+@insurer_only
+@require_POST
+def application_issue(request, pk):
+    try:
+        policy = issue_application(request.user, pk, ip=client_ip(request))
+    except Application.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.warning(request, " ".join(error.messages))
+    except services.TransitionRefused as refused:
+        messages.info(request, str(refused))
+    else:
+        messages.success(request, _("已向 %(name)s 出具保单 %(number)s，等待企业确认。") % {
+            "name": policy.enterprise.name, "number": policy.number})
+    return redirect(reverse("insurer:applications"))
