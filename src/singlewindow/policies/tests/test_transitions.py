@@ -271,14 +271,16 @@ def test_a_second_confirm_answers_already_done(world):
 
 
 def test_confirmation_records_who_from_where_and_what_was_accepted(world):
-    confirm(world, login_method=LoginMethod.CARD, user_agent="Mozilla/5.0 (Windows NT 10.0)", contact_email="a@b.cn")
+    confirm(world, login_method=LoginMethod.PASSWORD, user_agent="Mozilla/5.0 (Windows NT 10.0)",
+            contact_email="a@b.cn")
     row = Confirmation.objects.get(policy=world.pending)
     agreement = world.scheme.agreement
-    assert (row.user, row.ip, row.login_method) == (world.demo, IP, LoginMethod.CARD)
+    assert (row.user, row.ip, row.login_method, row.user_agent) == (
+        world.demo, IP, LoginMethod.PASSWORD, "Mozilla/5.0 (Windows NT 10.0)")
     assert (row.agreement.version, row.agreement_sha256) == (agreement.version, agreement.sha256)
     assert len(row.agreement_sha256) == 64
     assert (row.contact_name, row.contact_phone, row.contact_email) == ("李锐", "13729230657", "a@b.cn")
-    assert events_for(world.pending).latest("id").data == {"agreement": agreement.version, "login_method": "card"}
+    assert events_for(world.pending).latest("id").data == {"agreement": agreement.version, "login_method": "password"}
 
 
 # --- approve: the cover period ---------------------------------------------------
