@@ -13,7 +13,7 @@ from .models import Card
 
 # (file name, who, kind, holder, PIN)
 DEMO_CARDS = [
-    ("demo-legal.card", "demo", "legal", None, "88888888"),
+    ("demo-legal.card", "demo", "legal", "李锐", "88888888"),
     ("demo-operator.card", "demo", "operator", "王静", "12345678"),
     ("cardonly-legal.card", "cardonly", "legal", None, "66666666"),
     ("cardonly-operator.card", "cardonly", "operator", "周敏", "87654321"),
