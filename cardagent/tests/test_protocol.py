@@ -1,7 +1,10 @@
 import base64
 import json
+import logging
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -69,3 +72,22 @@ def test_without_a_card_it_says_no_card_is_inserted(tmp_path):
     answer = ask(Agent(tmp_path / "missing.card"), "SpcGetCardID")["_args"]
     assert answer["Result"] is False and answer["Error"][1] == "1001"
     assert "未检测到电子口岸卡" in answer["Error"][0]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(frame=st.one_of(st.text(max_size=200), st.builds(json.dumps, st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["_method", "_id", "args", "passwd",
+                                                                                   "inData", "x"]), inner, max_size=4),
+    max_leaves=8))))
+def test_no_frame_makes_the_agent_raise(card_file, frame):
+    answer = Agent(card_file).handle(frame)
+    assert answer["_status"] == "00" and isinstance(answer["_args"]["Result"], bool)
+
+
+def test_pins_never_reach_the_log(card_file, pin, caplog):
+    caplog.set_level(logging.DEBUG)
+    agent = Agent(card_file)
+    ask(agent, "SpcVerifyPIN", passwd="97531864")
+    ask(agent, "SpcSignDataAsPEM", inData="data", passwd=pin)
+    assert "97531864" not in caplog.text and pin not in caplog.text and "SpcSignDataAsPEM: ok" in caplog.text
