@@ -29,7 +29,7 @@ insurer_only = role_required(Role.INSURER)
 def policy_list(request):
     policies = Policy.objects.visible_to(request.user)
     status = status_param(request, PolicyStatus.CONFIRMED)
-    query = (request.GET.get("q") or "").strip()[:100]
+    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
     rows = policies.filter(status=status).select_related("scheme", "enterprise__region")
     if query:
         rows = rows.filter(Q(number__icontains=query) | Q(enterprise__uscc__icontains=normalise_uscc(query))
@@ -44,7 +44,7 @@ def policy_list(request):
 @insurer_only
 @require_POST
 def approve_selected(request):
-    ids = [int(i) for i in request.POST.getlist("policy") if i.isdigit()][:500]
+    ids = [int(i) for i in request.POST.getlist("policy") if i.isascii() and i.isdigit()][:500]  # not "²"
     if not ids:
         messages.warning(request, _("请先勾选要审批通过的保单。"))
         return redirect("insurer:list")

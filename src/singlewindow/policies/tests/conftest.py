@@ -11,8 +11,10 @@ from django.test import Client
 
 from singlewindow.accounts import services as accounts
 from singlewindow.accounts.models import Role, User
+from singlewindow.enterprises.identifiers import make_uscc
+from singlewindow.enterprises.models import Enterprise
 from singlewindow.policies import services
-from singlewindow.policies.models import PolicyStatus
+from singlewindow.policies.models import PolicyStatus, Scheme
 
 LOCAL_ACCOUNT = {"username": "swdemo", "password": "Local@2020"}
 OUTSIDER_ACCOUNT = {"username": "mldemo", "password": "Local2020x"}
@@ -95,3 +97,16 @@ def confirmed(world):
     policy = confirm_as(world.demo, world.pending)
     assert policy.status == PolicyStatus.CONFIRMED
     return refreshed(world.pending)
+
+
+@pytest.fixture
+def guangzhou_policy(world):
+    """A 待确认 policy of the 广州 branch (other_insurer) for an enterprise in 荔湾区: outside 粤东's area."""
+    scheme = Scheme.objects.get(pk=world.scheme.pk)
+    scheme.pk, scheme.name, scheme.region_id = None, "广州市小微企业出口信用保险统保方案", "440100"
+    scheme.insurer_branch = world.other_insurer.insurer_branch
+    scheme.save()
+    enterprise = Enterprise.objects.create(
+        uscc=make_uscc("91", "440103", "87654321"), name="广州市荔湾示例外贸有限公司", region_id="440103",
+    )
+    return services.issue(world.other_insurer, scheme.pk, enterprise.pk, ip="127.0.0.1")

@@ -1,0 +1,233 @@
+"""The insurer's workbench under /insurer/ (保单审批): list, search, decide, issue — over HTTP."""
+import re
+from urllib.parse import urlencode
+
+import pytest
+from django.utils import timezone
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from singlewindow.enterprises.models import Enterprise
+from singlewindow.policies.models import Confirmation, Policy, PolicyStatus
+
+from .conftest import confirm_data, page_text, refreshed
+
+RETURN_REASON = "联系电话无法接通，请核实后重新确认。"
+
+
+def in_scope(world, status):
+    return Policy.objects.visible_to(world.insurer).filter(status=status, scheme=world.scheme)
+
+
+def messages_after(client, response):
+    """The page the user lands on after a redirect, as text (with the one-time messages on it)."""
+    assert response.status_code == 302
+    return page_text(client.get(response.url))
+
+
+# --- list and search -------------------------------------------------------------
+
+def test_the_list_opens_on_the_under_review_tab_with_its_policies(world, insurer_client, confirmed):
+    response = insurer_client.get("/insurer/")
+    html = response.content.decode()
+    assert re.search(r'class="nav-link active"[^>]*data-status="confirmed">审批中', html)
+    under_review = in_scope(world, PolicyStatus.CONFIRMED)
+    assert under_review.count() >= 2
+    for policy in under_review:
+        assertContains(response, f'value="{policy.pk}" aria-label="{policy.number}"')
+    for policy in in_scope(world, PolicyStatus.PENDING):
+        assertNotContains(response, policy.number)
+
+
+def test_search_finds_a_policy_by_number_uscc_or_name(world, insurer_client):
+    uscc = world.demo.enterprise.uscc
+    others = in_scope(world, PolicyStatus.PENDING).exclude(pk=world.pending.pk)
+    for typed in [uscc, f" {uscc[:6].lower()} {uscc[6:]}", "红海湾", world.pending.number.lower()]:
+        response = insurer_client.get("/insurer/", {"status": "pending", "q": typed})
+        assertContains(response, world.pending.number)
+        for other in others:
+            assertNotContains(response, other.number)
+
+
+def test_search_survives_odd_queries(world, insurer_client):
+    for query in ["a\x00b", "<script>alert(1)</script>", "保" * 5000, "%", "_", "'"]:
+        response = insurer_client.get("/insurer/", {"q": query, "page": "-1"})
+        assert response.status_code == 200
+        assertNotContains(response, "<script>alert(1)</script>")
+
+
+# --- bulk approve ----------------------------------------------------------------
+
+def test_bulk_approve_approves_what_it_can_and_reports_the_rest(world, insurer_client, confirmed, guangzhou_policy):
+    others = list(in_scope(world, PolicyStatus.CONFIRMED).exclude(pk=confirmed.pk)[:1])
+    effective = in_scope(world, PolicyStatus.EFFECTIVE).first()
+    picked = [confirmed.pk, others[0].pk, effective.pk, guangzhou_policy.pk, 99999999, "abc", "²"]
+    text = messages_after(insurer_client, insurer_client.post("/insurer/approve/", {"policy": picked}))
+    assert "已审批通过 2 份保单。" in text
+    assert f"保单 {effective.number} 已是“已生效”状态，无需重复操作。" in text
+    assert text.count("保单不存在或不在本机构的服务区域内。") == 2
+    for policy in [confirmed, others[0]]:
+        policy = refreshed(policy)
+        assert (policy.status, policy.cover_start) == (PolicyStatus.EFFECTIVE, timezone.localdate())
+    assert refreshed(guangzhou_policy).status == PolicyStatus.PENDING
+
+
+def test_bulk_approve_with_nothing_ticked_asks_to_tick_first(world, insurer_client):
+    text = messages_after(insurer_client, insurer_client.post("/insurer/approve/", {}))
+    assert "请先勾选要审批通过的保单。" in text
+
+
+# --- one policy: detail, approve, return, cancel ----------------------------------
+
+def test_the_detail_page_shows_how_the_enterprise_confirmed(world, client_for, bound_demo):
+    client_for(bound_demo).post(f"/insure/{world.pending.pk}/confirm/", confirm_data(world.pending))
+    confirmation = Confirmation.objects.get(policy=world.pending)
+    text = page_text(client_for(world.insurer).get(f"/insurer/{world.pending.pk}/"))
+    assert f"确认时间 {timezone.localtime(confirmation.at):%Y-%m-%d %H:%M:%S}" in text
+    assert "登录方式 账号密码" in text and "来源地址 127.0.0.1" in text
+    assert f"服务协议 {world.scheme.agreement.version} · {world.scheme.agreement.sha256[:16]}…" in text
+    assert "联系人 / 联系电话 李锐 / 13729230657 / lirui@example.com" in text
+    assert "审批通过" in text and "退回" in text and "撤销" in text
+
+
+def test_approving_puts_the_policy_in_force_from_today(world, insurer_client, confirmed):
+    response = insurer_client.post(f"/insurer/{confirmed.pk}/approve/")
+    assertRedirects(response, f"/insurer/{confirmed.pk}/", fetch_redirect_response=False)
+    assert f"保单 {confirmed.number} 已审批通过，已生效。" in messages_after(insurer_client, response)
+    policy = refreshed(confirmed)
+    assert (policy.status, policy.cover_start, policy.cover_end) == (
+        PolicyStatus.EFFECTIVE, timezone.localdate(), world.scheme.cover_end)
+
+
+def test_approving_twice_says_it_is_already_done(world, insurer_client, confirmed):
+    insurer_client.post(f"/insurer/{confirmed.pk}/approve/")
+    response = insurer_client.post(f"/insurer/{confirmed.pk}/approve/")
+    assert f"保单 {confirmed.number} 已是“已生效”状态，无需重复操作。" in messages_after(insurer_client, response)
+
+
+BAD_REASONS = [("", "请填写原因。"), ("   ", "请填写原因。"), ("理" * 501, "原因不能超过500个字。"),
+               ("<b>x</b>", "不能包含 &lt; &gt; 等标记或控制字符。"), ("a\x00b", None)]
+
+
+@pytest.mark.parametrize("action", ["return", "cancel"])
+def test_return_and_cancel_require_a_proper_reason(world, insurer_client, confirmed, action):
+    for reason, message in BAD_REASONS:
+        response = insurer_client.post(f"/insurer/{confirmed.pk}/{action}/", {f"{action}-reason": reason})
+        if message is None:  # Django's own message for a NUL character
+            assertContains(response, "form-control mb-2 is-invalid", status_code=400)
+        else:
+            assertContains(response, f'<div class="invalid-feedback d-block mb-2">{message}</div>', html=True,
+                           status_code=400)
+        assertNotContains(response, "<b>x</b>", status_code=400)
+    policy = refreshed(confirmed)
+    assert (policy.status, policy.last_reason) == (PolicyStatus.CONFIRMED, "")
+
+
+def test_a_returned_policy_shows_the_reason_to_the_enterprise_which_can_confirm_again(world, client_for, confirmed,
+                                                                                     bound_demo):
+    insurer = client_for(world.insurer)
+    response = insurer.post(f"/insurer/{confirmed.pk}/return/", {"return-reason": RETURN_REASON})
+    assert f"保单 {confirmed.number} 已退回。" in messages_after(insurer, response)
+    assert refreshed(confirmed).status == PolicyStatus.RETURNED
+
+    demo = client_for(bound_demo)
+    assertContains(demo.get("/insure/", {"status": "returned"}), confirmed.number)
+    text = page_text(demo.get(f"/insure/{confirmed.pk}/"))
+    assert f"保险公司已退回本保单 ：{RETURN_REASON}" in text and "确认投保" in text
+    response = demo.post(f"/insure/{confirmed.pk}/confirm/", confirm_data(confirmed, contact_phone="0660-3379016"))
+    assertRedirects(response, f"/insure/{confirmed.pk}/submitted/", fetch_redirect_response=False)
+    policy = refreshed(confirmed)
+    assert (policy.status, policy.contact_phone) == (PolicyStatus.CONFIRMED, "0660-3379016")
+    assert Confirmation.objects.filter(policy=policy).count() == 2
+
+
+def test_cancelling_with_a_reason_cancels_the_policy(world, insurer_client):
+    response = insurer_client.post(f"/insurer/{world.pending.pk}/cancel/", {"cancel-reason": "企业已注销。"})
+    assert f"保单 {world.pending.number} 已撤销。" in messages_after(insurer_client, response)
+    policy = refreshed(world.pending)
+    assert (policy.status, policy.last_reason) == (PolicyStatus.CANCELLED, "企业已注销。")
+
+
+def test_an_unknown_action_is_not_found(world, insurer_client, confirmed):
+    assert insurer_client.post(f"/insurer/{confirmed.pk}/delete/").status_code == 404
+    assert insurer_client.post(f"/insurer/{confirmed.pk}/approve_many/").status_code == 404
+    assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
+
+
+# --- issuing a policy ------------------------------------------------------------
+
+def issue(client, world, uscc):
+    return client.post("/insurer/issue/", {"scheme": world.scheme.pk, "uscc": uscc})
+
+
+@pytest.mark.parametrize("case", ["unknown", "outside-region"])
+def test_issuing_to_an_enterprise_outside_the_area_is_refused(world, insurer_client, guangzhou_policy, case):
+    uscc = {"unknown": "91441502MA4X000000", "outside-region": guangzhou_policy.enterprise.uscc}[case]
+    before = Policy.objects.count()
+    response = issue(insurer_client, world, uscc)
+    assertContains(response, f"本机构服务区域内没有统一社会信用代码为 {uscc} 的企业。", status_code=400)
+    assertContains(response, f'value="{uscc}"', status_code=400)
+    assert Policy.objects.count() == before
+
+
+def test_issuing_twice_to_the_same_enterprise_is_refused(world, insurer_client):
+    before = Policy.objects.count()
+    response = issue(insurer_client, world, world.demo.enterprise.uscc.lower())
+    assertContains(response, f"该企业在本方案下已有保单 {world.pending.number}（待确认），不能重复出单。", status_code=400)
+    assert Policy.objects.count() == before
+
+
+def test_issuing_to_an_enterprise_in_the_area_creates_a_pending_policy(world, insurer_client):
+    enterprise = Enterprise.objects.visible_to(world.insurer).exclude(policies__scheme=world.scheme).first()
+    response = issue(insurer_client, world, enterprise.uscc)
+    policy = Policy.objects.get(scheme=world.scheme, enterprise=enterprise)
+    assertRedirects(response, f"/insurer/{policy.pk}/", fetch_redirect_response=False)
+    assert policy.status == PolicyStatus.PENDING
+    assert f"已向 {enterprise.name} 出具保单 {policy.number}，等待企业确认。" in messages_after(insurer_client, response)
+
+
+# --- who may see what ----------------------------------------------------------
+
+POLICY_URLS = [("get", "/insurer/{pk}/"), ("post", "/insurer/{pk}/approve/"), ("post", "/insurer/{pk}/return/"),
+               ("post", "/insurer/{pk}/cancel/")]
+
+
+def test_another_branch_cannot_see_or_decide_our_policies(world, client, confirmed):
+    client.force_login(world.other_insurer)
+    for method, url in POLICY_URLS:
+        response = getattr(client, method)(url.format(pk=confirmed.pk), {"return-reason": "x", "cancel-reason": "x"})
+        assert response.status_code == 404, url
+        assertNotContains(response, confirmed.number, status_code=404)
+    assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
+
+
+def test_another_branch_lists_none_of_our_policies_and_cannot_bulk_approve_them(world, client, confirmed,
+                                                                                 guangzhou_policy):
+    client.force_login(world.other_insurer)
+    for status in PolicyStatus.values:
+        response = client.get("/insurer/", {"status": status})
+        for policy in Policy.objects.visible_to(world.insurer):
+            assertNotContains(response, policy.number)
+    assertContains(client.get("/insurer/", {"status": "pending"}), guangzhou_policy.number)
+    text = messages_after(client, client.post("/insurer/approve/", {"policy": [confirmed.pk]}))
+    assert "保单不存在或不在本机构的服务区域内。" in text
+    assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
+
+
+PAGES = [("get", "/insurer/"), ("get", "/insurer/issue/"), ("post", "/insurer/approve/"), *POLICY_URLS]
+
+
+@pytest.mark.parametrize("who", ["demo", "demo2", "bureau", "county", "admin"])
+def test_it_refuses_everyone_but_insurers(world, client, confirmed, who):
+    client.force_login(getattr(world, who))
+    for method, url in PAGES:
+        response = getattr(client, method)(url.format(pk=confirmed.pk), {"policy": [confirmed.pk]})
+        assert response.status_code == 403, url
+    assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
+
+
+def test_it_sends_anonymous_visitors_to_log_in(world, client, confirmed):
+    for method, url in PAGES:
+        url = url.format(pk=confirmed.pk)
+        response = client.get(url) if method == "get" else client.post(url, {"policy": [confirmed.pk]})
+        assertRedirects(response, f"/login/?{urlencode({'next': url})}", fetch_redirect_response=False)
+    assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
