@@ -12,7 +12,9 @@ RECENT = datetime.timedelta(days=30)
 
 def policy_changed(policy, action):
     if action in _NOTIFIED:
-        Notice.objects.create(enterprise_id=policy.enterprise_id, policy=policy, kind=action)
+        Notice.objects.create(
+            enterprise_id=policy.enterprise_id, policy=policy, kind=action, created_at=policy.status_changed_at
+        )
 
 
 def popup_for(user):
