@@ -39,6 +39,16 @@ def _has_code(error, field, code):
     return any(e.code == code for e in getattr(error, "error_dict", {}).get(field, []))
 
 
+def _resend(request, send, done):
+    """重新发送: the answer (sent, or the rate limit) comes back as a message on the same page."""
+    try:
+        send()
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.info(request, done)
+
+
 # --- 立即注册 -----------------------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
@@ -78,8 +88,8 @@ def register_verify(request):
     if request.method == "POST":
         try:
             if request.POST.get("action") == "resend":
-                services.send_registration_code(pending, ip=client_ip(request))
-                messages.info(request, _("验证码已重新发送。"))
+                _resend(request, lambda: services.send_registration_code(pending, ip=client_ip(request)),
+                        _("验证码已重新发送。"))
                 return redirect("account:register_verify")
             if form.is_valid():
                 user = services.register(pending, code=form.cleaned_data["code"], ip=client_ip(request))
@@ -152,8 +162,9 @@ def recover_verify(request, kind):
     if request.method == "POST":
         try:
             if resend:
-                services.request_recovery_code(PURPOSES[kind], state["recipient"], ip=client_ip(request))
-                messages.info(request, _("已重新处理您的请求；以最新收到的验证码为准。"))
+                _resend(request, lambda: services.request_recovery_code(PURPOSES[kind], state["recipient"],
+                                                                        ip=client_ip(request)),
+                        _("已重新处理您的请求；以最新收到的验证码为准。"))
                 return redirect("account:recover_verify", kind=kind)
             if form.is_valid():
                 services.verify_recovery_code(PURPOSES[kind], state["recipient"], form.cleaned_data["code"])

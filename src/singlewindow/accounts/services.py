@@ -5,7 +5,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -186,7 +186,11 @@ def register(pending, *, code, ip=None):
             enterprise=enterprise, is_enterprise_admin=True, display_name=pending["legal_representative"],
             mobile=pending["mobile"], email=pending["email"],
         )
-        user.save()
+        try:
+            with transaction.atomic():
+                user.save()
+        except IntegrityError:  # the same username registered a moment ago: nothing of ours stays
+            raise ValidationError({"username": [_username_errors(user.username) or _("用户名已被使用，请换一个。")]}) from None
         record(actor=user, action="enterprise.register", obj=enterprise, ip=ip,
                data={"uscc": enterprise.uscc, "name": enterprise.name})
         record(actor=user, action="account.register", obj=user, ip=ip,

@@ -140,3 +140,12 @@ def test_the_reset_page_needs_a_verified_code(people, client):
     assert client.get("/account/recover/password/reset/").url == "/forgot-password/"
     start(client, "password", KNOWN)
     assert client.get("/account/recover/password/reset/").url == "/forgot-password/"
+
+
+def test_resending_past_the_limit_says_so_on_the_same_page(people, client):
+    start(client, "username", UNKNOWN)
+    for _ in range(4):
+        client.post("/account/recover/username/verify/", {"action": "resend"})
+    response = client.post("/account/recover/username/verify/", {"action": "resend"}, follow=True)
+    assert response.redirect_chain == [("/account/recover/username/verify/", 302)]
+    assert "获取验证码过于频繁，请1小时后再试。" in page_text(response)

@@ -154,3 +154,22 @@ def test_the_form_states_the_password_policy_and_groups_counties_by_city(people,
     page = client.get("/register/").content.decode()
     assert "密码8至64位，须同时包含字母和数字" in page
     assert '<optgroup label="汕尾市">' in page and ">海丰县</option>" in page
+
+
+def test_resending_the_code_is_rate_limited_with_a_message(people, company, client):
+    client.post("/register/", company)
+    for _ in range(4):
+        assert client.post("/account/register/verify/", {"action": "resend"}).status_code == 302
+    response = client.post("/account/register/verify/", {"action": "resend"}, follow=True)
+    assert "获取验证码过于频繁，请1小时后再试。" in response.content.decode()
+    assert OutboundMessage.objects.filter(recipient="13912345678").count() == 5
+
+
+def test_a_username_taken_while_the_code_was_on_its_way_creates_nothing(people, company, client):
+    client.post("/register/", company)
+    User.objects.create_user("pinqing", password="Other2024x", role="operator")
+
+    response = client.post("/account/register/verify/", {"code": code_sent_to("13912345678"), "action": "verify"})
+
+    assert response.status_code == 400 and "用户名“pinqing”已被使用，请换一个。" in response.content.decode()
+    assert not Enterprise.objects.filter(uscc=company["uscc"]).exists()
