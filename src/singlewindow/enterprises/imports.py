@@ -14,7 +14,9 @@ import io
 import logging
 import os
 import re
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter, mul
 from pathlib import Path
 
 from django.conf import settings
@@ -61,11 +63,14 @@ def import_dir():
 # --- checking one code fast (the same rules as identifiers.validate_uscc, tested against it) ---------
 
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUE = {c: i for i, c in enumerate(_USCC_ALPHABET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_VALUE = {c: i for i, c in enumerate(_ORG_ALPHABET)}
 _USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")
 _SEPARATORS = re.compile(r"[\s\-－—]")
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,14}(?:\.[0-9]{1,2})?")  # below MAX_EXPORT, at most two decimals
+
+
+_USCC_TABLE = str.maketrans({c: chr(i) for i, c in enumerate(_USCC_ALPHABET)})
+_ORG_TABLE = str.maketrans({c: chr(i) for i, c in enumerate(_ORG_ALPHABET)})
 
 
 def uscc_problem(code):
@@ -74,18 +79,17 @@ def uscc_problem(code):
         return _("统一社会信用代码应为18位，当前为%(n)d位。") % {"n": len(code)}
     if not _USCC_SHAPE.fullmatch(code):
         return _("统一社会信用代码格式或校验位不正确。")
-    total = 0
-    for char, weight in zip(code, _USCC_WEIGHTS):
-        total += _USCC_VALUE[char] * weight
+    # Each character becomes a byte holding its value, so the weighted sums run in C.
+    total = sum(map(mul, code[:17].translate(_USCC_TABLE).encode("latin-1"), _USCC_WEIGHTS))
     if _USCC_ALPHABET[(31 - total) % 31] != code[17]:
         return _("统一社会信用代码格式或校验位不正确。")
-    total = 0
-    for char, weight in zip(code[8:16], _ORG_WEIGHTS):
-        total += _ORG_VALUE[char] * weight
-    check = 11 - total % 11
-    if {10: "X", 11: "0"}.get(check, str(check)) != code[16]:
+    total = sum(map(mul, code[8:16].translate(_ORG_TABLE).encode("latin-1"), _ORG_WEIGHTS))
+    if _ORG_CHECK[total % 11] != code[16]:
         return _("统一社会信用代码中的组织机构代码（第9至17位）校验不正确。")
     return None
+
+
+_ORG_CHECK = {r: {10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11)}
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -164,18 +168,36 @@ def open_rows(path, file_name):
 # --- checking one row ---------------------------------------------------------------------------------
 
 class RowChecker:
-    def __init__(self, region, this_year):
-        counties = Region.objects.filter(level=Region.Level.COUNTY)
-        self.names = dict(counties.values_list("code", "name"))
+    def __init__(self, region, this_year, counties=None):
+        """counties: {code: name} of the known county-level divisions (default: from the database)."""
+        if counties is None:
+            counties = dict(Region.objects.filter(level=Region.Level.COUNTY).values_list("code", "name"))
+        self.names = counties
         self.prefix = region.prefix if region else ""
         self.region = region
         self.this_year = this_year
 
     def check(self, values):
-        """(uscc, name, county, year, export_usd) or None, and a list of (field, value, message)."""
+        """(uscc, name, county, year, export_usd) or None, and a list of (field, value, message).
+
+        The common case (a good row) takes the short way; any doubt goes to diagnose(), which names
+        every problem of the row and is the one definition of the rules.
+        """
+        uscc, name, county, year, amount = values
+        if uscc.isascii() and uscc.isalnum():
+            code = uscc.upper()
+            name = name.strip()
+            county = county.strip()
+            if (uscc_problem(code) is None and name and len(name) <= 100 and county in self.names
+                    and county.startswith(self.prefix) and len(year) == 4 and year.isascii() and year.isdigit()
+                    and MIN_YEAR <= int(year) <= self.this_year and _PLAIN_AMOUNT.fullmatch(amount)):
+                return (code, name, county, int(year), Decimal(amount)), ()
+        return self.diagnose(values)
+
+    def diagnose(self, values):
         errors = []
         uscc, name, county, year, amount = values
-        code = _SEPARATORS.sub("", uscc).upper()
+        code = uscc.upper() if uscc.isascii() and uscc.isalnum() else _SEPARATORS.sub("", uscc).upper()
         if not code:
             errors.append(("uscc", uscc, _("统一社会信用代码不能为空。")))
         else:
@@ -239,18 +261,27 @@ class Stage:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
 
-    def add(self, rows):
-        if not rows:
+    @contextmanager
+    def writer(self):
+        """Yields (add, flush): add(row) stages one good row; flush() pushes what SQLite holds back.
+
+        PostgreSQL: one COPY for the whole file, fed as rows are checked, so the server stores while
+        Python reads on (two cores at work); memory stays one COPY buffer. SQLite: executemany per CHUNK.
+        """
+        if self.postgres:
+            with connection.cursor() as cursor, cursor.copy(f"COPY {self.table} FROM STDIN") as copy:
+                yield copy.write_row, (lambda: None)
             return
-        with connection.cursor() as cursor:
-            if self.postgres:
-                with cursor.copy(f"COPY {self.table} FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                with transaction.atomic():
-                    cursor.executemany(f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s)", rows)
-        self.rows += len(rows)
+        buffer = []
+
+        def flush():
+            if buffer:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.executemany(f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s)", buffer)
+                buffer.clear()
+
+        yield buffer.append, flush
+        flush()
 
     def duplicates(self, after_line, limit):
         """Rows repeating an earlier row's (USCC, year): (line, uscc, year, first line), in line order."""
@@ -420,39 +451,78 @@ def run(job):
 def _read(job, stage, report):
     checker = RowChecker(job.region, timezone.localdate().year)
     rows = open_rows(job.path, job.file_name)
+    progress = Progress(job)
     years = set()
-    count = 0
+    count = good = 0
     try:
         iterator = iter(rows)
         columns = _columns(next(iterator, None), report)
         if columns is None:
             return 0, years
         width = max(columns) + 1
-        buffer = []
-        for line, values in enumerate(iterator, start=2):
-            if len(values) < width:
-                if not any(v.strip() for v in values):
-                    continue  # a blank line, as spreadsheets leave at the end
-                values = values + [""] * (width - len(values))
-            picked = [values[i] for i in columns]
-            if not any(picked):
-                continue
-            count += 1
-            row, errors = checker.check(picked)
-            if errors:
-                for field, value, message in errors:
-                    report.add(line, field, value, message)
-            else:
-                buffer.append((line, *row))
-                years.add(row[3])
-            if len(buffer) >= CHUNK or count % CHUNK == 0:
-                stage.add(buffer)
-                buffer = []
-                _progress(job, rows_read=count, percent=int(rows.fraction() * 80), error_count=report.count)
-        stage.add(buffer)
+        pick = itemgetter(*columns)
+        check = checker.check
+        with stage.writer() as (add, flush):
+            for line, values in enumerate(iterator, start=2):
+                if len(values) < width:
+                    if not any(v.strip() for v in values):
+                        continue  # a blank line, as spreadsheets leave at the end
+                    values = values + [""] * (width - len(values))
+                picked = pick(values)
+                if not any(picked):
+                    continue
+                count += 1
+                row, errors = check(picked)
+                if errors:
+                    for field, value, message in errors:
+                        report.add(line, field, value, message)
+                else:
+                    add((line, *row))
+                    good += 1
+                    years.add(row[3])
+                if count % CHUNK == 0:
+                    flush()
+                    progress(rows_read=count, percent=int(rows.fraction() * 80), error_count=report.count)
     finally:
         rows.close()
+        progress.close()
+    stage.rows = good
     return count, years
+
+
+class Progress:
+    """Writes the job's progress where the page can see it while the import's connection is busy.
+
+    On PostgreSQL the import's own connection is inside a COPY, so a second, autocommit connection
+    writes; on SQLite the import's connection writes between chunks.
+    """
+
+    def __init__(self, job):
+        self.job_id = job.pk
+        self.side = None
+        if connection.vendor == "postgresql":
+            import psycopg
+
+            params = {k: v for k, v in connection.get_connection_params().items()
+                      if k not in ("context", "cursor_factory", "prepare_threshold")}
+            self.side = psycopg.connect(**params, autocommit=True)
+
+    def __call__(self, **fields):
+        if self.side is None:
+            _progress(_Job(self.job_id), **fields)
+            return
+        sets = ", ".join(f"{name} = %s" for name in fields)
+        self.side.execute(f"UPDATE {ImportJob._meta.db_table} SET {sets} WHERE id = %s",
+                          [*fields.values(), self.job_id])
+
+    def close(self):
+        if self.side is not None:
+            self.side.close()
+
+
+class _Job:
+    def __init__(self, pk):
+        self.pk = pk
 
 
 def _columns(header, report):

@@ -38,7 +38,9 @@ class Enterprise(models.Model):
 
 
 class ExportRecord(models.Model):
-    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="export_records")
+    # No index of its own: the unique (enterprise, year) index serves every lookup by enterprise.
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="export_records",
+                                   db_index=False)
     year = models.PositiveSmallIntegerField(_("年度"))
     export_usd = models.DecimalField(_("出口额（美元）"), max_digits=16, decimal_places=2)
     source = models.CharField(_("数据来源"), max_length=100, blank=True)

@@ -108,7 +108,11 @@ def premium_for(scheme, enterprise):
 
 def policy_number(scheme, enterprise):
     """Deterministic, so issuing twice can never mint two numbers for one insured."""
-    return f"XW{scheme.year}{scheme.pk:03d}{enterprise.pk:08d}"
+    return number_for(scheme, enterprise.pk)
+
+
+def number_for(scheme, enterprise_id):
+    return f"XW{scheme.year}{scheme.pk:03d}{enterprise_id:08d}"
 
 
 def issue(actor, scheme_id, enterprise_id, *, ip=None):
@@ -147,37 +151,32 @@ def issue_many(actor, scheme, rows, *, ip=None):
     The bulk twin of issue() for batch issuance (policies/batch.py decides who is eligible): policies,
     one audit event each (record_many) and one 新保单待确认 notice each, all or none. Numbers are
     policy_number()'s, so a retried batch collides on the unique number instead of minting new ones.
+    Rows go in through singlewindow.bulk (COPY on PostgreSQL), not model instances. Returns the new ids.
     """
+    from singlewindow import bulk
     from singlewindow.audit.services import record_many
     from singlewindow.notifications.models import Notice
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("issue_many must run inside a transaction")
     now = timezone.now()
-    policies = [
-        Policy(
-            number=policy_number(scheme, _Id(enterprise_id)), scheme_id=scheme.pk, enterprise_id=enterprise_id,
-            status=PolicyStatus.PENDING, premium=premium_from_exports(scheme, export_usd), issued_at=now,
-            status_changed_at=now,
-        )
-        for enterprise_id, export_usd in rows
-    ]
-    Policy.objects.bulk_create(policies, batch_size=2000)
+    ids = bulk.reserve_ids(Policy, len(rows))
+    bulk.insert(Policy, [
+        "id", "number", "scheme", "enterprise", "status", "premium", "issued_at", "status_changed_at",
+        "contact_name", "contact_phone", "contact_email", "last_reason",
+    ], [
+        (pk, number_for(scheme, enterprise_id), scheme.pk, enterprise_id, PolicyStatus.PENDING,
+         premium_from_exports(scheme, export_usd), now, now, "", "", "", "")
+        for pk, (enterprise_id, export_usd) in zip(ids, rows)
+    ])
     record_many(actor=actor, events=(
-        {"action": "policy.issue", "object_type": "policies.policy", "object_id": p.pk,
+        {"action": "policy.issue", "object_type": "policies.policy", "object_id": pk,
          "to_status": PolicyStatus.PENDING, "ip": ip, "data": {"batch": True}}
-        for p in policies
+        for pk in ids
     ))
-    Notice.objects.bulk_create(
-        [Notice(enterprise_id=p.enterprise_id, policy_id=p.pk, kind=Notice.Kind.ISSUED) for p in policies],
-        batch_size=2000,
-    )
-    return policies
-
-
-class _Id:
-    def __init__(self, pk):
-        self.pk = pk
+    bulk.insert(Notice, ["enterprise", "policy", "kind", "created_at"],
+                [(enterprise_id, pk, Notice.Kind.ISSUED, now) for pk, (enterprise_id, _usd) in zip(ids, rows)])
+    return ids
 
 
 # --- enterprise -------------------------------------------------------------

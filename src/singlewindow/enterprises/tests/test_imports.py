@@ -180,3 +180,16 @@ def test_the_fast_code_check_agrees_with_validate_uscc(text):
 def test_the_fast_code_check_accepts_valid_codes():
     for n in range(200):
         assert uscc_problem(new_uscc(n)) is None
+
+
+cells = st.one_of(st.sampled_from(["", " ", "2025", "441502", "440106", "-1", "1,000.5", "12.345", "0", "3000000",
+                                   "1e3", "２０２５", " 2025 ", "甲公司", "x" * 101]), st.text(max_size=6))
+
+
+@given(st.tuples(st.one_of(codes, cells), cells, cells, cells, cells))
+def test_the_short_way_for_good_rows_agrees_with_the_full_rules(values):
+    from singlewindow.enterprises.imports import RowChecker
+    from singlewindow.regions.models import Region
+
+    checker = RowChecker(Region(code="441500", level=2, name="汕尾市"), 2026, {"441502": "城区", "440106": "天河区"})
+    assert checker.check(values) == checker.diagnose(values)

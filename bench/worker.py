@@ -1,0 +1,119 @@
+#!/usr/bin/env python
+"""One measurement of bench/run.py, in its own process against DATABASE_URL. Prints one JSON line.
+
+    worker.py copy FILE      PostgreSQL COPY of the CSV into a table with no index or constraint
+    worker.py import FILE    the real import (enterprises/imports.run) as an operator, end to end
+    worker.py import FILE --twice   import once untimed, then time the same file again (replaces figures)
+    worker.py prepare FILE   import FILE and make a province-wide scheme (set-up for issue)
+    worker.py issue          time batch issuance over that scheme
+"""
+import datetime as dt
+import json
+import resource
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+
+import django
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+
+def rows_in(path):
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle) - 1
+
+
+def copy(path):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_bare (uscc text, name text, county text, year integer, export_usd numeric)")
+    started = time.perf_counter()
+    with connection.cursor() as cursor, open(path, "rb") as source:
+        with cursor.copy("COPY bench_bare FROM STDIN (FORMAT csv, HEADER true)") as stream:
+            while block := source.read(1 << 20):
+                stream.write(block)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bench_bare")
+        return seconds, cursor.fetchone()[0]
+
+
+def operator():
+    from singlewindow.accounts.models import Role, User
+
+    return User.objects.get_or_create(username="bench_operator", defaults={"role": Role.OPERATOR})[0]
+
+
+def import_file(path):
+    from singlewindow.enterprises import imports
+    from singlewindow.enterprises.models import ImportJob
+
+    job = ImportJob.objects.create(uploaded_by=operator(), file_name=Path(path).name, path=str(path),
+                                   size=Path(path).stat().st_size)
+    started = time.perf_counter()
+    imports.run(job)
+    seconds = time.perf_counter() - started
+    job.refresh_from_db()
+    if job.status != ImportJob.Status.DONE:
+        raise SystemExit(f"import refused the file: {job.errors_preview[:3]}")
+    return seconds, job.records_written
+
+
+def prepare(path):
+    """Import FILE and make a province-wide scheme with its insurer (untimed set-up for `issue`)."""
+    from singlewindow.accounts.models import Role, User
+    from singlewindow.policies.models import Agreement, InsurerBranch, IssuanceRun, Scheme
+
+    seconds, rows = import_file(path)
+    branch = InsurerBranch.objects.create(code="GD", name="中国信保广东分公司")
+    branch.regions.set(["440000"])
+    insurer = User.objects.create(username="bench_insurer", role=Role.INSURER, insurer_branch=branch)
+    agreement = Agreement.objects.create(version="bench", title="中国出口信用保险公司客户网上服务协议", body="…")
+    scheme = Scheme.objects.create(
+        name="2026年广东省小微企业出口信用保险统保方案（基准测试）", year=2026, region_id="440000", basis_year=2025,
+        threshold_usd=Decimal("3000000"), insurer_branch=branch, cover_start=dt.date(2026, 1, 1),
+        cover_end=dt.date(2026, 12, 31), confirm_deadline=dt.date(2026, 6, 30), indemnity_ratio=Decimal("80"),
+        max_indemnity_usd=Decimal("150000"), risks_covered="商业风险和政治风险", premium_rule="rate",
+        premium_rate=Decimal("0.3"), premium_min=Decimal("300"), premium_max=Decimal("6000"),
+        usd_cny_rate=Decimal("7.1"), province_share=Decimal("80"), city_share=Decimal("20"), agreement=agreement,
+    )
+    IssuanceRun.objects.create(scheme=scheme, started_by=insurer)
+    return seconds, rows
+
+
+def issue():
+    from singlewindow.policies import batch
+    from singlewindow.policies.models import IssuanceRun, Policy
+
+    run = IssuanceRun.objects.select_related("scheme__region", "started_by").get()
+    started = time.perf_counter()
+    issued = batch.issue_all(run)
+    seconds = time.perf_counter() - started
+    assert Policy.objects.count() == issued
+    return seconds, issued
+
+
+def main():
+    what, path = sys.argv[1], (sys.argv[2:] or [""])[0]
+    if what == "copy":
+        seconds, rows = copy(path)
+    elif what == "import":
+        if "--twice" in sys.argv:
+            import_file(path)
+        seconds, rows = import_file(path)
+    elif what == "prepare":
+        seconds, rows = prepare(path)
+    elif what == "issue":
+        seconds, rows = issue()
+    else:
+        raise SystemExit(f"unknown measurement {what}")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "rows": rows, "rows_per_s": rows / seconds, "peak_rss_mb": peak_kb / 1024}))
+
+
+if __name__ == "__main__":
+    main()
