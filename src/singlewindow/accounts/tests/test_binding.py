@@ -123,10 +123,11 @@ def test_a_bound_user_is_not_bound_a_second_time(world, client, bound_demo):
 
 
 ELSEWHERE = ["https://evil.example/insure/", "//evil.example/", "http://testserver.evil.example/",
-             "javascript:alert(1)", "/\\evil.example/", "https:/evil.example/"]
+             "javascript:alert(1)", "/\\evil.example/", "https:/evil.example/",
+             "0000000A", "admin:index"]  # not paths: redirect() would take them for URL names
 
 
-def test_it_never_sends_the_user_to_another_host_after_binding(world, demo_client):
+def test_it_never_sends_the_user_anywhere_but_a_page_of_this_site_after_binding(world, demo_client):
     assertRedirects(bind(demo_client, next=ELSEWHERE[0]), "/insure/", fetch_redirect_response=False)
     assert local_account_of(world.demo).username == "swdemo"
     for next in ELSEWHERE:  # a bound user visiting the page is sent on to `next` too
