@@ -1,5 +1,6 @@
 """The agent over a real WebSocket: loopback only, and only for the portal's own pages."""
 import asyncio
+import concurrent.futures
 import json
 import subprocess
 import sys
@@ -14,6 +15,12 @@ from cardagent.server import AgentServer
 PORTAL = "http://127.0.0.1:8000"
 
 
+def run(coroutine):
+    """asyncio.run in a thread of its own: Playwright's tests leave an event loop running in this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def with_agent(card_file, scenario, **options):
     """Start an agent on a free loopback port, run `scenario(server)`, stop it."""
     async def main():
@@ -22,7 +29,7 @@ def with_agent(card_file, scenario, **options):
             return await scenario(server)
         finally:
             await server.close()
-    return asyncio.run(main())
+    return run(main())
 
 
 async def first_frames(port, origin, request):
@@ -76,7 +83,7 @@ def test_the_cardagent_command_starts_and_says_where_it_listens(card_file):
         assert first.startswith("cardagent listening on ws://127.0.0.1:")
         port = int(first.rsplit(":", 1)[1])
         request = {"_method": "cus-sec_SpcGetEntID", "_id": 3, "args": {}}
-        _, answer = asyncio.run(first_frames(port, PORTAL, request))
+        _, answer = run(first_frames(port, PORTAL, request))
         assert answer["_args"]["Data"] == ["91441502MA4W000001"]
     finally:
         agent.terminate()
