@@ -6,6 +6,7 @@ RSS is its own. PostgreSQL databases are made from a migrated template and dropp
 files live under var/bench/. Figures on a 2-core machine shared with other work are noisy: run twice.
 
     .venv/bin/python bench/run.py [--rows 1000000] [--small 100000] [--policies 200000] [--skip-sqlite]
+                                  [--reimport]
 """
 import argparse
 import csv
@@ -141,6 +142,7 @@ def main():
     parser.add_argument("--small", type=int, default=100_000)
     parser.add_argument("--policies", type=int, default=200_000)
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--reimport", action="store_true", help="also time a re-import of the big file")
     opts = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}", flush=True)
@@ -156,7 +158,7 @@ def main():
             imp = measure(postgres.fresh(f"{PG_DB}_import"), "import", str(path))
             lines.append(("PostgreSQL COPY into a bare table", rows, copy, None))
             lines.append(("import, PostgreSQL (new enterprises)", rows, imp, imp["rows_per_s"] / copy["rows_per_s"]))
-            if rows == opts.rows:
+            if rows == opts.rows and opts.reimport:
                 again = measure(postgres.fresh(f"{PG_DB}_import"), "import", str(path), "--twice")
                 lines.append(("re-import of the same year, PostgreSQL", rows, again,
                               again["rows_per_s"] / copy["rows_per_s"]))
