@@ -31,6 +31,11 @@ PURPOSES = {"password": CodePurpose.RESET_PASSWORD, "username": CodePurpose.RECO
 TITLES = {"password": _("忘记密码"), "username": _("忘记用户名")}
 
 
+def _posted(request):
+    """The submitted data, or None on GET (an empty POST is still a submission)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _invalid(request, template, context):
     return render(request, template, context, status=400)
 
@@ -58,7 +63,7 @@ def register(request):
         messages.info(request, _("您已登录。如需为另一家企业注册账号，请先退出。"))
         return redirect("portal:home")
     pending = request.session.get(REGISTER_KEY) or {}
-    form = RegisterForm(request.POST or None, initial={k: v for k, v in pending.items() if k != "password_hash"})
+    form = RegisterForm(_posted(request), initial={k: v for k, v in pending.items() if k != "password_hash"})
     exists = False
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "password2"}
@@ -83,11 +88,12 @@ def register_verify(request):
     pending = request.session.get(REGISTER_KEY)
     if not pending:
         return redirect("portal:register")
-    form = CodeForm(request.POST if request.POST.get("action") != "resend" else None)
+    resend = request.POST.get("action") == "resend"
+    form = CodeForm(request.POST if request.method == "POST" and not resend else None)
     context = {"form": form, "pending": pending, "mobile": mask_recipient(pending["mobile"]), "hotline": HOTLINE}
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "resend":
+            if resend:
                 _resend(request, lambda: services.send_registration_code(pending, ip=client_ip(request)),
                         _("验证码已重新发送。"))
                 return redirect("account:register_verify")
@@ -134,7 +140,7 @@ def recover_start(request, kind):
     """
     if kind not in PURPOSES:
         raise Http404
-    form = RecipientForm(request.POST or None)
+    form = RecipientForm(_posted(request))
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -185,7 +191,7 @@ def recover_reset(request):
         messages.error(request, _("验证已过期，请重新获取验证码。"))
         return redirect("portal:forgot_password")
     accounts = list(services.accounts_of(state["channel"], state["recipient"]))
-    form = ResetPasswordForm(request.POST or None, usernames=[u.username for u in accounts])
+    form = ResetPasswordForm(_posted(request), usernames=[u.username for u in accounts])
     context = {"form": form, "accounts": accounts, "hotline": HOTLINE}
     if request.method == "POST":
         if form.is_valid():
@@ -224,7 +230,7 @@ def _signed_in(view):
 @require_http_methods(["GET", "POST"])
 def profile(request):
     user = request.user
-    form = ProfileForm(request.POST or None, initial={"display_name": user.display_name, "email": user.email})
+    form = ProfileForm(_posted(request), initial={"display_name": user.display_name, "email": user.email})
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -241,7 +247,7 @@ def profile(request):
 @_signed_in
 @require_http_methods(["GET", "POST"])
 def change_password(request):
-    form = ChangePasswordForm(request.POST or None)
+    form = ChangePasswordForm(_posted(request))
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -265,8 +271,8 @@ def change_mobile(request):
     """更换手机号码: a code to the new number, then the change."""
     pending = request.session.get(MOBILE_KEY)
     action = request.POST.get("action", "send")
-    mobile_form = MobileForm(request.POST if action == "send" else None)
-    code_form = CodeForm(request.POST if action == "verify" else None)
+    mobile_form = MobileForm(_posted(request) if action == "send" else None)
+    code_form = CodeForm(_posted(request) if action == "verify" else None)
     context = {"mobile_form": mobile_form, "code_form": code_form, "tab": "mobile",
                "pending": mask_recipient(pending) if pending else None}
     if request.method == "POST":
@@ -315,7 +321,7 @@ def operators(request):
 @_manager
 @require_http_methods(["GET", "POST"])
 def operator_add(request):
-    form = OperatorForm(request.POST or None)
+    form = OperatorForm(_posted(request))
     if request.method == "POST":
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "password2"}

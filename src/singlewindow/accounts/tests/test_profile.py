@@ -88,3 +88,12 @@ def test_a_mobile_code_is_bound_to_the_user_who_asked(people, login_as):
 def test_the_account_pages_need_a_login(db, client):
     for url in ("/account/", "/account/password/", "/account/mobile/", "/account/operators/"):
         assert client.get(url).url.startswith("/login/?next=")
+
+
+def test_forms_show_no_errors_before_they_are_sent(people, login_as, client):
+    boss = login_as("boss")
+    for browser, url in ((boss, "/account/mobile/"), (boss, "/account/password/"), (boss, "/account/operators/add/"),
+                         (client, "/register/"), (client, "/forgot-password/")):
+        assert "提交未成功" not in browser.get(url).content.decode(), url
+    response = client.post("/register/", {})
+    assert response.status_code == 400 and "请填写统一社会信用代码。" in response.content.decode()

@@ -92,7 +92,7 @@ def test_nothing_is_created_before_the_sms_code_matches(people, company, client)
     assert response.status_code == 302 and response.url == "/account/register/verify/"
     assert not Enterprise.objects.filter(uscc=company["uscc"]).exists()
     page = client.get("/account/register/verify/").content.decode()
-    assert "短信验证码已发送至 139****5678" in page
+    assert "短信验证码已发送至 139****5678" in page and "提交未成功" not in page
 
     code = code_sent_to("13912345678")
     wrong = "000000" if code != "000000" else "111111"
