@@ -59,6 +59,9 @@ def _own_scheme(actor, scheme_id):
 def start_issuance(actor, scheme_id, *, ip=None):
     """Start (or resume) the batch for a scheme. Returns (run, started): False when one is already under way."""
     scheme = _own_scheme(actor, scheme_id)
+    if timezone.localdate() > scheme.confirm_deadline:
+        raise ValidationError({"scheme": _("本方案的确认截止日（%(date)s）已过，不能再出单。") % {
+            "date": scheme.confirm_deadline.isoformat()}})
     with transaction.atomic():
         Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # one start at a time per scheme
         run = IssuanceRun.objects.filter(scheme=scheme).exclude(status=JobStatus.DONE).order_by("-pk").first()
@@ -225,8 +228,10 @@ def batch_page(request):
         if not started:
             messages.info(request, _("该方案的批量出单正在进行中，请稍候。"))
         return redirect("insurer:batch_run", pk=run.pk)
+    today = timezone.localdate()
     lines = [
-        {"scheme": s, "todo": _todo(s, request.user).count(), "issued": Policy.objects.filter(scheme=s).count()}
+        {"scheme": s, "todo": _todo(s, request.user).count(), "issued": Policy.objects.filter(scheme=s).count(),
+         "open": s.confirm_deadline >= today}
         for s in schemes
     ]
     runs = IssuanceRun.objects.filter(scheme__in=schemes).select_related("scheme", "started_by")[:10]

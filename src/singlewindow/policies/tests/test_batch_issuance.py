@@ -97,6 +97,13 @@ def test_premiums_follow_a_rate_rule_converted_to_yuan_within_min_and_max(world,
     assert premium[large.pk] == Decimal("5000.00")  # 71,000 → the maximum
 
 
+def test_a_scheme_past_its_confirmation_deadline_is_not_issued(world, waiting):
+    closed = world.scheme.__class__.objects.get(year=2020)
+    with pytest.raises(ValidationError, match="确认截止日（2020-06-30）已过"):
+        batch.start_issuance(world.insurer, closed.pk)
+    assert not IssuanceRun.objects.exists()
+
+
 def test_only_the_schemes_own_insurer_may_run_it(world, waiting):
     with pytest.raises(ValidationError):
         batch.start_issuance(world.other_insurer, world.scheme.pk)
