@@ -99,3 +99,13 @@ def test_an_event_cannot_be_saved_again_or_deleted(chain):
         event.delete()
     assert AuditEvent.objects.get(pk=event.pk).reason == chain[3].reason
     assert first_broken_link() is None
+
+
+def test_it_refuses_bulk_update_and_delete_through_the_orm(world):
+    count = AuditEvent.objects.count()
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.filter(pk__gt=0).update(reason="edited")
+    with pytest.raises(AppendOnlyError):
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.count() == count
+    assert not AuditEvent.objects.filter(reason="edited").exists()
