@@ -88,3 +88,11 @@ def test_the_cardagent_command_starts_and_says_where_it_listens(card_file):
     finally:
         agent.terminate()
         agent.wait(timeout=10)
+
+
+def test_the_portal_origins_are_the_default_and_a_flag_or_the_environment_changes_them(card_file, monkeypatch):
+    assert parse_args(["--card", str(card_file)]).origins == ["http://127.0.0.1:8000", "http://localhost:8000"]
+    flagged = parse_args(["--card", str(card_file), "--allow-origin", "https://sw.example.gov.cn"])
+    assert flagged.origins == ["https://sw.example.gov.cn"]
+    monkeypatch.setenv("CARDAGENT_ORIGINS", "http://127.0.0.1:8001, http://localhost:8001")
+    assert parse_args(["--card", str(card_file)]).origins == ["http://127.0.0.1:8001", "http://localhost:8001"]

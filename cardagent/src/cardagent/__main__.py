@@ -21,7 +21,7 @@ def parse_args(argv=None):
                         help="卡文件路径（发卡机构签发的 .card 文件）")
     parser.add_argument("--port", type=int, default=int(os.environ.get("CARDAGENT_PORT", DEFAULT_PORT)),
                         help=f"本机端口，默认 {DEFAULT_PORT}；0 表示任选一个空闲端口")
-    env_origins = [o for o in os.environ.get("CARDAGENT_ORIGINS", "").split(",") if o.strip()]
+    env_origins = [o.strip() for o in os.environ.get("CARDAGENT_ORIGINS", "").split(",") if o.strip()]
     parser.add_argument("--allow-origin", action="append", dest="origins", metavar="ORIGIN",
                         help="允许使用本卡的单一窗口网址（可重复），默认 " + "、".join(DEFAULT_ORIGINS))
     parser.add_argument("--allow-no-origin", action="store_true",
