@@ -6,6 +6,7 @@
     worker.py import FILE --twice   import once untimed, then time the same file again (replaces figures)
     worker.py prepare FILE   import FILE and make a province-wide scheme (set-up for issue)
     worker.py issue          time batch issuance over that scheme
+    worker.py probe N        INSERT N rows into a table without, then with two indexes (the disk's pace)
 """
 import datetime as dt
 import json
@@ -42,15 +43,48 @@ def copy(path):
         return seconds, cursor.fetchone()[0]
 
 
+def probe(rows):
+    """How fast this PostgreSQL writes indexed rows: the same rows into a table without and with two indexes."""
+    times = {}
+    with connection.cursor() as cursor:
+        for name, ddl in (("no index", "a bigint, b text"), ("two indexes", "a bigint primary key, b text unique")):
+            cursor.execute(f"CREATE TABLE bench_probe ({ddl})")
+            started = time.perf_counter()
+            cursor.execute("INSERT INTO bench_probe SELECT g, md5(g::text) FROM generate_series(1, %s) g", [rows])
+            times[name] = time.perf_counter() - started
+            cursor.execute("DROP TABLE bench_probe")
+    return times
+
+
 def operator():
     from singlewindow.accounts.models import Role, User
 
     return User.objects.get_or_create(username="bench_operator", defaults={"role": Role.OPERATOR})[0]
 
 
+PHASES = {}
+
+
+def _timed(name, function):
+    """Wrap an import step so the bench can say where the time went (bench-only instrumentation)."""
+    def wrapper(*args, **kwargs):
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            PHASES[name] = PHASES.get(name, 0) + time.perf_counter() - started
+    return wrapper
+
+
 def import_file(path):
     from singlewindow.enterprises import imports
     from singlewindow.enterprises.models import ImportJob
+
+    if not PHASES:
+        imports._read = _timed("read, check, stage", imports._read)
+        imports.Stage.find_duplicates = _timed("duplicates", imports.Stage.find_duplicates)
+        imports.merge = _timed("write (enterprises, figures)", imports.merge)
+    PHASES.clear()
 
     job = ImportJob.objects.create(uploaded_by=operator(), file_name=Path(path).name, path=str(path),
                                    size=Path(path).stat().st_size)
@@ -105,6 +139,10 @@ def main():
         if "--twice" in sys.argv:
             import_file(path)
         seconds, rows = import_file(path)
+    elif what == "probe":
+        times = probe(int(path))
+        print(json.dumps(times))
+        return
     elif what == "prepare":
         seconds, rows = prepare(path)
     elif what == "issue":
@@ -112,7 +150,8 @@ def main():
     else:
         raise SystemExit(f"unknown measurement {what}")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "rows": rows, "rows_per_s": rows / seconds, "peak_rss_mb": peak_kb / 1024}))
+    print(json.dumps({"seconds": seconds, "rows": rows, "rows_per_s": rows / seconds, "peak_rss_mb": peak_kb / 1024,
+                      "phases": PHASES}))
 
 
 if __name__ == "__main__":
