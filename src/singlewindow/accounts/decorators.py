@@ -32,7 +32,10 @@ def local_features(view):
     @role_required(Role.ENTERPRISE)
     def wrapped(request, *args, **kwargs):
         if request.user.local_account_id is None:
-            return redirect(f"{reverse('accounts:bind')}?{urlencode({'next': request.get_full_path()})}")
+            bind = reverse("accounts:bind")
+            if request.method != "GET":
+                return redirect(bind)  # a form sent before binding cannot be replayed as a GET
+            return redirect(f"{bind}?{urlencode({'next': request.get_full_path()})}")
         return view(request, *args, **kwargs)
 
     return wrapped
