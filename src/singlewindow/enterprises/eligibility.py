@@ -87,10 +87,12 @@ def explain(enterprise, scheme):
         ) % {"county": enterprise.region, "region": scheme.region})
     policy = blocking_policies(scheme).filter(enterprise=enterprise).select_related("scheme").first()
     if policy is not None:
-        return Verdict(scheme, False, "insured", _(
-            "贵企业已有保单 %(number)s（%(scheme)s，%(status)s），保险期间与本方案重叠，不能重复投保。"
-        ) % {"number": policy.number, "scheme": policy.scheme, "status": policy.get_status_display()},
-            policy=policy)
+        words = {"number": policy.number, "scheme": policy.scheme, "status": policy.get_status_display()}
+        if policy.scheme_id == scheme.pk:
+            message = _("贵企业在本方案下已有保单 %(number)s（%(status)s），每家企业每个方案只出一份保单。") % words
+        else:
+            message = _("贵企业已有保单 %(number)s（%(scheme)s，%(status)s），保险期间与本方案重叠，不能重复投保。") % words
+        return Verdict(scheme, False, "insured", message, policy=policy)
     record = enterprise.export_records.filter(year=scheme.basis_year).first()
     if record is None:
         return Verdict(scheme, False, "no_record", _(

@@ -62,7 +62,8 @@ def test_a_holding_policy_of_an_overlapping_scheme_blocks_but_one_that_ended_wit
     holding, lapsed = exporter(1, Decimal("100")), exporter(2, Decimal("100"))
     services.issue(world.insurer, other.pk, holding.pk)
     Policy.objects.filter(pk=services.issue(world.insurer, other.pk, lapsed.pk).pk).update(status="lapsed")
-    assert is_eligible(world, holding).reason == "insured"
+    verdict = is_eligible(world, holding)
+    assert verdict.reason == "insured" and "另一方案" in verdict.message and "保险期间与本方案重叠" in verdict.message
     assert is_eligible(world, lapsed).eligible
 
 
