@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from singlewindow.enterprises.services import ORG_CODE_EXISTS
@@ -28,7 +29,7 @@ from .models import CodePurpose, Role, User
 REGISTER_KEY = "sw_register"
 MOBILE_KEY = "sw_new_mobile"
 PURPOSES = {"password": CodePurpose.RESET_PASSWORD, "username": CodePurpose.RECOVER_USERNAME}
-TITLES = {"password": _("忘记密码"), "username": _("忘记用户名")}
+TITLES = {"password": gettext_lazy("忘记密码"), "username": gettext_lazy("忘记用户名")}
 
 
 def _posted(request):
@@ -338,9 +339,11 @@ def operator_add(request):
 
 
 OPERATOR_ACTIONS = {
-    "disable": (lambda actor, pk, ip: services.set_operator_active(actor, pk, False, ip=ip), _("已停用操作员 %(u)s。")),
-    "enable": (lambda actor, pk, ip: services.set_operator_active(actor, pk, True, ip=ip), _("已启用操作员 %(u)s。")),
-    "remove": (lambda actor, pk, ip: services.remove_operator(actor, pk, ip=ip), _("已删除操作员 %(u)s。")),
+    "disable": (lambda actor, pk, ip: services.set_operator_active(actor, pk, False, ip=ip),
+                gettext_lazy("已停用操作员 %(u)s。")),
+    "enable": (lambda actor, pk, ip: services.set_operator_active(actor, pk, True, ip=ip),
+               gettext_lazy("已启用操作员 %(u)s。")),
+    "remove": (lambda actor, pk, ip: services.remove_operator(actor, pk, ip=ip), gettext_lazy("已删除操作员 %(u)s。")),
 }
 
 

@@ -11,17 +11,21 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from singlewindow.notifications import outbox
 from singlewindow.validators import normalise_phone
 
 from .models import Channel, CodePurpose, VerificationCode
 
+# Lazy: a code goes out in the language of the page that asked for it.
 TEXTS = {
-    CodePurpose.REGISTER: "您正在注册广东单一窗口账号，验证码：{code}，{minutes}分钟内有效。请勿将验证码告诉他人。",
-    CodePurpose.RESET_PASSWORD: "您正在找回单一窗口账号密码，验证码：{code}，{minutes}分钟内有效。如非本人操作，请忽略。",
-    CodePurpose.RECOVER_USERNAME: "您正在找回单一窗口用户名，验证码：{code}，{minutes}分钟内有效。如非本人操作，请忽略。",
-    CodePurpose.CHANGE_MOBILE: "您正在更换单一窗口账号的手机号码，验证码：{code}，{minutes}分钟内有效。请勿告诉他人。",
+    CodePurpose.REGISTER: gettext_lazy("您正在注册广东单一窗口账号，验证码：{code}，{minutes}分钟内有效。请勿将验证码告诉他人。"),
+    CodePurpose.RESET_PASSWORD: gettext_lazy(
+        "您正在找回单一窗口账号密码，验证码：{code}，{minutes}分钟内有效。如非本人操作，请忽略。"),
+    CodePurpose.RECOVER_USERNAME: gettext_lazy(
+        "您正在找回单一窗口用户名，验证码：{code}，{minutes}分钟内有效。如非本人操作，请忽略。"),
+    CodePurpose.CHANGE_MOBILE: gettext_lazy("您正在更换单一窗口账号的手机号码，验证码：{code}，{minutes}分钟内有效。请勿告诉他人。"),
 }
 SIGNATURE = "【广东单一窗口】"
 

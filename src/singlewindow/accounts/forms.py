@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .lockout import lockout_message
@@ -42,7 +44,8 @@ class QuickRegisterForm(forms.Form):
 
 
 def _required(label):
-    return {"required": _("请填写%(label)s。") % {"label": label}}
+    # Lazy, so the message is put together in the language of the request that shows it.
+    return {"required": lazy(lambda: gettext("请填写%(label)s。") % {"label": label}, str)()}
 
 
 def text(label, max_length, required=True, **kwargs):

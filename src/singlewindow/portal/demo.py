@@ -11,6 +11,7 @@ from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from singlewindow.accounts.models import LocalAccount, LoginMethod, Role, User
 from singlewindow.enterprises.identifiers import make_uscc
@@ -130,7 +131,8 @@ def build(enterprises=300, seed=2020, stdout=None):
         branch = InsurerBranch.objects.create(code="YD", name="中国信保粤东办事处", hotline="13729230657")
         branch.regions.set(Region.objects.filter(pk__in=EAST_GUANGDONG))
         agreement = Agreement.objects.create(
-            version="2020.1", title="中国出口信用保险公司客户网上服务协议", body=AGREEMENT_TEXT.read_text()
+            # The title is marked so pages in English can name the agreement; its text stays Chinese.
+            version="2020.1", title=gettext_noop("中国出口信用保险公司客户网上服务协议"), body=AGREEMENT_TEXT.read_text()
         )
         common = dict(
             region_id=SHANWEI, threshold_usd=Decimal("3000000"), insurer_branch=branch,

@@ -1,0 +1,138 @@
+"""The UI in English: every page a party opens reads in English; only data stays Chinese."""
+import re
+from html import unescape
+
+import pytest
+from pytest_django.asserts import assertContains
+
+from singlewindow.accounts.models import User
+from singlewindow.enterprises.imports import LABELS
+from singlewindow.enterprises.models import Enterprise
+from singlewindow.notifications.models import OutboundMessage
+from singlewindow.policies.models import Agreement, InsurerBranch, Policy, Scheme
+from singlewindow.policies.tests.conftest import bound_demo, confirm_as, page_text  # noqa: F401 (a fixture)
+from singlewindow.regions.models import Region
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
+LABELLING_ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt)="([^"]*)"')
+LOGO = re.compile(r'<span class="sw-logo"[^>]*>[^<]*</span>')  # the 单 glyph of the Single Window logo
+
+
+def data_strings():
+    """What a page may show in Chinese because it is data (longest first, so parts go with the whole)."""
+    strings = {"简体中文", *LABELS.values()}  # the language switch; the column names an import file carries
+    for model, fields in [
+        (Enterprise, ["name", "address", "legal_representative"]), (Scheme, ["name", "risks_covered"]),
+        (Region, ["name"]), (InsurerBranch, ["name"]), (User, ["display_name"]),
+        (Policy, ["last_reason", "contact_name"]), (Agreement, ["title", "body"]),
+    ]:
+        for values in model.objects.values_list(*fields):
+            strings.update(line for value in values for line in value.splitlines())
+    return sorted((s.strip() for s in strings if s.strip()), key=len, reverse=True)
+
+
+def leftover_chinese(response):
+    """The Chinese a reader still sees (text and labelling attributes) once data is taken out."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    html = LOGO.sub(" ", html)
+    text = unescape(re.sub(r"<[^>]+>", " ", html) + " " + " ".join(LABELLING_ATTRIBUTES.findall(html)))
+    text = re.sub(r"\s+", " ", text)
+    for data in data_strings():
+        text = text.replace(re.sub(r"\s+", " ", data), " ")
+    return sorted(set(CJK.findall(text)))
+
+
+@pytest.fixture
+def english(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+def english_page(client, url, *strings):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    text = page_text(response)
+    for string in strings:
+        assert string in text, (url, string)
+    assert leftover_chinese(response) == [], url
+    return text
+
+
+def test_the_language_switch_turns_the_portal_english_and_back(db, client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "Online Application for SME Export Credit Insurance" in page_text(client.get("/"))
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    assert "小微企业出口信用保险在线申领" in page_text(client.get("/"))
+
+
+def test_a_visitor_reads_home_login_and_faq_in_english(db, english):
+    english_page(english, "/", "Local Features", "Single Window service hotline", "SME Online Insurance")
+    english_page(english, "/login/", "User Login", "IC Card", "Download Client Control", "Register Now",
+                 "Forgot Password", "Forgot Username")
+    english_page(english, "/help/", "FAQ", 'What is the "Single Window"?', "Organisation code already registered",
+                 "Legal-Person Card")
+
+
+def test_a_bound_enterprise_user_finds_and_confirms_the_policy_in_english(world, bound_demo, english):
+    english.force_login(bound_demo)
+    english_page(english, "/features/", "Local Features", "Financial Services", "Export Credit",
+                 "SME Online Insurance")
+    english_page(english, "/insure/", "Pending", "Under Review", "In Force", "View Details", world.pending.number)
+    english_page(english, f"/insure/{world.pending.pk}/", "Policy Details", "Confirm Insurance", "Decline Insurance",
+                 "I have read the above carefully and agree to the China Export & Credit Insurance Corporation "
+                 "Online Customer Service Agreement", "This agreement exists in Chinese only")
+    response = english.post(f"/insure/{world.pending.pk}/confirm/", {})
+    assertContains(response, "Contact Person: Please enter the contact person.", status_code=400)
+    assert leftover_chinese(response) == []
+    confirm_as(bound_demo, world.pending)
+    english_page(english, f"/insure/{world.pending.pk}/submitted/", "Insurance Confirmation Submitted",
+                 "Current status: Under Review")
+
+
+def test_an_unbound_user_binds_in_english(world, english):
+    english.force_login(world.demo)
+    english_page(english, "/local/bind/", "Existing Account Binding", "Bind Account", "Quick Registration")
+
+
+def test_the_insurer_workbench_reads_in_english(world, english):
+    english.force_login(world.insurer)
+    english_page(english, "/insurer/", "Policy Approval", "Pending", "View Details")
+    english_page(english, f"/insurer/schemes/{world.scheme.pk}/", "Edit Insurance Scheme", "Confirmation deadline")
+    english_page(english, f"/insurer/{world.returned.pk}/", "Policy Details", "Returned", "Cancel")
+    confirm_as(world.demo, world.pending)
+    english_page(english, f"/insurer/{world.pending.pk}/", "Approve", "Return", "Insurance Confirmation Record")
+
+
+def test_a_missing_page_and_a_verification_code_speak_english(world, english):
+    assertContains(english.get("/no-such-page/"), "Page Not Found", status_code=404)
+    english.post("/forgot-password/", {"recipient": world.demo.mobile})
+    message = OutboundMessage.objects.get(recipient=world.demo.mobile)
+    assert "You are resetting your Single Window password. Verification code:" in message.body
+
+
+def test_a_form_error_speaks_english(world, english):
+    response = english.post("/register/", {})
+    assertContains(response, "Enterprise name is required.", status_code=400)
+    assert leftover_chinese(response) == []
+
+
+PAGES = {
+    None: ["/register/", "/forgot-password/", "/forgot-username/", "/control/"],
+    "demo": ["/insure/?status=confirmed", "/insure/?status=returned", "/insure/?status=lapsed", "/insure/eligibility/",
+             "/account/", "/account/password/", "/account/mobile/", "/account/operators/", "/account/operators/add/",
+             "/notices/popup/"],
+    "insurer": ["/insurer/?status=confirmed", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",
+                "/insurer/batch/", "/insurer/applications/"],
+    "bureau": ["/insure/stats/", "/insure/imports/", "/insure/eligible/"],
+    "admin": ["/account/locked/", "/insure/stats/"],
+}
+
+
+@pytest.mark.parametrize("who", PAGES)
+def test_no_chinese_is_left_on_any_page_but_data(world, bound_demo, english, who):
+    if who:
+        english.force_login(getattr(world, who))
+    responses = {url: english.get(url) for url in PAGES[who]}
+    assert {url: r.status_code for url, r in responses.items() if r.status_code != 200} == {}
+    leftovers = {url: leftover_chinese(response) for url, response in responses.items()}
+    assert {url: found for url, found in leftovers.items() if found} == {}
