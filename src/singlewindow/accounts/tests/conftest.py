@@ -4,11 +4,19 @@ from types import SimpleNamespace
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from singlewindow.enterprises.identifiers import make_uscc
 from singlewindow.notifications.models import OutboundMessage
 
 PASSWORD = "Demo@2020"
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    """Services called outside a request speak the thread's language: make it the portal's own."""
+    with translation.override("zh-hans"):
+        yield
 
 
 def code_sent_to(recipient):

@@ -9,12 +9,19 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import translation
 
 from singlewindow.notifications import outbox
 from singlewindow.notifications.models import OutboundMessage
 
 SMS = {"channel": "sms", "recipient": "13729230657", "body": "【广东单一窗口】验证码：123456", "purpose": "code:test"}
 EMAIL = {"channel": "email", "recipient": "lirui@example.com", "subject": "单一窗口验证码", "body": "验证码：654321"}
+
+
+@pytest.fixture(autouse=True)
+def chinese():
+    with translation.override("zh-hans"):
+        yield
 
 
 @pytest.fixture
