@@ -77,9 +77,13 @@ def _exports(rng, enterprise, years, low=50_000, high=2_900_000):
 
 
 def _enterprise_user(enterprise):
-    user, _ = User.objects.get_or_create(
-        username=f"e{enterprise.pk}", defaults={"role": Role.ENTERPRISE, "enterprise": enterprise},
-    )
+    """The enterprise's own first account; one without a login is made for enterprises that have none."""
+    user = enterprise.users.order_by("id").first()
+    if user is None:
+        user = User(username=f"e{enterprise.pk}", role=Role.ENTERPRISE, enterprise=enterprise,
+                    is_enterprise_admin=True)
+        user.set_unusable_password()
+        user.save()
     return user
 
 
