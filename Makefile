@@ -45,7 +45,7 @@ bench: install
 	$(PY) bench/run.py
 
 messages: install
-	cd src/singlewindow && ../../$(PY) ../../manage.py makemessages -l en --no-obsolete && ../../$(PY) ../../manage.py compilemessages -l en
+	cd src/singlewindow && ../../$(PY) ../../manage.py makemessages -l en --no-obsolete --ignore "static/*" --ignore "*/tests/*" && ../../$(PY) ../../manage.py compilemessages -l en
 
 clean:
 	rm -rf $(VENV) var/staticfiles
