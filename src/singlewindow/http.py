@@ -2,6 +2,7 @@
 import ipaddress
 
 from django.conf import settings
+from django.utils.http import url_has_allowed_host_and_scheme
 
 
 def client_ip(request):
@@ -15,3 +16,13 @@ def client_ip(request):
     except ValueError:
         return None
 
+
+def safe_next_path(request):
+    """The ?next= / POSTed next path when it is a path on this site, else ""."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    # A path only: redirect() would take anything else for a URL name (NoReverseMatch, a 500).
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""

@@ -1,12 +1,11 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from singlewindow.forms import add_service_errors
-from singlewindow.http import client_ip
+from singlewindow.http import client_ip, safe_next_path
 
 from . import services
 from .decorators import role_required
@@ -15,13 +14,7 @@ from .models import Role
 
 
 def _next_url(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # A path on this site only: redirect() would take anything else for a URL name (NoReverseMatch, a 500).
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "policies:list"
+    return safe_next_path(request) or "policies:list"
 
 
 @role_required(Role.ENTERPRISE)

@@ -6,13 +6,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import LoginMethod, Role
-from singlewindow.http import client_ip
+from singlewindow.http import client_ip, safe_next_path
 from singlewindow.policies.forms import ConfirmForm
 from singlewindow.policies.models import Policy
 from singlewindow.validators import clean_person_name, normalise_phone
@@ -21,15 +21,6 @@ from . import package, services
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
-
-def _safe_next(request):
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    # A path on this site only: redirect() would take anything else for a URL name (NoReverseMatch, a 500).
-    if target.startswith("/") and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
 
 
 @require_POST
@@ -42,7 +33,7 @@ def login_challenge(request):
 @require_POST
 def card_login(request):
     """The 卡介质 form: a challenge, the card's certificate and its signature of the challenge."""
-    next_url = _safe_next(request)
+    next_url = safe_next_path(request)
     try:
         user, card = services.login_with_card(
             challenge=request.POST.get("challenge", ""), certificate=request.POST.get("certificate", ""),
