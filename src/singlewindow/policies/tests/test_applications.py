@@ -41,7 +41,7 @@ def test_an_enterprise_already_insured_is_told_why_and_cannot_apply(world, clien
     accounts.bind_existing(world.demo, username="swdemo", password="Local@2020")
     client.force_login(world.demo)
     panel = page_text(client.get("/insure/eligibility/"))
-    assert "不符合条件" in panel and world.pending.number in panel and "申领保单" not in panel
+    assert "已出单" in panel and "不符合条件" not in panel and world.pending.number in panel and "申领保单" not in panel
     response = client.post(f"/insure/apply/{world.scheme.pk}/", follow=True)
     assert "每家企业每个方案只出一份保单" in page_text(response)
     assert not Application.objects.exists()
