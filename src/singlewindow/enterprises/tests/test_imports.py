@@ -193,3 +193,70 @@ def test_the_short_way_for_good_rows_agrees_with_the_full_rules(values):
 
     checker = RowChecker(Region(code="441500", level=2, name="汕尾市"), 2026, {"441502": "城区", "440106": "天河区"})
     assert checker.check(values) == checker.diagnose(values)
+
+
+def test_two_codes_sharing_an_organisation_code_inside_the_file_name_the_earlier_row(world, run_import):
+    body = "91441521" + new_uscc(1)[8:17]  # new_uscc(1)'s organisation code under 海丰县's region code
+    twin = body + calc_check_digit(body)
+    before = snapshot()
+    job = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "10"), (twin, "乙公司", HAIFENG, 2025, "10")]))
+    assert job.status == ImportJob.Status.REJECTED and snapshot() == before
+    assert report_rows(job) == [["3", "统一社会信用代码", twin, "组织机构代码（第9至17位）与第 2 行的企业相同。"]]
+
+
+def _schema(table):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s ORDER BY indexname", [table])
+        indexes = cursor.fetchall()
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass"
+                       " ORDER BY conname", [table])
+        return indexes, cursor.fetchall()
+
+
+@pytest.fixture
+def bulk_load(monkeypatch, db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("indexes are set aside for big loads on PostgreSQL only")
+    from singlewindow.enterprises import imports
+
+    monkeypatch.setattr(imports, "BULK_ROWS", 1)
+    before = {t: _schema(t) for t in ("enterprises_enterprise", "enterprises_exportrecord")}
+    yield
+    assert {t: _schema(t) for t in before} == before  # every index and constraint is back as it was
+
+
+def test_a_big_load_rebuilds_the_indexes_it_set_aside_and_writes_the_same(world, run_import, bulk_load):
+    demo = world.demo.enterprise
+    run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "100"), (new_uscc(1), "甲公司", CITY, 2024, "50")]))
+    job = run_import(csv_bytes([
+        (demo.uscc, demo.name, CITY, 2025, "7"), (new_uscc(1), "甲公司（新名称）", CITY, 2025, "150"),
+        (new_uscc(2), "乙公司", HAIFENG, 2025, "0"), (new_uscc(2), "乙公司", HAIFENG, 2023, "1"),
+    ]))
+    assert (job.status, job.enterprises_created, job.records_written) == (ImportJob.Status.DONE, 1, 4)
+    assert (figure(new_uscc(1), 2025), figure(new_uscc(1), 2024), figure(demo.uscc, 2025)) == (150, 50, 7)
+    assert Enterprise.objects.get(uscc=new_uscc(1)).name == "甲公司"
+    assert Enterprise.objects.get(uscc=new_uscc(2)).region_id == HAIFENG
+    assert first_broken_link() is None
+
+
+def test_a_big_load_that_meets_a_conflict_changes_nothing(world, run_import, bulk_load):
+    demo = world.demo.enterprise
+    body = "91441521" + demo.org_code
+    twin = body + calc_check_digit(body)
+    before = snapshot()
+    job = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "10"), (twin, "冒名公司", HAIFENG, 2025, "10")]))
+    assert job.status == ImportJob.Status.REJECTED and snapshot() == before
+    [(line, _field, _value, message)] = report_rows(job)
+    assert line == "3" and demo.uscc in message
+
+
+def test_the_fast_code_check_rests_on_the_weights_being_powers():
+    from singlewindow.enterprises.identifiers import _ORG_WEIGHTS
+    from singlewindow.enterprises.imports import _USCC_WEIGHTS
+
+    assert [pow(3, i, 31) for i in range(17)] == list(_USCC_WEIGHTS) and 34 % 31 == 3
+    assert [pow(2, 8 - i, 11) for i in range(8)] == list(_ORG_WEIGHTS) and 35 % 11 == 2
