@@ -330,6 +330,7 @@ class Rejected(Exception):
 # rebuilds them once (PostgreSQL): quicker than a million index updates, at the price of locking the
 # two tables for the write. Smaller loads write through the indexes and lock nothing beyond their rows.
 BULK_ROWS = 50_000
+ANALYZE_ROWS = 10_000  # after writing this many, refresh the planner's statistics at once
 
 
 def merge(stage, *, region, source):
@@ -498,6 +499,12 @@ def run(job):
     )
     if report.count == 0:
         report.path.unlink(missing_ok=True)
+        if written >= ANALYZE_ROWS:
+            from singlewindow import bulk
+
+            from .models import Enterprise, ExportRecord
+
+            bulk.analyze(Enterprise, ExportRecord)
     log.info("import %s: %s rows, %s errors, %s enterprises created, %s records written",
              job.pk, rows_read, report.count, created, written)
 

@@ -169,9 +169,10 @@ def issue_many(actor, scheme, rows, *, ip=None):
          premium_from_exports(scheme, export_usd), now, now, "", "", "", "")
         for pk, (enterprise_id, export_usd) in zip(ids, rows)
     ])
+    batch = {"batch": True}
     record_many(actor=actor, events=(
         {"action": "policy.issue", "object_type": "policies.policy", "object_id": pk,
-         "to_status": PolicyStatus.PENDING, "ip": ip, "data": {"batch": True}}
+         "to_status": PolicyStatus.PENDING, "ip": ip, "data": batch}
         for pk in ids
     ))
     bulk.insert(Notice, ["enterprise", "policy", "kind", "created_at"],
