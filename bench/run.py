@@ -175,6 +175,8 @@ def main():
             url = postgres.fresh(f"{PG_DB}_issue")
             measure(url, "prepare", str(path))
             add("batch issuance, PostgreSQL (policies)", policies, measure(url, "issue"))
+            if policies == opts.policies:
+                add("calendar lapses them, PostgreSQL", policies, measure(url, "lapse"))
     finally:
         postgres.drop_all()
     if not opts.skip_sqlite:
@@ -184,6 +186,7 @@ def main():
         url = sqlite.fresh("issue")
         measure(url, "prepare", str(eligible_big))
         add("batch issuance, SQLite (policies)", opts.policies, measure(url, "issue"))
+        add("calendar lapses them, SQLite", opts.policies, measure(url, "lapse"))
     print()
     print(HEAD)
     for line in lines:

@@ -6,6 +6,7 @@
     worker.py import FILE --twice   import once untimed, then time the same file again (replaces figures)
     worker.py prepare FILE   import FILE and make a province-wide scheme (set-up for issue)
     worker.py issue          time batch issuance over that scheme
+    worker.py lapse          then time the calendar lapsing every one of them the day after the deadline
     worker.py probe N        INSERT N rows into a table without, then with two indexes (the disk's pace)
 """
 import datetime as dt
@@ -131,6 +132,16 @@ def issue():
     return seconds, issued
 
 
+def lapse():
+    from singlewindow.policies import services
+    from singlewindow.policies.models import Scheme
+
+    scheme = Scheme.objects.get()
+    started = time.perf_counter()
+    lapsed = services.lapse_overdue(today=scheme.confirm_deadline + dt.timedelta(days=1))
+    return time.perf_counter() - started, lapsed
+
+
 def main():
     what, path = sys.argv[1], (sys.argv[2:] or [""])[0]
     if what == "copy":
@@ -147,6 +158,8 @@ def main():
         seconds, rows = prepare(path)
     elif what == "issue":
         seconds, rows = issue()
+    elif what == "lapse":
+        seconds, rows = lapse()
     else:
         raise SystemExit(f"unknown measurement {what}")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

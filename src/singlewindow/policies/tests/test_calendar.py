@@ -129,3 +129,18 @@ def test_cover_expires_exactly_when_today_is_past_its_end(effective, cover_end, 
         status = status_of(effective)
         transaction.set_rollback(True)
     assert status == (PolicyStatus.EXPIRED if today > cover_end else PolicyStatus.EFFECTIVE)
+
+
+def test_the_lapse_job_moves_policies_chunk_by_chunk_each_with_its_audit_event(world, last_day, monkeypatch):
+    from singlewindow.audit.models import AuditEvent
+    from singlewindow.audit.services import first_broken_link
+
+    monkeypatch.setattr(services, "SYSTEM_CHUNK", 1)
+    waiting = list(Policy.objects.filter(scheme=world.scheme, status__in=[PolicyStatus.PENDING, PolicyStatus.RETURNED]))
+    assert len(waiting) >= 2
+    assert services.lapse_overdue(today=last_day + DAY) == len(waiting)
+    for policy in waiting:
+        event = AuditEvent.objects.get(action="policy.lapse", object_id=str(policy.pk))
+        assert (event.from_status, event.to_status, event.reason, event.actor_label) == (
+            policy.status, PolicyStatus.LAPSED, "确认截止日已过", "system")
+    assert first_broken_link() is None
