@@ -59,3 +59,16 @@ def mask_phone(value):
     """138****0000: what logs and other parties may see."""
     digits = value or ""
     return digits[:3] + "****" + digits[-4:] if len(digits) >= 8 else "****"
+
+
+def clean_contacts(errors, name, phone):
+    """A contact person and phone, cleaned; problems go into the form's `errors` dict under their fields."""
+    try:
+        name = clean_person_name(name)
+    except ValidationError as error:
+        errors["contact_name"] = error.messages
+    try:
+        phone = normalise_phone(phone)
+    except ValidationError as error:
+        errors["contact_phone"] = error.messages
+    return name, phone

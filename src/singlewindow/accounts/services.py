@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from singlewindow.audit.services import record
 from singlewindow.enterprises import services as enterprises
 from singlewindow.regions.models import Region
-from singlewindow.validators import clean_person_name, no_markup, normalise_phone
+from singlewindow.validators import clean_contacts, no_markup
 
 from . import codes
 from .logmask import mask_recipient
@@ -59,14 +59,7 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
         errors["username"] = _("本地账号“%(name)s”已被使用，请换一个。") % {"name": username}
     if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
         errors["password"] = _("密码至少8位，且须同时包含字母和数字。")
-    try:
-        contact_name = clean_person_name(contact_name)
-    except ValidationError as error:
-        errors["contact_name"] = error.messages
-    try:
-        contact_phone = normalise_phone(contact_phone)
-    except ValidationError as error:
-        errors["contact_phone"] = error.messages
+    contact_name, contact_phone = clean_contacts(errors, contact_name, contact_phone)
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -4,7 +4,6 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from stdnum.cn import uscc as stdnum_uscc
-from stdnum.exceptions import ValidationError as StdnumError
 
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
@@ -28,17 +27,39 @@ def is_valid_organisation_code(code):
     return organisation_code_check_digit(code[:8]) == code[8]
 
 
+_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")
+# Each character's value as a digit that int() reads (the USCC alphabet skips I, O, S, V and Z).
+_USCC_DIGITS = bytes.maketrans(_USCC_ALPHABET.encode(), b"0123456789abcdefghijklmnopqrstu")
+_ORG_CHECK = {r: {10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11)}
+
+
+def uscc_problem(code):
+    """None for a valid normalised code, else the message naming its problem.
+
+    Fast enough for a million-row import: the weighted sums run inside int(). The USCC weights are
+    3**i (mod 31), so the 17 values read backwards in base 34 (≡ 3 mod 31) give the same sum mod 31;
+    the GB 11714 weights are 2**(8-i) (mod 11), so the 8 characters read in base 35 (≡ 2 mod 11; int()
+    reads 0-9A-Y as 0-34), doubled, give theirs mod 11. Tested against python-stdnum and the weights.
+    """
+    if len(code) != 18:
+        return _("统一社会信用代码应为18位，当前为%(n)d位。") % {"n": len(code)}
+    if not _USCC_SHAPE.fullmatch(code):
+        return _("统一社会信用代码格式或校验位不正确。")
+    if _USCC_ALPHABET[-int(code[16::-1].encode().translate(_USCC_DIGITS), 34) % 31] != code[17]:
+        return _("统一社会信用代码格式或校验位不正确。")
+    if _ORG_CHECK[2 * int(code[8:16], 35) % 11] != code[16]:
+        return _("统一社会信用代码中的组织机构代码（第9至17位）校验不正确。")
+    return None
+
+
 def validate_uscc(value):
     """Return the normalised code or raise ValidationError with a message naming the problem."""
     code = normalise_uscc(value)
-    if len(code) != 18:
-        raise ValidationError(_("统一社会信用代码应为18位，当前为%(n)d位。") % {"n": len(code)}, code="length")
-    try:
-        stdnum_uscc.validate(code)
-    except StdnumError:
-        raise ValidationError(_("统一社会信用代码格式或校验位不正确。"), code="checksum") from None
-    if not is_valid_organisation_code(code[8:17]):
-        raise ValidationError(_("统一社会信用代码中的组织机构代码（第9至17位）校验不正确。"), code="org_code")
+    problem = uscc_problem(code)
+    if problem:
+        raise ValidationError(problem, code="uscc")
     return code
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.audit.services import record
 from singlewindow.notifications import services as notifications
-from singlewindow.validators import clean_person_name, no_markup, normalise_phone
+from singlewindow.validators import clean_contacts, no_markup
 
 from .models import Confirmation, Policy, PolicyStatus, Scheme
 from .transitions import TRANSITIONS
@@ -186,14 +186,7 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
             login_method=LoginMethod.PASSWORD, ip=None, user_agent="", signature=""):
     """确认投保: store the contacts and the proof of what was accepted, then wait for the insurer."""
     errors = {}
-    try:
-        contact_name = clean_person_name(contact_name)
-    except ValidationError as error:
-        errors["contact_name"] = error.messages
-    try:
-        contact_phone = normalise_phone(contact_phone)
-    except ValidationError as error:
-        errors["contact_phone"] = error.messages
+    contact_name, contact_phone = clean_contacts(errors, contact_name, contact_phone)
     policy = Policy.objects.visible_to(actor).select_related("scheme__agreement").filter(pk=policy_id).first()
     if policy is None:
         raise Policy.DoesNotExist

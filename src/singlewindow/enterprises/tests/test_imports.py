@@ -1,4 +1,5 @@
 """The customs export import: every row checked, all or nothing, a report naming each bad row and field."""
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,7 +11,7 @@ from stdnum.cn.uscc import calc_check_digit
 from singlewindow.audit.models import AuditEvent
 from singlewindow.audit.services import first_broken_link
 from singlewindow.enterprises.identifiers import validate_uscc
-from singlewindow.enterprises.imports import uscc_problem
+from singlewindow.enterprises.identifiers import uscc_problem
 from singlewindow.enterprises.models import Enterprise, ExportRecord, ImportJob
 
 from .conftest import CITY, HAIFENG, csv_bytes, new_uscc, report_rows, xlsx_bytes
@@ -167,14 +168,26 @@ codes = st.builds(  # well-formed codes, some with a wrong organisation or final
 
 
 @given(st.one_of(codes, st.text(alphabet=ORG + "-— ", min_size=16, max_size=20)))
-def test_the_fast_code_check_agrees_with_validate_uscc(text):
+def test_the_code_check_agrees_with_python_stdnum_and_gb_11714(text):
+    from stdnum.cn import uscc as stdnum_uscc
+
+    from singlewindow.enterprises.identifiers import is_valid_organisation_code
+
     text = text.replace("-", "").replace("—", "").replace(" ", "")
-    try:
-        validate_uscc(text)
+    if len(text) != 18:
+        expected = f"统一社会信用代码应为18位，当前为{len(text)}位。"
+    elif not stdnum_uscc.is_valid(text):
+        expected = "统一社会信用代码格式或校验位不正确。"
+    elif not is_valid_organisation_code(text[8:17]):
+        expected = "统一社会信用代码中的组织机构代码（第9至17位）校验不正确。"
+    else:
         expected = None
-    except ValidationError as error:
-        expected = error.messages[0]
     assert uscc_problem(text) == expected
+    if expected:
+        with pytest.raises(ValidationError, match=re.escape(expected)):
+            validate_uscc(text)
+    else:
+        assert validate_uscc(text) == text
 
 
 def test_the_fast_code_check_accepts_valid_codes():
@@ -255,8 +268,7 @@ def test_a_big_load_that_meets_a_conflict_changes_nothing(world, run_import, bul
 
 
 def test_the_fast_code_check_rests_on_the_weights_being_powers():
-    from singlewindow.enterprises.identifiers import _ORG_WEIGHTS
-    from singlewindow.enterprises.imports import _USCC_WEIGHTS
+    from singlewindow.enterprises.identifiers import _ORG_WEIGHTS, _USCC_WEIGHTS
 
     assert [pow(3, i, 31) for i in range(17)] == list(_USCC_WEIGHTS) and 34 % 31 == 3
     assert [pow(2, 8 - i, 11) for i in range(8)] == list(_ORG_WEIGHTS) and 35 % 11 == 2
