@@ -188,6 +188,9 @@ if TESTING:
 
 # --- jobs -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
+# An import queued or running with no progress for this long has lost its worker (已中断). Generous: the
+# final write is one transaction that reports no progress while it runs.
+SW_IMPORT_STALE = datetime.timedelta(minutes=int(os.environ.get("SW_IMPORT_STALE_MINUTES", "30")))
 # The SMS/email outbox (notifications.backends): the console (worker log) by default; set
 # OUTBOX_BACKEND=singlewindow.notifications.backends.GatewayBackend with OUTBOX_SMS_URL/TOKEN and EMAIL_HOST
 # for real delivery.

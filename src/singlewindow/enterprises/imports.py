@@ -452,7 +452,8 @@ class ErrorReport:
 
 
 def _progress(job, **fields):
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    # every write is also a sign of life: a job without one for SW_IMPORT_STALE has lost its worker
+    ImportJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now(), **fields)
 
 
 def run(job):
@@ -572,6 +573,7 @@ class Progress:
         if self.side is None:
             _progress(_Job(self.job_id), **fields)
             return
+        fields["heartbeat"] = timezone.now()  # as _progress does
         sets = ", ".join(f"{name} = %s" for name in fields)
         self.side.execute(f"UPDATE {ImportJob._meta.db_table} SET {sets} WHERE id = %s",
                           [*fields.values(), self.job_id])
@@ -619,9 +621,35 @@ def submit(user, upload):
     return job
 
 
+def mark_stale_imports():
+    """Fail the jobs a dead worker left queued or running (ImportJob.is_stale). Returns how many.
+
+    Nothing of theirs was written (the merge is one transaction), so the message asks for a new upload.
+    """
+    marked = 0
+    for job in ImportJob.objects.stale():
+        with transaction.atomic():
+            # stale() again: the job may have moved on since the list was read
+            if not ImportJob.objects.stale().filter(pk=job.pk).update(
+                    status=ImportJob.Status.FAILED, finished_at=timezone.now(), message=ImportJob.STALE_MESSAGE):
+                continue
+            last = job.heartbeat or job.started_at
+            record(actor=None, action="exports.import_stale", obj=job, from_status=job.status,
+                   to_status=ImportJob.Status.FAILED, data={
+                       "file": job.file_name, "phase": job.phase, "rows_read": job.rows_read,
+                       "last_heartbeat": last.isoformat() if last else None})
+        marked += 1
+        log.warning("import %s: no sign of life since %s, marked failed", job.pk, last or job.created_at)
+    return marked
+
+
 @task()
 def run_import(job_id):
+    mark_stale_imports()  # a restarted worker first settles what its predecessor left behind
     job = ImportJob.objects.select_related("region").get(pk=job_id)
+    if job.status != ImportJob.Status.QUEUED:  # queued so long it was just failed as stale: the page said so
+        log.warning("import %s is %s, not run", job_id, job.status)
+        return
     try:
         run(job)
     except Exception as error:  # the job must not stay "处理中" forever: say it failed, then re-raise

@@ -1,5 +1,9 @@
+from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from .identifiers import organisation_code
 
@@ -54,6 +58,14 @@ class ExportRecord(models.Model):
         verbose_name_plural = _("出口记录")
 
 
+class ImportJobQuerySet(models.QuerySet):
+    def stale(self):
+        """Jobs whose worker is gone: see ImportJob.is_stale (the same rule, in SQL)."""
+        return self.filter(status__in=ImportJob.BUSY).alias(
+            last_sign=Coalesce("heartbeat", "started_at", "created_at"),
+        ).filter(last_sign__lt=timezone.now() - settings.SW_IMPORT_STALE)
+
+
 class ImportJob(models.Model):
     """One upload of the customs export list. All-or-nothing: written only when every row is good."""
 
@@ -86,6 +98,12 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)  # every progress write; see is_stale
+
+    objects = ImportJobQuerySet.as_manager()
+    BUSY = (Status.QUEUED, Status.RUNNING)
+    # Kept in `message` of a job mark_stale_imports() failed, so its page can still say why (translated there).
+    STALE_MESSAGE = gettext_noop("导入处理意外停止（后台处理进程已停止），数据库未作任何更改。请重新上传该文件。")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -98,3 +116,27 @@ class ImportJob(models.Model):
     @property
     def finished(self):
         return self.status in {self.Status.REJECTED, self.Status.DONE, self.Status.FAILED}
+
+    @property
+    def is_stale(self):
+        """Queued or running with no sign of life for SW_IMPORT_STALE: the worker died (or none runs).
+
+        The merge writes no progress for as long as it takes, hence the generous limit. Nothing was
+        written then: the merge is one transaction, rolled back with the worker's connection.
+        """
+        last = self.heartbeat or self.started_at or self.created_at
+        return self.status in self.BUSY and last is not None and last < timezone.now() - settings.SW_IMPORT_STALE
+
+    @property
+    def interrupted(self):
+        """Stale, or already failed as stale by mark_stale_imports(): shown as 已中断."""
+        return self.is_stale or (self.status == self.Status.FAILED and self.message == self.STALE_MESSAGE)
+
+    @property
+    def polling(self):
+        """The progress fragment asks again only while a worker may still move the job on."""
+        return self.status in self.BUSY and not self.is_stale
+
+    @property
+    def status_label(self):
+        return _("已中断") if self.interrupted else self.get_status_display()
