@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 
 SRC_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("SW_BASE_DIR", SRC_DIR.parent.parent))

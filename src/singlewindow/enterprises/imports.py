@@ -30,6 +30,7 @@ from singlewindow.accounts.models import Role
 from singlewindow.audit.services import record
 from singlewindow.regions.models import Region
 
+from .identifiers import uscc_problem
 from .models import ImportJob
 
 log = logging.getLogger(__name__)
@@ -59,39 +60,8 @@ def import_dir():
     return path
 
 
-# --- checking one code fast (the same rules as identifiers.validate_uscc, tested against it) ---------
-
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")
 _SEPARATORS = re.compile(r"[\s\-－—]")
 _PLAIN_AMOUNT = re.compile(r"[0-9]{1,14}(?:\.[0-9]{1,2})?")  # below MAX_EXPORT, at most two decimals
-
-
-# Each character's value as a digit that int() reads (USCC's alphabet skips I, O, S, V and Z).
-_USCC_DIGITS = bytes.maketrans(_USCC_ALPHABET.encode(), b"0123456789abcdefghijklmnopqrstu")
-
-
-def uscc_problem(code):
-    """None for a valid (normalised) code, else the message validate_uscc would give.
-
-    The weighted sums run inside int(): the USCC weights are 3**i (mod 31), so the 17 values read
-    backwards in base 34 (≡ 3 mod 31) give the same sum mod 31; the GB 11714 weights are 2**(8-i)
-    (mod 11), so the 8 characters read in base 35 (≡ 2 mod 11; int() reads 0-9A-Y as 0-34), doubled,
-    give theirs mod 11. Tested against the weight tables.
-    """
-    if len(code) != 18:
-        return _("统一社会信用代码应为18位，当前为%(n)d位。") % {"n": len(code)}
-    if not _USCC_SHAPE.fullmatch(code):
-        return _("统一社会信用代码格式或校验位不正确。")
-    if _USCC_ALPHABET[-int(code[16::-1].encode().translate(_USCC_DIGITS), 34) % 31] != code[17]:
-        return _("统一社会信用代码格式或校验位不正确。")
-    if _ORG_CHECK[2 * int(code[8:16], 35) % 11] != code[16]:
-        return _("统一社会信用代码中的组织机构代码（第9至17位）校验不正确。")
-    return None
-
-
-_ORG_CHECK = {r: {10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11)}
 
 
 # --- reading ------------------------------------------------------------------------------------------
