@@ -3,7 +3,7 @@
 One pass reads the file row by row (csv / openpyxl read_only) and never holds more than one chunk of
 rows: good rows go to a per-job staging table (PostgreSQL: COPY; SQLite: executemany), bad ones to the
 error report on disk. Duplicates inside the file are found by the database over the staging table. Only
-when no row is bad does one transaction create the unknown enterprises and upsert the year's figures;
+when no row is bad does one transaction create the unknown enterprises and replace the year's figures;
 any problem found there (an organisation code used by another enterprise, an enterprise registered
 outside the uploader's region) rolls it all back and is reported by row like the others.
 See docs/decisions/0006-import-pipeline.md.
@@ -26,12 +26,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_tasks import task
 
+from singlewindow import bulk
 from singlewindow.accounts.models import Role
 from singlewindow.audit.services import record
 from singlewindow.regions.models import Region
 
 from .identifiers import uscc_problem
-from .models import ImportJob
+from .models import Enterprise, ExportRecord, ImportJob
 
 log = logging.getLogger(__name__)
 
@@ -310,10 +311,6 @@ def merge(stage, *, region, source):
     enterprise, its enterprise registered outside the uploader's region) makes the write fail or fall
     short, and only then are the rows looked for and reported.
     """
-    from singlewindow import bulk
-
-    from .models import Enterprise
-
     prefix = (region.prefix if region else "") + "%"
     with connection.cursor() as cursor:
         if stage.postgres:
@@ -335,11 +332,7 @@ def merge(stage, *, region, source):
 
 
 def _write(cursor, stage, prefix, source, big):
-    from singlewindow import bulk
-
-    from .models import Enterprise, ExportRecord
-
-    enterprise, record = Enterprise._meta.db_table, ExportRecord._meta.db_table
+    enterprise, figures = Enterprise._meta.db_table, ExportRecord._meta.db_table
     with bulk.indexes_set_aside(Enterprise, ExportRecord) if big else nullcontext():
         cursor.execute(
             f"INSERT INTO {enterprise} (uscc, org_code, name, name_en, region_id, address, legal_representative,"
@@ -352,11 +345,11 @@ def _write(cursor, stage, prefix, source, big):
         created = cursor.rowcount
         # A re-import of a year replaces that year's figure of each enterprise in the file, no other.
         cursor.execute(
-            f"DELETE FROM {record} WHERE (enterprise_id, year) IN"
+            f"DELETE FROM {figures} WHERE (enterprise_id, year) IN"
             f" (SELECT e.id, s.year FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc)"
         )
         cursor.execute(
-            f"INSERT INTO {record} (enterprise_id, year, export_usd, source)"
+            f"INSERT INTO {figures} (enterprise_id, year, export_usd, source)"
             f" SELECT e.id, s.year, s.export_usd, %s FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc"
             f" WHERE e.region_id LIKE %s",
             [source, prefix],
@@ -365,10 +358,10 @@ def _write(cursor, stage, prefix, source, big):
 
 
 def _conflicts(cursor, stage, prefix):
-    """Rows the row checks cannot judge alone, as (line, field, value, message), read before any write:
-    an organisation code (characters 9–17) held by another enterprise, or by another code earlier in the
-    file, and an enterprise registered outside the uploader's region."""
-    enterprise = "enterprises_enterprise"
+    """Rows the row checks cannot judge alone, as (line, field, value, message), looked for once a write
+    failed: an organisation code (characters 9–17) held by another enterprise, or by another code earlier
+    in the file, and an enterprise registered outside the uploader's region."""
+    enterprise = Enterprise._meta.db_table
     cursor.execute(
         f"SELECT s.line, s.uscc, e.uscc, e.name, NULL, CAST(NULL AS integer) FROM {stage.table} s"
         f" JOIN {enterprise} e ON e.org_code = substr(s.uscc, 9, 9) WHERE e.uscc <> s.uscc"
@@ -471,10 +464,6 @@ def run(job):
     if report.count == 0:
         report.path.unlink(missing_ok=True)
         if written >= ANALYZE_ROWS:
-            from singlewindow import bulk
-
-            from .models import Enterprise, ExportRecord
-
             bulk.analyze(Enterprise, ExportRecord)
     log.info("import %s: %s rows, %s errors, %s enterprises created, %s records written",
              job.pk, rows_read, report.count, created, written)
