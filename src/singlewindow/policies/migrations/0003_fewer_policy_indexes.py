@@ -1,0 +1,50 @@
+"""Fewer indexes on policies, which batch issuance writes 200,000 at a time (docs/decisions/0006-import-pipeline.md).
+
+- scheme_id and enterprise_id lose their own indexes: the unique (scheme, enterprise) and the
+  (enterprise, status) indexes lead with them.
+- On PostgreSQL, the varchar_pattern_ops "_like" index beside the unique policy number: the workbench
+  searches numbers by substring (icontains), which no B-tree serves.
+"""
+import django.db.models.deletion
+from django.db import migrations, models
+
+TABLE = "policies_policy"
+
+
+def _like_name(schema_editor):
+    return schema_editor.quote_name(schema_editor._create_index_name(TABLE, ["number"], suffix="_like"))
+
+
+def drop_like_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"DROP INDEX IF EXISTS {_like_name(schema_editor)}")
+
+
+def restore_like_index(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(
+            f"CREATE INDEX IF NOT EXISTS {_like_name(schema_editor)} ON {TABLE} (number varchar_pattern_ops)")
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("enterprises", "0006_importjob_heartbeat"),
+        ("policies", "0002_applications_issuance_calendar"),
+    ]
+
+    operations = [
+        migrations.AlterField(
+            model_name="policy",
+            name="enterprise",
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name="policies",
+                                    to="enterprises.enterprise", verbose_name="被保险人"),
+        ),
+        migrations.AlterField(
+            model_name="policy",
+            name="scheme",
+            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name="policies",
+                                    to="policies.scheme", verbose_name="投保方案"),
+        ),
+        migrations.RunPython(drop_like_index, restore_like_index),
+    ]
