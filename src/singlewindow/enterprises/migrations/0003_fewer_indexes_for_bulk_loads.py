@@ -9,27 +9,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-LIKE_INDEXES = ("uscc", "org_code")
-
-
-def _like_names(schema_editor):
-    table = "enterprises_enterprise"
-    return [schema_editor._create_index_name(table, [column], suffix="_like") for column in LIKE_INDEXES]
-
-
-def drop_like_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in _like_names(schema_editor):
-            schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
-
-
-def restore_like_indexes(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for column, name in zip(LIKE_INDEXES, _like_names(schema_editor)):
-            schema_editor.execute(
-                f"CREATE INDEX IF NOT EXISTS {schema_editor.quote_name(name)} ON enterprises_enterprise "
-                f"({column} varchar_pattern_ops)"
-            )
+from singlewindow.migrations_postgres import drop_index
 
 
 class Migration(migrations.Migration):
@@ -44,5 +24,6 @@ class Migration(migrations.Migration):
             name='enterprise',
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='export_records', to='enterprises.enterprise'),
         ),
-        migrations.RunPython(drop_like_indexes, restore_like_indexes),
+        *(drop_index("enterprises_enterprise", column, suffix="_like", opclass="varchar_pattern_ops")
+          for column in ("uscc", "org_code")),
     ]

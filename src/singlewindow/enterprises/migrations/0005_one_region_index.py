@@ -6,21 +6,7 @@ too, so the plain one is only cost on every row an import writes. SQLite has jus
 """
 from django.db import migrations
 
-TABLE = "enterprises_enterprise"
-
-
-def _name(schema_editor):
-    return schema_editor.quote_name(schema_editor._create_index_name(TABLE, ["region_id"], suffix=""))
-
-
-def drop_plain_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {_name(schema_editor)}")
-
-
-def restore_plain_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"CREATE INDEX IF NOT EXISTS {_name(schema_editor)} ON {TABLE} (region_id)")
+from singlewindow.migrations_postgres import drop_index
 
 
 class Migration(migrations.Migration):
@@ -29,4 +15,4 @@ class Migration(migrations.Migration):
         ("enterprises", "0004_export_record_without_db_constraint"),
     ]
 
-    operations = [migrations.RunPython(drop_plain_index, restore_plain_index)]
+    operations = [drop_index("enterprises_enterprise", "region_id")]

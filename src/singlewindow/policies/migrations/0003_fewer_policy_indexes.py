@@ -8,22 +8,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-TABLE = "policies_policy"
-
-
-def _like_name(schema_editor):
-    return schema_editor.quote_name(schema_editor._create_index_name(TABLE, ["number"], suffix="_like"))
-
-
-def drop_like_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(f"DROP INDEX IF EXISTS {_like_name(schema_editor)}")
-
-
-def restore_like_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {_like_name(schema_editor)} ON {TABLE} (number varchar_pattern_ops)")
+from singlewindow.migrations_postgres import drop_index
 
 
 class Migration(migrations.Migration):
@@ -46,5 +31,5 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name="policies",
                                     to="policies.scheme", verbose_name="投保方案"),
         ),
-        migrations.RunPython(drop_like_index, restore_like_index),
+        drop_index("policies_policy", "number", suffix="_like", opclass="varchar_pattern_ops"),
     ]
