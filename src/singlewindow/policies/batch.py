@@ -34,7 +34,7 @@ from . import services
 from .models import Application, IssuanceRun, JobStatus, Policy, Scheme
 
 log = logging.getLogger(__name__)
-CHUNK = 5000
+CHUNK = 10_000
 STALE = dt.timedelta(minutes=2)  # a running batch with no progress for this long has lost its worker
 
 
