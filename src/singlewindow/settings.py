@@ -224,6 +224,9 @@ EPORT_DIR = Path(os.environ.get("EPORT_DIR", VAR_DIR / "eport"))
 EPORT_AGENT_URL = os.environ.get("EPORT_AGENT_URL", "ws://127.0.0.1:61232")
 # Login and signing challenges are single-use and expire after this many seconds (never more than 120).
 EPORT_CHALLENGE_SECONDS = min(int(os.environ.get("EPORT_CHALLENGE_SECONDS", "120")), 120)
+# Anyone may ask for a login challenge (it precedes the login), so one address gets this many per
+# 10 minutes; a person needs one or two per login.
+EPORT_CHALLENGES_PER_ADDRESS = int(os.environ.get("EPORT_CHALLENGES_PER_ADDRESS", "30"))
 # scrypt cost (N) sealing a new card's private key under its PIN.
 EPORT_PIN_KDF_N = 2**15
 # The agent's source, served as a wheel on the 客户端控件下载 page.

@@ -81,6 +81,16 @@ def test_a_wrong_pin_is_refused_with_the_tries_left(portal, page, agent):
     expect(page.get_by_role("button", name="退出")).to_have_count(0)
 
 
+def test_an_address_over_the_challenge_limit_is_told_to_wait(portal, page, agent, settings):
+    settings.EPORT_CHALLENGES_PER_ADDRESS = 0
+    pane = card_tab(portal, page)
+    pane.get_by_label("卡密码", exact=True).fill(agent.pin)
+    pane.get_by_role("button", name="登录").click()
+    expect(pane.get_by_role("alert")).to_contain_text("登录请求过于频繁：同一网络地址10分钟内请求卡介质登录的次数过多")
+    expect(pane.get_by_role("link", name="EP-212")).to_be_visible()
+    expect(page.get_by_role("button", name="退出")).to_have_count(0)
+
+
 def test_without_a_running_control_the_page_says_to_install_or_restart_it(portal, page, settings):
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))

@@ -69,9 +69,10 @@ class Challenge(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)  # login challenges: who asked, for the rate limit
 
     class Meta:
-        indexes = [models.Index(fields=["expires_at"])]
+        indexes = [models.Index(fields=["expires_at"]), models.Index(fields=["ip", "created_at"])]
 
 
 class CardAttempt(models.Model):

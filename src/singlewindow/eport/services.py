@@ -68,6 +68,8 @@ CODES = {
                gettext_lazy("确认投保须由登录时使用的同一张卡签名；换卡后请重新用卡介质登录。")),
     "EP-210": (gettext_lazy("签名内容与确认信息不一致"), gettext_lazy("提交的联系人或协议与签名时不同，请重新确认投保。")),
     "EP-211": (gettext_lazy("该卡对应的用户已停用"), gettext_lazy("请联系单一窗口管理员。")),
+    "EP-212": (gettext_lazy("登录请求过于频繁"),
+               gettext_lazy("同一网络地址10分钟内请求卡介质登录的次数过多，请稍后再试。")),
 }
 
 
@@ -78,9 +80,14 @@ class CardRefused(Exception):
         super().__init__(code)
 
     @property
-    def message(self):
+    def summary(self):
+        """What went wrong and what to do, without the code (the login page links the code itself)."""
         title, advice = CODES[self.code]
-        return _("%(title)s：%(advice)s（错误代码 %(code)s）") % {"title": title, "advice": advice, "code": self.code}
+        return _("%(title)s：%(advice)s") % {"title": title, "advice": advice}
+
+    @property
+    def message(self):
+        return _("%(summary)s（错误代码 %(code)s）") % {"summary": self.summary, "code": self.code}
 
     def __str__(self):
         return self.message
@@ -108,14 +115,23 @@ def _ttl():
     return dt.timedelta(seconds=min(settings.EPORT_CHALLENGE_SECONDS, 120))
 
 
-def new_login_challenge(session):
+def new_login_challenge(session, ip=None):
+    """A challenge for the 卡介质 login, refused (EP-212) when this address asked too often lately."""
     now = timezone.now()
+    if ip and Challenge.objects.filter(ip=ip, created_at__gte=now - CHALLENGE_WINDOW).count() >= \
+            settings.EPORT_CHALLENGES_PER_ADDRESS:
+        log.warning("card login challenges refused for %s: over %s in %s", ip,
+                    settings.EPORT_CHALLENGES_PER_ADDRESS, CHALLENGE_WINDOW)
+        raise CardRefused("EP-212", "too many login challenges from this address")
     nonce = secrets.token_urlsafe(32)
     data = canonical({"type": "单一窗口卡介质登录", "nonce": nonce, "issued": now.isoformat(),
                       "expires": (now + _ttl()).isoformat()})
     Challenge.objects.filter(expires_at__lt=now - dt.timedelta(hours=1)).delete()
     return Challenge.objects.create(nonce=nonce, purpose=Purpose.LOGIN, data=data, created_at=now,
-                                    session_hash=session_binding(session), expires_at=now + _ttl())
+                                    session_hash=session_binding(session), expires_at=now + _ttl(), ip=ip)
+
+
+CHALLENGE_WINDOW = dt.timedelta(minutes=10)
 
 
 def _consume(nonce, purpose, binding_hash, user=None):

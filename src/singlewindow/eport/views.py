@@ -25,7 +25,10 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 @require_POST
 def login_challenge(request):
-    challenge = services.new_login_challenge(request.session)
+    try:
+        challenge = services.new_login_challenge(request.session, ip=client_ip(request))
+    except services.CardRefused as refused:
+        return JsonResponse({"code": refused.code, "error": refused.summary}, status=429)
     return JsonResponse({"challenge": challenge.nonce, "data": challenge.data,
                          "expires_in": settings.EPORT_CHALLENGE_SECONDS})
 

@@ -125,7 +125,11 @@
         return fetch(root.dataset.challengeUrl, {method: "POST", credentials: "same-origin",
                                                  headers: {"X-CSRFToken": csrf(form)}});
       }).then(function (response) {
-        if (!response.ok) { throw {code: "EP-201", message: root.dataset.msgEp201}; }
+        if (!response.ok) {  // the server says why (EP-212: too many requests), else a spent request
+          return response.json().catch(function () { return {}; }).then(function (body) {
+            throw {code: body.code || "EP-201", message: body.error || root.dataset.msgEp201};
+          });
+        }
         return response.json();
       }).then(function (issued) {
         challenge = issued;
