@@ -23,7 +23,6 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from singlewindow import bulk
@@ -52,7 +51,6 @@ HEADER_ALIASES = {
     "year": {"年度", "年份", "year"},
     "export_usd": {"出口额（美元）", "出口额", "出口额美元", "exportusd", "export_usd", "出口金额（美元）"},
 }
-PHASES = {"read": gettext_lazy("逐行校验"), "dups": gettext_lazy("查找重复行"), "write": gettext_lazy("写入数据库")}
 
 
 def import_dir():
@@ -421,13 +419,13 @@ def _progress(job, **fields):
 
 def run(job):
     """Import one uploaded file. Sets the job's final status; raises only for unexpected failures."""
-    _progress(job, status=ImportJob.Status.RUNNING, phase=str(PHASES["read"]), started_at=timezone.now())
+    _progress(job, status=ImportJob.Status.RUNNING, phase=ImportJob.Phase.READ, started_at=timezone.now())
     report = ErrorReport(job)
     stage = Stage(job.pk)
     stage.create()
     try:
         rows_read, years = _read(job, stage, report)
-        _progress(job, phase=str(PHASES["dups"]), percent=80, rows_read=rows_read)
+        _progress(job, phase=ImportJob.Phase.DUPS, percent=80, rows_read=rows_read)
         if stage.find_duplicates():
             last = 0
             while batch := stage.duplicates(last, 5000):
@@ -439,7 +437,7 @@ def run(job):
             report.add(1, "file", "", _("文件中没有数据行。"))
         created = written = 0
         if report.count == 0:
-            _progress(job, phase=str(PHASES["write"]), percent=85)
+            _progress(job, phase=ImportJob.Phase.WRITE, percent=85)
             try:
                 with transaction.atomic():
                     created, written = merge(
@@ -597,9 +595,17 @@ def mark_stale_imports():
                    to_status=ImportJob.Status.FAILED, data={
                        "file": job.file_name, "phase": job.phase, "rows_read": job.rows_read,
                        "last_heartbeat": last.isoformat() if last else None})
+        discard_upload(job)
         marked += 1
         log.warning("import %s: no sign of life since %s, marked failed", job.pk, last or job.created_at)
     return marked
+
+
+def discard_upload(job):
+    """The uploaded file goes once its job has ended: customs figures are not kept twice, and the
+    database (or the error report) holds what the bureau needs."""
+    if job.path:
+        Path(job.path).unlink(missing_ok=True)
 
 
 @task()
@@ -616,3 +622,5 @@ def run_import(job_id):
         _progress(job, status=ImportJob.Status.FAILED, finished_at=timezone.now(),
                   message=f"{type(error).__name__}: {error}"[:1000])
         raise
+    finally:
+        discard_upload(job)

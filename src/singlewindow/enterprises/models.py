@@ -85,7 +85,12 @@ class ImportJob(models.Model):
     path = models.CharField(max_length=300, editable=False)
     size = models.PositiveBigIntegerField(_("文件大小"), default=0)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
-    phase = models.CharField(_("当前步骤"), max_length=50, blank=True)
+    class Phase(models.TextChoices):  # stored as the key, shown in the reader's language
+        READ = "read", _("逐行校验")
+        DUPS = "dups", _("查找重复行")
+        WRITE = "write", _("写入数据库")
+
+    phase = models.CharField(_("当前步骤"), max_length=50, blank=True, choices=Phase.choices)
     percent = models.PositiveSmallIntegerField(default=0)
     rows_read = models.PositiveIntegerField(_("已读行数"), default=0)
     error_count = models.PositiveIntegerField(_("错误数"), default=0)

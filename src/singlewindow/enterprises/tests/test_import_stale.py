@@ -33,7 +33,7 @@ def progress(client, job):
 
 
 def test_a_running_job_without_heartbeat_for_long_shows_interrupted_and_stops_polling(world, client):
-    job = make_job(world, Status.RUNNING, 31, phase="写入数据库")
+    job = make_job(world, Status.RUNNING, 31, phase=ImportJob.Phase.WRITE)
     client.force_login(world.bureau)
     text = page_text(client.get(f"/insure/imports/{job.pk}/"))
     assert "已中断" in text and ADVICE in text and "处理中" not in text
@@ -132,3 +132,18 @@ def test_progress_written_beside_the_import_beats_too(live_world):
         progress.close()
     job.refresh_from_db()
     assert job.rows_read == 20_000 and job.heartbeat is not None and not job.is_stale
+
+
+def test_the_phase_reads_in_the_readers_language(world, client):
+    job = make_job(world, Status.RUNNING, 0, phase=ImportJob.Phase.WRITE)
+    client.force_login(world.bureau)
+    assert "写入数据库" in page_text(client.get(f"/insure/imports/{job.pk}/"))
+    client.cookies["django_language"] = "en"
+    assert "Writing to the database" in page_text(client.get(f"/insure/imports/{job.pk}/"))
+
+
+def test_a_stale_jobs_upload_is_discarded(world, tmp_path):
+    upload = tmp_path / "job.csv"
+    upload.write_text("统一社会信用代码\n")
+    make_job(world, Status.RUNNING, 31, path=str(upload))
+    assert imports.mark_stale_imports() == 1 and not upload.exists()

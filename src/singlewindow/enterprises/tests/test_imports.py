@@ -272,3 +272,14 @@ def test_the_fast_code_check_rests_on_the_weights_being_powers():
 
     assert [pow(3, i, 31) for i in range(17)] == list(_USCC_WEIGHTS) and 34 % 31 == 3
     assert [pow(2, 8 - i, 11) for i in range(8)] == list(_ORG_WEIGHTS) and 35 % 11 == 2
+
+
+def test_the_uploaded_file_is_not_kept_once_its_job_ends(world, run_import, import_files):
+    from pathlib import Path
+
+    good = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "10")]))
+    bad = run_import(csv_bytes([(new_uscc(2), "乙公司", CITY, 2025, "-1")]))
+    assert (good.status, bad.status) == (ImportJob.Status.DONE, ImportJob.Status.REJECTED)
+    assert not Path(good.path).exists() and not Path(bad.path).exists()
+    assert Path(bad.report_path).exists()  # the report naming the bad row stays for download
+    assert sorted(p.name for p in Path(import_files).iterdir()) == [Path(bad.report_path).name]
