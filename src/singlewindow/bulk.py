@@ -5,9 +5,10 @@ values one by one; these helpers take plain tuples. They run inside the caller's
 what bulk_create would (no signals, no save()): callers pass every column, as Django has no DB defaults.
 """
 import json
+import time
 from contextlib import contextmanager
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 
 def reserve_ids(model, count):
@@ -110,9 +111,9 @@ def indexes_set_aside(*models):
         # ALTER TABLE refuses while deferred foreign-key checks are queued: run any now (Django makes every
         # foreign key DEFERRABLE INITIALLY DEFERRED, which the end of this function restores).
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        lock_all(cursor, [quote(model._meta.db_table) for model in models])
         for model in models:
             table = model._meta.db_table
-            cursor.execute(f"LOCK TABLE {quote(table)} IN ACCESS EXCLUSIVE MODE")
             cursor.execute(
                 "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
                 " WHERE conrelid = %s::regclass AND contype IN ('u', 'f') ORDER BY conname",
@@ -139,3 +140,22 @@ def indexes_set_aside(*models):
             for name, definition in constraints:
                 cursor.execute(f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def lock_all(cursor, tables, *, tries=60):
+    """Lock `tables` ACCESS EXCLUSIVE together, never one while waiting for another.
+
+    Holding the first table while queueing for the second deadlocks with a reader that holds the second
+    and wants the first (PostgreSQL then aborts one of the two). So each try takes all or none at once
+    (NOWAIT, inside a savepoint so a refusal leaves the transaction usable) and waits a little between
+    tries; after about ten seconds the last try queues like any other lock.
+    """
+    names = ", ".join(tables)
+    for attempt in range(tries):
+        try:
+            with transaction.atomic():
+                cursor.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE NOWAIT")
+            return
+        except OperationalError:
+            time.sleep(min(0.2, 0.01 * (attempt + 1)))
+    cursor.execute(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE")

@@ -283,3 +283,34 @@ def test_the_uploaded_file_is_not_kept_once_its_job_ends(world, run_import, impo
     assert not Path(good.path).exists() and not Path(bad.path).exists()
     assert Path(bad.report_path).exists()  # the report naming the bad row stays for download
     assert sorted(p.name for p in Path(import_files).iterdir()) == [Path(bad.report_path).name]
+
+
+def test_a_big_load_waits_for_readers_without_deadlocking_with_them(world, run_import, bulk_load):
+    """A reader holds the export records and then asks for the enterprises: the load, which wants both,
+    takes neither while it waits, so the reader finishes and the load goes through after it."""
+    import threading
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    params = {k: v for k, v in connection.get_connection_params().items()
+              if k not in ("context", "cursor_factory", "prepare_threshold")}
+    reader = psycopg.connect(**params)
+    reader.execute("LOCK TABLE enterprises_exportrecord IN ACCESS SHARE MODE")
+    done = threading.Event()
+
+    def finish_reading():
+        time.sleep(0.5)  # the load is waiting by now
+        reader.execute("SELECT count(*) FROM enterprises_enterprise")  # the second table, which a load holding it would block
+        reader.commit()
+        done.set()
+
+    thread = threading.Thread(target=finish_reading)
+    thread.start()
+    try:
+        job = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "10")]))
+    finally:
+        thread.join(timeout=30)
+        reader.close()
+    assert done.is_set() and job.status == ImportJob.Status.DONE
