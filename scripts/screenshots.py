@@ -4,12 +4,13 @@
     .venv/bin/python scripts/screenshots.py [--enterprises 30] [--out docs/screenshots]
 
 It builds a throw-away SQLite database in --var (SW_VAR_DIR for the server; default /tmp/shots-var) with `migrate` and
-`load_demo`, starts `manage.py runserver --noreload` (DEBUG=1) on a free loopback port, walks the pages in
+`load_demo`, starts `manage.py runserver --noreload` (DEBUG=1) on a free loopback port and a `db_worker`, walks the pages in
 Debian's chromium through Playwright as the demo users, and stops the server. Nothing of the project's own
 var/ is touched.
 """
 import argparse
 import os
+import tempfile
 import re
 import socket
 import subprocess
@@ -112,7 +113,46 @@ def take(url, out):
         expect(insurer.get_by_role("heading", name="保单审批")).to_be_visible()
         expect(insurer.get_by_role("checkbox", name="全选")).to_be_visible()
         shoot(insurer, out / "workbench.png")
+
+        # The 汕尾市 bureau loads a customs export list (the worker runs it) and sees who is eligible.
+        bureau = browser.new_context(**options).new_page()
+        login(bureau, url, "bureau", "Bureau@2020")
+        bureau.get_by_role("navigation", name="主导航").get_by_role("link", name="数据导入").click()
+        bureau.get_by_label("出口数据文件（CSV 或 XLSX）").set_input_files(str(customs_file(Path(tempfile.mkdtemp(prefix="shots-")))))
+        bureau.get_by_role("button", name="上传并导入").click()
+        expect(bureau.get_by_role("progressbar", name="导入进度")).to_have_attribute("aria-valuenow", "100",
+                                                                                timeout=60_000)
+        shoot(bureau, out / "import.png")
+        bureau.get_by_role("link", name="查看符合条件企业").click()
+        expect(bureau.get_by_role("heading", name="符合条件企业")).to_be_visible()
+        shoot(bureau, out / "eligible.png")
         browser.close()
+
+
+def customs_file(folder):
+    """A small customs export list of the 汕尾市 counties: most under USD 3,000,000, some over, one at it."""
+    import csv
+    import datetime
+    import random
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from singlewindow.enterprises.identifiers import make_uscc
+
+    folder.mkdir(parents=True, exist_ok=True)
+    year = datetime.date.today().year - 1  # the open demo scheme's basis year
+    path = folder / f"{year}年汕尾市海关出口数据.csv"
+    rng = random.Random(2025)
+    counties = ["441502", "441521", "441523", "441581"]
+    trades = ["电子", "服饰", "水产", "五金", "珠宝", "工艺品"]
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["统一社会信用代码", "企业名称", "县区代码", "年度", "出口额（美元）"])
+        for n in range(60):
+            county = counties[n % len(counties)]
+            usd = "3000000.00" if n == 7 else f"{rng.randrange(5_000_00, 4_500_000_00) / 100:.2f}"
+            writer.writerow([make_uscc("91", county, f"{72_000_000 + n:08d}"),
+                             f"汕尾{rng.choice(trades)}{n:03d}有限公司", county, year, usd])
+    return path
 
 
 def main():
@@ -137,17 +177,20 @@ def main():
     log = open(var / "runserver.log", "w")
     server = subprocess.Popen([PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    worker = subprocess.Popen([PYTHON, "manage.py", "db_worker", "--queue-name", "*"],
+                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_up(url, server)
         args.out.mkdir(parents=True, exist_ok=True)
         take(url, args.out)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        for process in (server, worker):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
         log.close()
 
 
