@@ -76,6 +76,11 @@ class ImportJob(models.Model):
         DONE = "done", _("已导入")
         FAILED = "failed", _("出错中断")
 
+    class Phase(models.TextChoices):  # stored as the key, shown in the reader's language
+        READ = "read", _("逐行校验")
+        DUPS = "dups", _("查找重复行")
+        WRITE = "write", _("写入数据库")
+
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("管辖区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="+",
@@ -85,11 +90,6 @@ class ImportJob(models.Model):
     path = models.CharField(max_length=300, editable=False)
     size = models.PositiveBigIntegerField(_("文件大小"), default=0)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.QUEUED)
-    class Phase(models.TextChoices):  # stored as the key, shown in the reader's language
-        READ = "read", _("逐行校验")
-        DUPS = "dups", _("查找重复行")
-        WRITE = "write", _("写入数据库")
-
     phase = models.CharField(_("当前步骤"), max_length=50, blank=True, choices=Phase.choices)
     percent = models.PositiveSmallIntegerField(default=0)
     rows_read = models.PositiveIntegerField(_("已读行数"), default=0)
