@@ -115,6 +115,9 @@ def _ttl():
     return dt.timedelta(seconds=min(settings.EPORT_CHALLENGE_SECONDS, 120))
 
 
+CHALLENGE_WINDOW = dt.timedelta(minutes=10)  # EPORT_CHALLENGES_PER_ADDRESS login challenges in this long
+
+
 def new_login_challenge(session, ip=None):
     """A challenge for the 卡介质 login, refused (EP-212) when this address asked too often lately."""
     now = timezone.now()
@@ -129,9 +132,6 @@ def new_login_challenge(session, ip=None):
     Challenge.objects.filter(expires_at__lt=now - dt.timedelta(hours=1)).delete()
     return Challenge.objects.create(nonce=nonce, purpose=Purpose.LOGIN, data=data, created_at=now,
                                     session_hash=session_binding(session), expires_at=now + _ttl(), ip=ip)
-
-
-CHALLENGE_WINDOW = dt.timedelta(minutes=10)
 
 
 def _consume(nonce, purpose, binding_hash, user=None):
