@@ -59,7 +59,7 @@ def floor(path):
         with cursor.copy("COPY raw FROM STDIN (FORMAT csv, HEADER true)") as stream, open(path, "rb") as source:
             while block := source.read(1 << 20):
                 stream.write(block)
-        cursor.execute("SET LOCAL synchronous_commit TO OFF")  # as the import does
+        bulk.commit_without_waiting()  # as the import does
         cursor.execute("ANALYZE raw")
         with bulk.indexes_set_aside(Enterprise, ExportRecord):
             cursor.execute("INSERT INTO enterprises_enterprise (uscc, org_code, name, name_en, region_id, address,"

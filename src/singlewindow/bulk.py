@@ -77,6 +77,24 @@ def _sqlite_adapter(field):
     return None
 
 
+def commit_without_waiting():
+    """PostgreSQL: let this transaction's commit return before its WAL reaches the disk. A crash may then
+    lose the transaction whole, never half of it: for loads that can simply be run again."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def side_connection():
+    """PostgreSQL: a second, autocommit psycopg connection to the same database, for writes that must not
+    wait for (or roll back with) the default connection's transaction."""
+    import psycopg
+
+    params = {k: v for k, v in connection.get_connection_params().items()
+              if k not in ("context", "cursor_factory", "prepare_threshold")}
+    return psycopg.connect(**params, autocommit=True)
+
+
 def analyze(*models):
     """Refresh the planner's statistics after a big load, before autovacuum gets to it: a plan made
     for the empty tables of yesterday walks a million rows by nested loops."""

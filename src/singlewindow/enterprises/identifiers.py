@@ -7,6 +7,7 @@ from stdnum.cn import uscc as stdnum_uscc
 
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_ORG_CHECK = {r: {10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11)}  # check character by sum % 11
 
 
 def normalise_uscc(value):
@@ -16,9 +17,7 @@ def normalise_uscc(value):
 
 def organisation_code_check_digit(body):
     """GB 11714 check character for the 8-character body of an organisation code."""
-    total = sum(_ORG_ALPHABET.index(ch) * w for ch, w in zip(body, _ORG_WEIGHTS))
-    check = 11 - total % 11
-    return {10: "X", 11: "0"}.get(check, str(check))
+    return _ORG_CHECK[sum(_ORG_ALPHABET.index(ch) * w for ch, w in zip(body, _ORG_WEIGHTS)) % 11]
 
 
 def is_valid_organisation_code(code):
@@ -32,7 +31,6 @@ _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE = re.compile(r"[0-9]{8}[0-9A-HJ-NP-RTUW-Y]{10}")
 # Each character's value as a digit that int() reads (the USCC alphabet skips I, O, S, V and Z).
 _USCC_DIGITS = bytes.maketrans(_USCC_ALPHABET.encode(), b"0123456789abcdefghijklmnopqrstu")
-_ORG_CHECK = {r: {10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11)}
 
 
 def uscc_problem(code):

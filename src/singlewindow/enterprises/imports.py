@@ -311,8 +311,8 @@ def merge(stage, *, region, source):
     """
     prefix = (region.prefix if region else "") + "%"
     with connection.cursor() as cursor:
+        bulk.commit_without_waiting()  # a crash loses the import whole; the bureau uploads again
         if stage.postgres:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
             cursor.execute(f"ANALYZE {stage.table}")  # temporary tables are never analysed automatically
             cursor.execute(f"ANALYZE {stage.dups}")
         big = stage.postgres and stage.rows >= BULK_ROWS and stage.rows * 4 >= bulk.estimated_rows(Enterprise)
@@ -520,11 +520,7 @@ class Progress:
         self.job_id = job.pk
         self.side = None
         if connection.vendor == "postgresql":
-            import psycopg
-
-            params = {k: v for k, v in connection.get_connection_params().items()
-                      if k not in ("context", "cursor_factory", "prepare_threshold")}
-            self.side = psycopg.connect(**params, autocommit=True)
+            self.side = bulk.side_connection()
 
     def __call__(self, **fields):
         if self.side is None:

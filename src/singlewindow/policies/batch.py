@@ -12,7 +12,7 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tasks import task
 
+from singlewindow import bulk
 from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
@@ -115,7 +116,7 @@ def issue_all(run, *, chunk=None):
     issued, last = 0, 0
     while True:
         with transaction.atomic():
-            _no_commit_wait()
+            bulk.commit_without_waiting()  # a crash loses whole chunks; the run resumes from what was kept
             Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # two workers never interleave
             rows = list(todo.filter(enterprise_id__gt=last).extra(where=[AFTER], params=[last])[:chunk])
             if not rows:
@@ -138,14 +139,6 @@ def issue_all(run, *, chunk=None):
 # join, and without it each chunk walks the enterprises from the first (the ORM drops a filter on
 # enterprise__id in favour of the record's own column).
 AFTER = '"enterprises_enterprise"."id" > %s'
-
-
-def _no_commit_wait():
-    """PostgreSQL: let this chunk's commit return before its WAL reaches the disk. A crash may lose the
-    last chunks whole (never half of one), and the run resumes from what was kept."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 # --- 申领 ---------------------------------------------------------------------------------------------

@@ -291,12 +291,10 @@ def test_a_big_load_waits_for_readers_without_deadlocking_with_them(world, run_i
     import threading
     import time
 
-    import psycopg
-    from django.db import connection
+    from singlewindow.bulk import side_connection
 
-    params = {k: v for k, v in connection.get_connection_params().items()
-              if k not in ("context", "cursor_factory", "prepare_threshold")}
-    reader = psycopg.connect(**params)
+    reader = side_connection()
+    reader.autocommit = False  # the reader's transaction holds its lock until it commits
     reader.execute("LOCK TABLE enterprises_exportrecord IN ACCESS SHARE MODE")
     done = threading.Event()
 
