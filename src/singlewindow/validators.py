@@ -6,12 +6,22 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 _MARKUP = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0/C1 controls (NUL included; tab and newlines are text), bidirectional embeddings/overrides/isolates
+# (U+202A–U+202E, U+2066–U+2069) and marks that reorder what a reader sees, and lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# what a spreadsheet would run as a formula when the text opens a cell (OWASP CSV injection)
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def no_markup(value):
-    if value and (_MARKUP.search(value) or _CONTROL.search(value)):
-        raise ValidationError(_("不能包含 < > 等标记或控制字符。"), code="markup")
+    """The one rule for free text a person types or a file brings (names, scheme texts, reasons):
+    no markup, no control or bidirectional-override character, and no formula prefix at the start."""
+    if not value:
+        return
+    if _MARKUP.search(value) or _CONTROL.search(value):
+        raise ValidationError(_("不能包含 < > 等标记、控制字符或文字方向控制符。"), code="markup")
+    if value.lstrip(" ").startswith(FORMULA_PREFIXES):
+        raise ValidationError(_("不能以 = + - @ 等公式符号开头。"), code="formula")
 
 
 def clean_person_name(value, max_length=50):

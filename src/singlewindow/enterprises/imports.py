@@ -29,6 +29,7 @@ from singlewindow import bulk
 from singlewindow.accounts.models import Role
 from singlewindow.audit.services import record
 from singlewindow.regions.models import Region
+from singlewindow.spreadsheets import CsvWriter
 
 from .identifiers import uscc_problem
 from .models import Enterprise, ExportRecord, ImportJob
@@ -396,7 +397,7 @@ class ErrorReport:
     def __init__(self, job):
         self.path = import_dir() / f"job-{job.pk}-errors.csv"
         self.file = open(self.path, "w", encoding="utf-8-sig", newline="")
-        self.writer = csv.writer(self.file)
+        self.writer = CsvWriter(self.file)
         self.writer.writerow([_("行号"), _("字段"), _("内容"), _("问题")])
         self.count = 0
         self.preview = []

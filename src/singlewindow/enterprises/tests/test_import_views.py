@@ -31,7 +31,7 @@ def test_a_rejected_file_shows_its_bad_rows_and_offers_the_report(world, client)
     job = ImportJob.objects.get()
     report = client.get(f"/insure/imports/{job.pk}/report/")
     assert report.status_code == 200 and report["Content-Disposition"].startswith("attachment")
-    assert "3,出口额（美元）,-1,出口额不能为负数。" in b"".join(report.streaming_content).decode("utf-8-sig")
+    assert "3,出口额（美元）,'-1,出口额不能为负数。" in b"".join(report.streaming_content).decode("utf-8-sig")
 
 
 def test_only_csv_or_xlsx_is_accepted(world, client):
