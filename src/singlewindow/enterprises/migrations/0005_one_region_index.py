@@ -1,4 +1,4 @@
-"""One index on the enterprise's county instead of two (docs/decisions/0006-import-pipeline.md).
+"""One index on the enterprise's county instead of two (docs/decisions/0008-fewer-indexes.md).
 
 On PostgreSQL Django gives a CharField foreign key both a plain index and a varchar_pattern_ops "_like"
 index. Region scoping asks `region_id LIKE '4415%'`, which only the latter serves, and it serves equality

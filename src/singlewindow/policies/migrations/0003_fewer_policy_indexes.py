@@ -1,4 +1,4 @@
-"""Fewer indexes on policies, which batch issuance writes 200,000 at a time (docs/decisions/0006-import-pipeline.md).
+"""Fewer indexes on policies, which batch issuance writes 200,000 at a time (docs/decisions/0008-fewer-indexes.md).
 
 - scheme_id and enterprise_id lose their own indexes: the unique (scheme, enterprise) and the
   (enterprise, status) indexes lead with them.
