@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.audit.services import record
+from singlewindow.machines import Refused
 from singlewindow.notifications import services as notifications
 from singlewindow.validators import clean_contacts, no_markup
 
@@ -19,8 +20,11 @@ log = logging.getLogger(__name__)
 MAX_REASON = 500
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     """The policy is no longer in a state that allows the action (a second click, another tab)."""
+
+    def __init__(self, message, code="state"):
+        super().__init__(code, message)
 
 
 def _refusal(policy, action):

@@ -1,25 +1,14 @@
 """The policy state machine of DESIGN.md §4: the one table every service consults."""
-from dataclasses import dataclass
-
 from django.utils.translation import gettext_lazy as _
 
 from singlewindow.accounts.models import Role
+from singlewindow.machines import Machine, Transition
 
 from .models import PolicyStatus as S
 
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    target: str
-    actor_role: str | None  # None: the system (scheduled job)
-    label: str
-
-
-TRANSITIONS = {
-    t.action: t
-    for t in [
+POLICY = Machine(
+    S,
+    [
         Transition("confirm", frozenset({S.PENDING, S.RETURNED}), S.CONFIRMED, Role.ENTERPRISE, _("确认投保")),
         Transition("approve", frozenset({S.CONFIRMED}), S.EFFECTIVE, Role.INSURER, _("审批通过")),
         Transition("return", frozenset({S.CONFIRMED}), S.RETURNED, Role.INSURER, _("退回")),
@@ -29,9 +18,10 @@ TRANSITIONS = {
         ),
         Transition("lapse", frozenset({S.PENDING, S.RETURNED}), S.LAPSED, None, _("确认期满")),
         Transition("expire", frozenset({S.EFFECTIVE}), S.EXPIRED, None, _("保险期满")),
-    ]
-}
+    ],
+)
+TRANSITIONS = POLICY.transitions
 
 
 def allowed(action, status):
-    return status in TRANSITIONS[action].sources
+    return POLICY.allowed(action, status)
