@@ -13,6 +13,18 @@ class AppendOnlyError(Exception):
     pass
 
 
+def event_hash(*, at, actor_id, actor_label, action, object_type, object_id, from_status, to_status, reason,
+               ip, data, prev_hash):
+    """SHA-256 over the canonical JSON of an event's fields (`at` as a UTC ISO string): the chain's link."""
+    body = {
+        "at": at, "actor": actor_id, "actor_label": actor_label, "action": action,
+        "object": f"{object_type}:{object_id}", "from": from_status, "to": to_status, "reason": reason,
+        "ip": ip, "data": data, "prev": prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
 class AuditEventQuerySet(models.QuerySet):
     """Bulk update and delete would bypass the model's guard: refuse them too."""
 
@@ -54,21 +66,12 @@ class AuditEvent(models.Model):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_type}:{self.object_id}"
 
     def compute_hash(self):
-        body = {
-            "at": self.at.astimezone(datetime.timezone.utc).isoformat(),
-            "actor": self.actor_id,
-            "actor_label": self.actor_label,
-            "action": self.action,
-            "object": f"{self.object_type}:{self.object_id}",
-            "from": self.from_status,
-            "to": self.to_status,
-            "reason": self.reason,
-            "ip": self.ip,
-            "data": self.data,
-            "prev": self.prev_hash,
-        }
-        canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return event_hash(
+            at=self.at.astimezone(datetime.timezone.utc).isoformat(), actor_id=self.actor_id,
+            actor_label=self.actor_label, action=self.action, object_type=self.object_type,
+            object_id=self.object_id, from_status=self.from_status, to_status=self.to_status,
+            reason=self.reason, ip=self.ip, data=self.data, prev_hash=self.prev_hash,
+        )
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
