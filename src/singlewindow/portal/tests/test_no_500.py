@@ -31,13 +31,18 @@ NASTY = st.one_of(
         "😀" * 30, "\ufeff", "\x00", "%00", "0660-3379016", "13729230657", "name@example.com", "",
     ]),
 )
-MARKUP_OR_CONTROL = re.compile(r"[<>]|&#|javascript:|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", re.I)
+# The oracle, written from the rule's statement (issue 9 #4), not from validators.py: no markup, no C0/C1
+# control, no bidirectional control or mark, no lone surrogate, no formula sign at the start.
+MARKUP_OR_CONTROL = re.compile(
+    "[<>]|&#|javascript:|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]",
+    re.I)
 
 
 def plain_text(value, max_length):
     """The rule for names and reasons: something after trimming, not too long, no markup or control characters."""
     value = value.strip()
-    return 0 < len(value) <= max_length and not MARKUP_OR_CONTROL.search(value)
+    return (0 < len(value) <= max_length and not MARKUP_OR_CONTROL.search(value)
+            and not value.startswith(("=", "+", "-", "@")))
 
 
 def accepted(check, value):
