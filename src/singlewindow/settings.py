@@ -125,14 +125,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "singlewindow.accounts.passwords.LettersAndDigitsValidator"},
 ]
-# Lockout (django-axes, docs/decisions/*-accounts-lockout.md): an account locks after 5 failed logins
-# within 15 minutes; one address after 20 (on any accounts). A password reset or an operator unlocks.
+# Lockout (django-axes, docs/decisions/0010-accounts-lockout.md): a username locks *from one address*
+# after 5 failed logins within 15 minutes (a stranger elsewhere cannot lock the owner out); one address
+# after 20 (on any accounts). 老用户账号绑定 has the same limits per portal user and per address.
+# A password reset or an operator unlocks.
 AUTHENTICATION_BACKENDS = [
     "singlewindow.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "singlewindow.accounts.lockout.LockoutHandler"
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = 5
 ACCOUNT_ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
