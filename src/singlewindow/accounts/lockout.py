@@ -108,3 +108,37 @@ def locked_usernames(usernames=None):
 def locked_addresses():
     totals = _recent().values("ip_address").annotate(n=Sum("failures_since_start")).order_by()
     return {row["ip_address"] for row in totals if row["n"] >= settings.ACCOUNT_ADDRESS_FAILURE_LIMIT}
+
+
+# --- 老用户账号绑定: the same limits, per portal user and per address ------------------------------------
+
+def bind_tries_left(user, ip):
+    """How many more wrong answers this user (from any address) and this address may give in the
+    cool-off. Only the signed-in user adds to its own count, so no one else can lock it."""
+    from .models import LocalBindFailure
+
+    recent = LocalBindFailure.objects.filter(at__gte=timezone.now() - get_cool_off())
+    by_user = recent.filter(user=user).count()
+    by_address = recent.filter(ip=ip).count() if ip else 0
+    return max(0, min(settings.AXES_FAILURE_LIMIT - by_user, settings.ACCOUNT_ADDRESS_FAILURE_LIMIT - by_address))
+
+
+def record_bind_failure(user, ip):
+    from .models import LocalBindFailure
+
+    now = timezone.now()
+    LocalBindFailure.objects.filter(at__lt=now - get_cool_off()).delete()
+    LocalBindFailure.objects.create(user=user, ip=ip, at=now)
+
+
+def bind_locked_message():
+    minutes = int(get_cool_off().total_seconds() // 60)
+    return _(
+        "本地账号绑定失败次数过多，已暂停绑定，请%(minutes)d分钟后再试。"
+        "如忘记本地账号密码，请联系本企业管理员或单一窗口客服 95198。"
+    ) % {"minutes": minutes}
+
+
+def bind_warning(left):
+    minutes = int(get_cool_off().total_seconds() // 60)
+    return _("还可尝试 %(n)d 次，之后将暂停账号绑定%(minutes)d分钟。") % {"n": left, "minutes": minutes}

@@ -15,7 +15,7 @@ from singlewindow.enterprises import services as enterprises
 from singlewindow.regions.models import Region
 from singlewindow.validators import clean_contacts, no_markup
 
-from . import codes
+from . import codes, lockout
 from .logmask import mask_recipient
 from .models import Channel, CodePurpose, LocalAccount, Role, User
 
@@ -31,19 +31,42 @@ def _bind(user, account, *, ip, action):
 
 
 def bind_existing(user, *, username, password, ip=None):
-    """账号绑定: the local account's own credentials prove the user may use it."""
+    """账号绑定: the local account's own credentials prove the user may use it.
+
+    A wrong password, an unknown account and another enterprise's account get one and the same answer
+    and count alike towards the lock (lockout.bind_tries_left), so the page tells nothing about other
+    enterprises' local accounts.
+    """
     if user.role != Role.ENTERPRISE:
         raise ValidationError(_("只有企业用户需要绑定本地账号。"))
-    account = LocalAccount.objects.filter(username__iexact=(username or "").strip()).first()
-    if account is None or not account.check_password(password or ""):
-        raise ValidationError(_("本地账号或密码不正确。"))
-    if account.enterprise_id != user.enterprise_id:
-        raise ValidationError(
-            _("该本地账号属于其他企业，不能绑定到 %(name)s。请确认您登录的是被保险企业本身的账号。")
-            % {"name": user.enterprise.name}
-        )
     with transaction.atomic():
-        _bind(user, account, ip=ip, action="account.bind")
+        # One bind attempt of this user at a time, so parallel guesses cannot overrun the count.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        left = lockout.bind_tries_left(user, ip)
+        if left == 0:
+            raise ValidationError(lockout.bind_locked_message(), code="locked_out")
+        account = _local_account_for(user, username, password)
+        if account is not None:
+            _bind(user, account, ip=ip, action="account.bind")
+            return account
+        lockout.record_bind_failure(user, ip)
+    if left == 1:
+        raise ValidationError(lockout.bind_locked_message(), code="locked_out")
+    raise ValidationError([
+        _("本地账号或密码不正确（只能绑定 %(name)s 本企业的本地账号）。") % {"name": user.enterprise.name},
+        lockout.bind_warning(left - 1),
+    ])
+
+
+def _local_account_for(user, username, password):
+    """The user's enterprise's local account with this name and password, else None (in the same time:
+    a password is hashed also when no account has the name)."""
+    account = LocalAccount.objects.filter(username__iexact=(username or "").strip()).first()
+    if account is None:
+        make_password(password or "")
+        return None
+    if not account.check_password(password or "") or account.enterprise_id != user.enterprise_id:
+        return None
     return account
 
 
