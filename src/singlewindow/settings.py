@@ -142,11 +142,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "singlewindow.accounts.lockout.ip_for_axes"
 AXES_LOCKOUT_CALLABLE = "singlewindow.accounts.lockout.lockout_response"
 AXES_VERBOSE = False  # axes then writes usernames and addresses to the log as ****
-# One-time codes (立即注册, 忘记密码, 忘记用户名, new mobile): valid 10 minutes, 5 tries, per hour at most
-# 5 to one recipient and 20 from one address.
+# One-time codes (立即注册, 忘记密码, 忘记用户名, new mobile): valid 10 minutes, 5 tries; per hour at most
+# 5 to one recipient asked from one address, 20 to one recipient in all, and 20 asked from one address.
+# (A stranger asking for a victim's codes uses up its own 5, not the victim's.)
 ACCOUNT_CODE_TTL = datetime.timedelta(minutes=10)
 ACCOUNT_CODE_MAX_ATTEMPTS = 5
-ACCOUNT_CODES_PER_RECIPIENT_HOUR = 5
+ACCOUNT_CODES_PER_RECIPIENT_ADDRESS_HOUR = 5
+ACCOUNT_CODES_PER_RECIPIENT_HOUR = 20
 ACCOUNT_CODES_PER_ADDRESS_HOUR = 20
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -58,11 +58,20 @@ def _hash(purpose, recipient, code):
 
 
 def check_rate(recipient, ip):
-    """Refuse a new code when this recipient or this address asked too often in the last hour."""
+    """Refuse a new code when, in the last hour, this address asked too often for this recipient, or
+    this recipient (from all addresses) or this address (for all recipients) got too many.
+
+    Counting per (recipient, address) first means that a stranger asking for someone's codes uses up
+    only the stranger's own share: the owner, from another address, still gets one.
+    """
     since = timezone.now() - timedelta(hours=1)
     recent = VerificationCode.objects.filter(created_at__gte=since)
-    if recent.filter(recipient__iexact=recipient).count() >= settings.ACCOUNT_CODES_PER_RECIPIENT_HOUR or (
-        ip and recent.filter(ip=ip).count() >= settings.ACCOUNT_CODES_PER_ADDRESS_HOUR
+    to_recipient = recent.filter(recipient__iexact=recipient)
+    here = {"ip": ip} if ip else {"ip__isnull": True}
+    if (
+        to_recipient.filter(**here).count() >= settings.ACCOUNT_CODES_PER_RECIPIENT_ADDRESS_HOUR
+        or to_recipient.count() >= settings.ACCOUNT_CODES_PER_RECIPIENT_HOUR
+        or (ip and recent.filter(ip=ip).count() >= settings.ACCOUNT_CODES_PER_ADDRESS_HOUR)
     ):
         raise ValidationError(_("获取验证码过于频繁，请1小时后再试。"), code="rate_limited")
 
