@@ -104,20 +104,39 @@ def verify(purpose, recipient, code, *, user=None):
     Only the newest code counts; a wrong try is counted even when the caller's work later fails, so run
     this outside (before) the caller's transaction.
     """
-    invalid = ValidationError(_("验证码不正确或已过期，请重新获取。"), code="invalid")
+    row = match(purpose, recipient, code, user=user)
+    use(row)
+    return row
+
+
+def match(purpose, recipient, code, *, user=None):
+    """The newest code sent to `recipient` for `purpose` if `code` is it, without using it up; a wrong
+    try counts (run outside the caller's transaction). ValidationError otherwise."""
     code = re.sub(r"\s", "", code or "")
     rows = VerificationCode.objects.filter(purpose=purpose, recipient__iexact=recipient)
     if user is not None:
         rows = rows.filter(user=user)
     latest = rows.order_by("-created_at", "-id").first()
     if latest is None or latest.used_at is not None or latest.expires_at <= timezone.now():
-        raise invalid
+        raise _invalid()
     if latest.attempts >= settings.ACCOUNT_CODE_MAX_ATTEMPTS:
         raise ValidationError(_("验证码输错次数过多，请重新获取。"), code="too_many_attempts")
     if not re.fullmatch(r"\d{6}", code) or not constant_time_compare(latest.code_hash, _hash(purpose, recipient, code)):
-        VerificationCode.objects.filter(pk=latest.pk).update(attempts=F("attempts") + 1)
-        raise invalid
-    # Single use, even when two requests carry the same code at once.
-    if VerificationCode.objects.filter(pk=latest.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
-        raise invalid
+        count_try(latest)
+        raise _invalid()
     return latest
+
+
+def count_try(row):
+    """One of the code's tries is used up (a wrong code, or a step the code guards that failed)."""
+    VerificationCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+
+
+def use(row):
+    """Single use, even when two requests carry the same code at once."""
+    if VerificationCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
+        raise _invalid()
+
+
+def _invalid():
+    return ValidationError(_("验证码不正确或已过期，请重新获取。"), code="invalid")

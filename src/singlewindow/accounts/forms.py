@@ -104,6 +104,12 @@ class CodeForm(forms.Form):
     code = text(_("验证码"), 10, help_text=_("6位数字，10分钟内有效；以最新收到的验证码为准。"))
 
 
+class RegisterCodeForm(CodeForm):
+    """立即注册 step 2. The username box appears when the one chosen turned out to be taken."""
+
+    username = text(_("用户名"), 30, required=False, help_text=_("4至30位字母、数字或下划线，以字母开头。"))
+
+
 class RecipientForm(forms.Form):
     recipient = text(_("手机号码或电子邮箱"), 254, help_text=_("填写注册账号时登记的手机号码或电子邮箱。"))
 

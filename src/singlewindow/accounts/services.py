@@ -100,12 +100,20 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
 # Each business action below changes the account and writes its audit event in one transaction.
 # Mobiles and emails go into audit data masked.
 
-def _username_errors(username):
+def _username_format_error(username):
     if not USERNAME_RE.fullmatch(username):
         return _("用户名须为4至30位字母、数字或下划线，并以字母开头。")
+    return None
+
+
+def _username_taken_error(username):
     if User.objects.filter(username__iexact=username).exists():
         return _("用户名“%(name)s”已被使用，请换一个。") % {"name": username}
     return None
+
+
+def _username_errors(username):
+    return _username_format_error(username) or _username_taken_error(username)
 
 
 def _text(value, *, label, max_length, required=True):
@@ -153,7 +161,8 @@ def check_registration(*, uscc, name, region, legal_representative, mobile, emai
     """Validate 立即注册 before the SMS code is sent. Returns the cleaned data with the password hashed.
 
     Raises ValidationError({field: messages}); an organisation code already registered comes back on
-    "uscc" with code "org_code_exists" (组织机构代码已存在).
+    "uscc" with code "org_code_exists" (组织机构代码已存在). Whether the username is free is told only
+    after the SMS code (`register`), so this page cannot be used to find out which accounts exist.
     """
     errors = {}
     clean = {
@@ -170,7 +179,7 @@ def check_registration(*, uscc, name, region, legal_representative, mobile, emai
     else:
         clean["region"] = county.pk
     username = (username or "").strip()
-    if message := _username_errors(username):
+    if message := _username_format_error(username):
         errors["username"] = [message]
     clean["username"] = username
     if messages_ := _password_errors(password, username=username, email=clean["email"] or ""):
@@ -187,18 +196,28 @@ def send_registration_code(pending, *, ip=None):
         codes.issue(CodePurpose.REGISTER, Channel.SMS, pending["mobile"], ip=ip)
 
 
-def register(pending, *, code, ip=None):
-    """Create the enterprise and its first account (the legal person's) once the SMS code matches."""
-    codes.verify(CodePurpose.REGISTER, pending["mobile"], code)
+def register(pending, *, code, username=None, ip=None):
+    """Create the enterprise and its first account (the legal person's) once the SMS code matches.
+
+    `username` replaces the one asked for in step 1 (after it was found taken). A taken username is
+    told only to the holder of a right code, and uses up one of the code's tries: at most
+    ACCOUNT_CODE_MAX_ATTEMPTS names can be tried per code, and codes are rate-limited.
+    """
+    username = pending["username"] if username is None else username.strip()
+    if message := _username_format_error(username):
+        raise ValidationError({"username": [message]})
+    row = codes.match(CodePurpose.REGISTER, pending["mobile"], code)
+    if message := _username_taken_error(username):
+        codes.count_try(row)
+        raise ValidationError({"username": [message]})
     with transaction.atomic():
-        if message := _username_errors(pending["username"]):
-            raise ValidationError({"username": [message]})
+        codes.use(row)
         enterprise = enterprises.create_registered(
             uscc=pending["uscc"], name=pending["name"], region=Region.objects.get(pk=pending["region"]),
             legal_representative=pending["legal_representative"],
         )
         user = User(
-            username=pending["username"], password=pending["password_hash"], role=Role.ENTERPRISE,
+            username=username, password=pending["password_hash"], role=Role.ENTERPRISE,
             enterprise=enterprise, is_enterprise_admin=True, display_name=pending["legal_representative"],
             mobile=pending["mobile"], email=pending["email"],
         )
