@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from singlewindow.notifications import outbox
-from singlewindow.validators import normalise_phone
+from singlewindow.validators import ascii_digits, normalise_phone
 
 from .models import Channel, CodePurpose, VerificationCode
 
@@ -33,7 +33,7 @@ SIGNATURE = "【广东单一窗口】"
 def normalise_mobile(value):
     """An 11-digit mainland mobile (codes go by SMS, so a landline will not do)."""
     number = normalise_phone(value)
-    if not re.fullmatch(r"1\d{10}", number):
+    if not re.fullmatch(r"1[0-9]{10}", number):
         raise ValidationError(_("请填写11位手机号码（验证码通过短信发送，不能使用固定电话）。"), code="not_mobile")
     return number
 
@@ -112,7 +112,7 @@ def verify(purpose, recipient, code, *, user=None):
 def match(purpose, recipient, code, *, user=None):
     """The newest code sent to `recipient` for `purpose` if `code` is it, without using it up; a wrong
     try counts (run outside the caller's transaction). ValidationError otherwise."""
-    code = re.sub(r"\s", "", code or "")
+    code = re.sub(r"\s", "", ascii_digits(code))  # as typed: spaces, full-width digits
     rows = VerificationCode.objects.filter(purpose=purpose, recipient__iexact=recipient)
     if user is not None:
         rows = rows.filter(user=user)
@@ -121,7 +121,7 @@ def match(purpose, recipient, code, *, user=None):
         raise _invalid()
     if latest.attempts >= settings.ACCOUNT_CODE_MAX_ATTEMPTS:
         raise ValidationError(_("验证码输错次数过多，请重新获取。"), code="too_many_attempts")
-    if not re.fullmatch(r"\d{6}", code) or not constant_time_compare(latest.code_hash, _hash(purpose, recipient, code)):
+    if not re.fullmatch(r"[0-9]{6}", code) or not constant_time_compare(latest.code_hash, _hash(purpose, recipient, code)):
         count_try(latest)
         raise _invalid()
     return latest

@@ -80,7 +80,7 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
         errors["username"] = _("本地账号须为4至30位字母、数字或下划线，并以字母开头。")
     elif LocalAccount.objects.filter(username__iexact=username).exists():
         errors["username"] = _("本地账号“%(name)s”已被使用，请换一个。") % {"name": username}
-    if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+    if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"[0-9]", password):
         errors["password"] = _("密码至少8位，且须同时包含字母和数字。")
     contact_name, contact_phone = clean_contacts(errors, contact_name, contact_phone)
     if errors:
