@@ -121,7 +121,8 @@ def match(purpose, recipient, code, *, user=None):
         raise _invalid()
     if latest.attempts >= settings.ACCOUNT_CODE_MAX_ATTEMPTS:
         raise ValidationError(_("验证码输错次数过多，请重新获取。"), code="too_many_attempts")
-    if not re.fullmatch(r"[0-9]{6}", code) or not constant_time_compare(latest.code_hash, _hash(purpose, recipient, code)):
+    if not re.fullmatch(r"[0-9]{6}", code) or not constant_time_compare(latest.code_hash,
+                                                                       _hash(purpose, recipient, code)):
         count_try(latest)
         raise _invalid()
     return latest

@@ -19,7 +19,8 @@ from singlewindow.validators import normalise_phone
 from .conftest import code_sent_to
 
 # The zero of each script's run of decimal digits (Unicode keeps each run 0-9 in order).
-ZEROS = [c for c in map(chr, range(sys.maxunicode + 1)) if unicodedata.category(c) == "Nd" and unicodedata.decimal(c) == 0]
+ZEROS = [c for c in map(chr, range(sys.maxunicode + 1))
+         if unicodedata.category(c) == "Nd" and unicodedata.decimal(c) == 0]
 FOREIGN_ZEROS = [z for z in ZEROS if z not in "0０"]
 CANONICAL = re.compile(r"1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}(-[0-9]{1,6})?")
 PHONES = {"13729230657": "13729230657", "+86 137-2923-0657": "13729230657", "0660-3379016": "0660-3379016",
