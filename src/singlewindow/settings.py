@@ -125,14 +125,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "singlewindow.accounts.passwords.LettersAndDigitsValidator"},
 ]
-# Lockout (django-axes, docs/decisions/*-accounts-lockout.md): an account locks after 5 failed logins
-# within 15 minutes; one address after 20 (on any accounts). A password reset or an operator unlocks.
+# Lockout (django-axes, docs/decisions/0010-accounts-lockout.md): a username locks *from one address*
+# after 5 failed logins within 15 minutes (a stranger elsewhere cannot lock the owner out); one address
+# after 20 (on any accounts). 老用户账号绑定 has the same limits per portal user and per address.
+# A password reset or an operator unlocks.
 AUTHENTICATION_BACKENDS = [
     "singlewindow.accounts.lockout.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_HANDLER = "singlewindow.accounts.lockout.LockoutHandler"
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_FAILURE_LIMIT = 5
 ACCOUNT_ADDRESS_FAILURE_LIMIT = 20
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
@@ -140,11 +142,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "singlewindow.accounts.lockout.ip_for_axes"
 AXES_LOCKOUT_CALLABLE = "singlewindow.accounts.lockout.lockout_response"
 AXES_VERBOSE = False  # axes then writes usernames and addresses to the log as ****
-# One-time codes (立即注册, 忘记密码, 忘记用户名, new mobile): valid 10 minutes, 5 tries, per hour at most
-# 5 to one recipient and 20 from one address.
+# One-time codes (立即注册, 忘记密码, 忘记用户名, new mobile): valid 10 minutes, 5 tries; per hour at most
+# 5 to one recipient asked from one address, 20 to one recipient in all, and 20 asked from one address.
+# (A stranger asking for a victim's codes uses up its own 5, not the victim's.)
 ACCOUNT_CODE_TTL = datetime.timedelta(minutes=10)
 ACCOUNT_CODE_MAX_ATTEMPTS = 5
-ACCOUNT_CODES_PER_RECIPIENT_HOUR = 5
+ACCOUNT_CODES_PER_RECIPIENT_ADDRESS_HOUR = 5
+ACCOUNT_CODES_PER_RECIPIENT_HOUR = 20
 ACCOUNT_CODES_PER_ADDRESS_HOUR = 20
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

@@ -11,6 +11,15 @@ _MARKUP = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # what a spreadsheet would run as a formula when the text opens a cell (OWASP CSV injection)
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Full-width digits and plus (U+FF10–FF19, U+FF0B), as Chinese input methods type them, read as ASCII.
+# Digits of other scripts are not read at all: number patterns here say [0-9], never \d (which in
+# Python matches every script's digits).
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋", "0123456789+")
+
+
+def ascii_digits(value):
+    """`value` with full-width digits (and ＋) as ASCII; other characters unchanged."""
+    return (value or "").translate(_FULL_WIDTH)
 
 
 def no_markup(value):
@@ -40,28 +49,32 @@ def normalise_phone(value):
 
     Returns the canonical form or raises ValidationError.
     """
-    raw = re.sub(r"[\s()（）]", "", value or "")
+    raw = re.sub(r"[\s()（）]", "", ascii_digits(value))
     if not raw:
         raise ValidationError(_("请填写联系电话。"), code="required")
     raw = re.sub(r"^(\+86|0086)", "", raw)
     main, _sep, extension = re.sub(r"[-－—]", "-", raw).partition("转")
-    main = main.replace("-", "") if re.fullmatch(r"1\d{2}-?\d{4}-?\d{4}", main) else main
-    if re.fullmatch(r"1[3-9]\d{9}", main):
+    main = main.replace("-", "") if re.fullmatch(r"1[0-9]{2}-?[0-9]{4}-?[0-9]{4}", main) else main
+    if re.fullmatch(r"1[3-9][0-9]{9}", main):
         number = phonenumbers.parse(main, "CN")
         if phonenumbers.number_type(number) in (
             phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE
         ) and phonenumbers.is_valid_number(number):
             return main
         raise ValidationError(_("手机号码不是有效的中国大陆手机号。"), code="mobile")
-    match = re.fullmatch(r"(0\d{2,3})-?(\d{7,8})(?:-(\d{1,6}))?", main)
-    if not match or (extension and not re.fullmatch(r"\d{1,6}", extension)):
+    match = re.fullmatch(r"(0[0-9]{2,3})-?([0-9]{7,8})(?:-([0-9]{1,6}))?", main)
+    if not match or (extension and not re.fullmatch(r"[0-9]{1,6}", extension)):
         raise ValidationError(
             _("联系电话格式不正确：请填写11位手机号，或带区号的固定电话（如 0660-3379016）。"), code="format"
         )
-    area, local, ext = match.group(1), match.group(2), match.group(3) or extension
-    number = phonenumbers.parse(area + local, "CN")
+    ext = match.group(3) or extension
+    number = phonenumbers.parse(match.group(1) + match.group(2), "CN")
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("固定电话的区号或号码不正确。"), code="landline")
+    # Split where the numbering plan does: typed without a hyphen, (020)12345678 is 020-12345678.
+    national = f"0{number.national_number}"
+    cut = 1 + phonenumbers.length_of_geographical_area_code(number)
+    area, local = (national[:cut], national[cut:]) if cut > 1 else (match.group(1), match.group(2))
     return f"{area}-{local}" + (f"-{ext}" if ext else "")
 
 

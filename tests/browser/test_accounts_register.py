@@ -64,3 +64,18 @@ def test_an_organisation_code_already_registered_shows_the_ways_forward(portal, 
     ways.get_by_role("link", name="忘记用户名").click()
     expect(page.get_by_role("heading", name="忘记用户名")).to_be_visible()
     assert not User.objects.filter(username="pinqing").exists()
+
+
+def test_a_username_found_taken_after_the_code_is_changed_on_the_same_page(portal, page):
+    User.objects.create_user("pinqing", role="operator")
+    fill_registration(portal, page, USCC)
+    expect(page.get_by_text("短信验证码已发送至 139****5678，10分钟内有效。")).to_be_visible()  # nothing said yet
+
+    portal.field(page, "验证码").fill(code_sent_to("13912345678"))
+    page.get_by_role("button", name="完成注册").click()
+    expect(page.get_by_role("alert")).to_contain_text("用户名“pinqing”已被使用，请换一个。")
+    portal.field(page, "用户名").fill("pinqing_sea")
+    page.get_by_role("button", name="完成注册").click()
+
+    expect(page.get_by_text(f"注册成功：汕尾市品清湖海产有限公司（{USCC}）")).to_be_visible()
+    assert User.objects.get(username="pinqing_sea").enterprise.uscc == USCC

@@ -20,8 +20,8 @@ from singlewindow.portal.views import HOTLINE
 from . import lockout, services
 from .decorators import role_required
 from .forms import (
-    ChangePasswordForm, CodeForm, MobileForm, OperatorForm, ProfileForm, RecipientForm, RegisterForm,
-    ResetPasswordForm,
+    ChangePasswordForm, CodeForm, MobileForm, OperatorForm, ProfileForm, RecipientForm, RegisterCodeForm,
+    RegisterForm, ResetPasswordForm,
 )
 from .logmask import mask_recipient
 from .models import CodePurpose, Role, User
@@ -90,8 +90,10 @@ def register_verify(request):
     if not pending:
         return redirect("portal:register")
     resend = request.POST.get("action") == "resend"
-    form = CodeForm(request.POST if request.method == "POST" and not resend else None)
-    context = {"form": form, "pending": pending, "mobile": mask_recipient(pending["mobile"]), "hotline": HOTLINE}
+    form = RegisterCodeForm(request.POST if request.method == "POST" and not resend else None)
+    # The username box shows once a right code met a taken name, and stays while it is being changed.
+    context = {"form": form, "pending": pending, "mobile": mask_recipient(pending["mobile"]), "hotline": HOTLINE,
+               "ask_username": "username" in request.POST}
     if request.method == "POST":
         try:
             if resend:
@@ -99,7 +101,9 @@ def register_verify(request):
                         _("验证码已重新发送。"))
                 return redirect("account:register_verify")
             if form.is_valid():
-                user = services.register(pending, code=form.cleaned_data["code"], ip=client_ip(request))
+                username = form.cleaned_data["username"] if "username" in request.POST else None
+                user = services.register(pending, code=form.cleaned_data["code"], username=username,
+                                         ip=client_ip(request))
                 del request.session[REGISTER_KEY]
                 messages.success(request, _("注册成功：%(name)s（%(uscc)s）。请使用用户名 %(username)s 和您设置的密码登录。")
                                  % {"name": user.enterprise.name, "uscc": user.enterprise.uscc,
@@ -109,6 +113,12 @@ def register_verify(request):
             if getattr(error, "code", None) == ORG_CODE_EXISTS:  # registered by someone else meanwhile
                 context["exists"] = True
                 form.add_error(None, error.messages[0])
+            elif "username" in getattr(error, "error_dict", {}):
+                context["ask_username"] = True
+                if "username" not in form.data:  # offer the name asked for, to change
+                    form.data = form.data.copy()
+                    form.data["username"] = pending["username"]
+                form.add_error("username", error.error_dict["username"])
             elif hasattr(error, "error_dict"):
                 for message in error.messages:
                     form.add_error(None, message)
@@ -382,7 +392,7 @@ def locked(request):
             services.unlock(request.user, username=username, address=address, ip=client_ip(request))
             messages.success(request, _("已解除锁定：%(what)s。") % {"what": username or address})
         return redirect("account:locked")
-    usernames = sorted(lockout.locked_usernames())
-    users = {u.username: u for u in User.objects.filter(username__in=usernames).select_related("enterprise")}
-    rows = [(name, users.get(name)) for name in usernames]
+    locked_from = lockout.locked_usernames()
+    users = {u.username: u for u in User.objects.filter(username__in=locked_from).select_related("enterprise")}
+    rows = [(name, users.get(name), locked_from[name]) for name in sorted(locked_from)]
     return render(request, "accounts/locked.html", {"rows": rows, "addresses": sorted(lockout.locked_addresses())})

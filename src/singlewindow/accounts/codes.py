@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from singlewindow.notifications import outbox
-from singlewindow.validators import normalise_phone
+from singlewindow.validators import ascii_digits, normalise_phone
 
 from .models import Channel, CodePurpose, VerificationCode
 
@@ -33,7 +33,7 @@ SIGNATURE = "【广东单一窗口】"
 def normalise_mobile(value):
     """An 11-digit mainland mobile (codes go by SMS, so a landline will not do)."""
     number = normalise_phone(value)
-    if not re.fullmatch(r"1\d{10}", number):
+    if not re.fullmatch(r"1[0-9]{10}", number):
         raise ValidationError(_("请填写11位手机号码（验证码通过短信发送，不能使用固定电话）。"), code="not_mobile")
     return number
 
@@ -58,11 +58,20 @@ def _hash(purpose, recipient, code):
 
 
 def check_rate(recipient, ip):
-    """Refuse a new code when this recipient or this address asked too often in the last hour."""
+    """Refuse a new code when, in the last hour, this address asked too often for this recipient, or
+    this recipient (from all addresses) or this address (for all recipients) got too many.
+
+    Counting per (recipient, address) first means that a stranger asking for someone's codes uses up
+    only the stranger's own share: the owner, from another address, still gets one.
+    """
     since = timezone.now() - timedelta(hours=1)
     recent = VerificationCode.objects.filter(created_at__gte=since)
-    if recent.filter(recipient__iexact=recipient).count() >= settings.ACCOUNT_CODES_PER_RECIPIENT_HOUR or (
-        ip and recent.filter(ip=ip).count() >= settings.ACCOUNT_CODES_PER_ADDRESS_HOUR
+    to_recipient = recent.filter(recipient__iexact=recipient)
+    here = {"ip": ip} if ip else {"ip__isnull": True}
+    if (
+        to_recipient.filter(**here).count() >= settings.ACCOUNT_CODES_PER_RECIPIENT_ADDRESS_HOUR
+        or to_recipient.count() >= settings.ACCOUNT_CODES_PER_RECIPIENT_HOUR
+        or (ip and recent.filter(ip=ip).count() >= settings.ACCOUNT_CODES_PER_ADDRESS_HOUR)
     ):
         raise ValidationError(_("获取验证码过于频繁，请1小时后再试。"), code="rate_limited")
 
@@ -95,20 +104,40 @@ def verify(purpose, recipient, code, *, user=None):
     Only the newest code counts; a wrong try is counted even when the caller's work later fails, so run
     this outside (before) the caller's transaction.
     """
-    invalid = ValidationError(_("验证码不正确或已过期，请重新获取。"), code="invalid")
-    code = re.sub(r"\s", "", code or "")
+    row = match(purpose, recipient, code, user=user)
+    use(row)
+    return row
+
+
+def match(purpose, recipient, code, *, user=None):
+    """The newest code sent to `recipient` for `purpose` if `code` is it, without using it up; a wrong
+    try counts (run outside the caller's transaction). ValidationError otherwise."""
+    code = re.sub(r"\s", "", ascii_digits(code))  # as typed: spaces, full-width digits
     rows = VerificationCode.objects.filter(purpose=purpose, recipient__iexact=recipient)
     if user is not None:
         rows = rows.filter(user=user)
     latest = rows.order_by("-created_at", "-id").first()
     if latest is None or latest.used_at is not None or latest.expires_at <= timezone.now():
-        raise invalid
+        raise _invalid()
     if latest.attempts >= settings.ACCOUNT_CODE_MAX_ATTEMPTS:
         raise ValidationError(_("验证码输错次数过多，请重新获取。"), code="too_many_attempts")
-    if not re.fullmatch(r"\d{6}", code) or not constant_time_compare(latest.code_hash, _hash(purpose, recipient, code)):
-        VerificationCode.objects.filter(pk=latest.pk).update(attempts=F("attempts") + 1)
-        raise invalid
-    # Single use, even when two requests carry the same code at once.
-    if VerificationCode.objects.filter(pk=latest.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
-        raise invalid
+    if not re.fullmatch(r"[0-9]{6}", code) or not constant_time_compare(latest.code_hash,
+                                                                       _hash(purpose, recipient, code)):
+        count_try(latest)
+        raise _invalid()
     return latest
+
+
+def count_try(row):
+    """One of the code's tries is used up (a wrong code, or a step the code guards that failed)."""
+    VerificationCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+
+
+def use(row):
+    """Single use, even when two requests carry the same code at once."""
+    if VerificationCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=timezone.now()) != 1:
+        raise _invalid()
+
+
+def _invalid():
+    return ValidationError(_("验证码不正确或已过期，请重新获取。"), code="invalid")

@@ -5,7 +5,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .lockout import lockout_message
+from .lockout import attempts_left, lockout_message, warning
 from .passwords import POLICY
 
 
@@ -21,11 +21,15 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         try:
             return super().clean()
-        except ValidationError:
+        except ValidationError as error:
             # django-axes flags the request once this account or address has failed too often.
             if getattr(self.request, "axes_locked_out", False):
                 raise ValidationError(lockout_message(), code="locked_out") from None
-            raise
+            if error.code != "invalid_login":
+                raise
+            # Counted for made-up names too, so the number says nothing about whether the account exists.
+            left = attempts_left(self.request, self.cleaned_data.get("username"))
+            raise ValidationError([error, ValidationError(warning(left), code="attempts_left")]) from None
 
 
 class BindForm(forms.Form):
@@ -98,6 +102,12 @@ class RegisterForm(NewPasswordMixin, forms.Form):
 
 class CodeForm(forms.Form):
     code = text(_("验证码"), 10, help_text=_("6位数字，10分钟内有效；以最新收到的验证码为准。"))
+
+
+class RegisterCodeForm(CodeForm):
+    """立即注册 step 2. The username box appears when the one chosen turned out to be taken."""
+
+    username = text(_("用户名"), 30, required=False, help_text=_("4至30位字母、数字或下划线，以字母开头。"))
 
 
 class RecipientForm(forms.Form):

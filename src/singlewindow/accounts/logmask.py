@@ -4,7 +4,8 @@ import re
 
 from singlewindow.validators import mask_phone
 
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d{9})(?!\d)")
+# ASCII or full-width digits (as typed with a Chinese input method), not only the ASCII ones.
+_MOBILE = re.compile(r"(?<![0-9０-９])(?:[+＋]?[8８][6６])?([1１][3-9３-９][0-9０-９]{9})(?![0-9０-９])")
 _EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
 
 

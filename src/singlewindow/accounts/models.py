@@ -146,3 +146,16 @@ class VerificationCode(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("验证码")
         verbose_name_plural = _("验证码")
+
+
+class LocalBindFailure(models.Model):
+    """A wrong answer on 老用户账号绑定: counted per portal user and per address, like failed logins."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"]), models.Index(fields=["ip", "at"])]
+        verbose_name = _("本地账号绑定失败")
+        verbose_name_plural = _("本地账号绑定失败")

@@ -14,7 +14,7 @@ class LettersAndDigitsValidator:
     def validate(self, password, user=None):
         if len(password) > MAX_LENGTH:
             raise ValidationError(_("密码不能超过%(n)d位。") % {"n": MAX_LENGTH}, code="password_too_long")
-        if not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+        if not re.search(r"[A-Za-z]", password) or not re.search(r"[0-9]", password):
             raise ValidationError(_("密码须同时包含字母和数字。"), code="password_letters_digits")
 
     def get_help_text(self):

@@ -15,7 +15,7 @@ from singlewindow.enterprises import services as enterprises
 from singlewindow.regions.models import Region
 from singlewindow.validators import clean_contacts, no_markup
 
-from . import codes
+from . import codes, lockout
 from .logmask import mask_recipient
 from .models import Channel, CodePurpose, LocalAccount, Role, User
 
@@ -31,19 +31,42 @@ def _bind(user, account, *, ip, action):
 
 
 def bind_existing(user, *, username, password, ip=None):
-    """账号绑定: the local account's own credentials prove the user may use it."""
+    """账号绑定: the local account's own credentials prove the user may use it.
+
+    A wrong password, an unknown account and another enterprise's account get one and the same answer
+    and count alike towards the lock (lockout.bind_tries_left), so the page tells nothing about other
+    enterprises' local accounts.
+    """
     if user.role != Role.ENTERPRISE:
         raise ValidationError(_("只有企业用户需要绑定本地账号。"))
-    account = LocalAccount.objects.filter(username__iexact=(username or "").strip()).first()
-    if account is None or not account.check_password(password or ""):
-        raise ValidationError(_("本地账号或密码不正确。"))
-    if account.enterprise_id != user.enterprise_id:
-        raise ValidationError(
-            _("该本地账号属于其他企业，不能绑定到 %(name)s。请确认您登录的是被保险企业本身的账号。")
-            % {"name": user.enterprise.name}
-        )
     with transaction.atomic():
-        _bind(user, account, ip=ip, action="account.bind")
+        # One bind attempt of this user at a time, so parallel guesses cannot overrun the count.
+        User.objects.select_for_update().filter(pk=user.pk).first()
+        left = lockout.bind_tries_left(user, ip)
+        if left == 0:
+            raise ValidationError(lockout.bind_locked_message(), code="locked_out")
+        account = _local_account_for(user, username, password)
+        if account is not None:
+            _bind(user, account, ip=ip, action="account.bind")
+            return account
+        lockout.record_bind_failure(user, ip)
+    if left == 1:
+        raise ValidationError(lockout.bind_locked_message(), code="locked_out")
+    raise ValidationError([
+        _("本地账号或密码不正确（只能绑定 %(name)s 本企业的本地账号）。") % {"name": user.enterprise.name},
+        lockout.bind_warning(left - 1),
+    ])
+
+
+def _local_account_for(user, username, password):
+    """The user's enterprise's local account with this name and password, else None (in the same time:
+    a password is hashed also when no account has the name)."""
+    account = LocalAccount.objects.filter(username__iexact=(username or "").strip()).first()
+    if account is None:
+        make_password(password or "")
+        return None
+    if not account.check_password(password or "") or account.enterprise_id != user.enterprise_id:
+        return None
     return account
 
 
@@ -57,7 +80,7 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
         errors["username"] = _("本地账号须为4至30位字母、数字或下划线，并以字母开头。")
     elif LocalAccount.objects.filter(username__iexact=username).exists():
         errors["username"] = _("本地账号“%(name)s”已被使用，请换一个。") % {"name": username}
-    if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"\d", password):
+    if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"[0-9]", password):
         errors["password"] = _("密码至少8位，且须同时包含字母和数字。")
     contact_name, contact_phone = clean_contacts(errors, contact_name, contact_phone)
     if errors:
@@ -77,12 +100,20 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
 # Each business action below changes the account and writes its audit event in one transaction.
 # Mobiles and emails go into audit data masked.
 
-def _username_errors(username):
+def _username_format_error(username):
     if not USERNAME_RE.fullmatch(username):
         return _("用户名须为4至30位字母、数字或下划线，并以字母开头。")
+    return None
+
+
+def _username_taken_error(username):
     if User.objects.filter(username__iexact=username).exists():
         return _("用户名“%(name)s”已被使用，请换一个。") % {"name": username}
     return None
+
+
+def _username_errors(username):
+    return _username_format_error(username) or _username_taken_error(username)
 
 
 def _text(value, *, label, max_length, required=True):
@@ -130,7 +161,8 @@ def check_registration(*, uscc, name, region, legal_representative, mobile, emai
     """Validate 立即注册 before the SMS code is sent. Returns the cleaned data with the password hashed.
 
     Raises ValidationError({field: messages}); an organisation code already registered comes back on
-    "uscc" with code "org_code_exists" (组织机构代码已存在).
+    "uscc" with code "org_code_exists" (组织机构代码已存在). Whether the username is free is told only
+    after the SMS code (`register`), so this page cannot be used to find out which accounts exist.
     """
     errors = {}
     clean = {
@@ -147,7 +179,7 @@ def check_registration(*, uscc, name, region, legal_representative, mobile, emai
     else:
         clean["region"] = county.pk
     username = (username or "").strip()
-    if message := _username_errors(username):
+    if message := _username_format_error(username):
         errors["username"] = [message]
     clean["username"] = username
     if messages_ := _password_errors(password, username=username, email=clean["email"] or ""):
@@ -164,18 +196,28 @@ def send_registration_code(pending, *, ip=None):
         codes.issue(CodePurpose.REGISTER, Channel.SMS, pending["mobile"], ip=ip)
 
 
-def register(pending, *, code, ip=None):
-    """Create the enterprise and its first account (the legal person's) once the SMS code matches."""
-    codes.verify(CodePurpose.REGISTER, pending["mobile"], code)
+def register(pending, *, code, username=None, ip=None):
+    """Create the enterprise and its first account (the legal person's) once the SMS code matches.
+
+    `username` replaces the one asked for in step 1 (after it was found taken). A taken username is
+    told only to the holder of a right code, and uses up one of the code's tries: at most
+    ACCOUNT_CODE_MAX_ATTEMPTS names can be tried per code, and codes are rate-limited.
+    """
+    username = pending["username"] if username is None else username.strip()
+    if message := _username_format_error(username):
+        raise ValidationError({"username": [message]})
+    row = codes.match(CodePurpose.REGISTER, pending["mobile"], code)
+    if message := _username_taken_error(username):
+        codes.count_try(row)
+        raise ValidationError({"username": [message]})
     with transaction.atomic():
-        if message := _username_errors(pending["username"]):
-            raise ValidationError({"username": [message]})
+        codes.use(row)
         enterprise = enterprises.create_registered(
             uscc=pending["uscc"], name=pending["name"], region=Region.objects.get(pk=pending["region"]),
             legal_representative=pending["legal_representative"],
         )
         user = User(
-            username=pending["username"], password=pending["password_hash"], role=Role.ENTERPRISE,
+            username=username, password=pending["password_hash"], role=Role.ENTERPRISE,
             enterprise=enterprise, is_enterprise_admin=True, display_name=pending["legal_representative"],
             mobile=pending["mobile"], email=pending["email"],
         )

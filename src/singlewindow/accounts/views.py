@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -31,6 +32,7 @@ def bind(request):
                                "email": user.email},
     )
     active = request.POST.get("mode", "bind")
+    status = 400 if request.method == "POST" else 200
     if request.method == "POST":
         form = BindForm(request.POST, prefix="bind") if active == "bind" else QuickRegisterForm(request.POST, prefix="reg")
         if form.is_valid():
@@ -44,6 +46,8 @@ def bind(request):
                 return redirect(_next_url(request))
             except ValidationError as error:
                 add_service_errors(form, error)
+                if getattr(error, "code", None) == "locked_out":
+                    status = settings.AXES_HTTP_RESPONSE_CODE
         if active == "bind":
             bind_form = form
         else:
@@ -51,4 +55,4 @@ def bind(request):
     return render(request, "accounts/bind.html", {
         "bind_form": bind_form, "register_form": register_form, "active": active,
         "enterprise": enterprise, "next": request.POST.get("next") or request.GET.get("next", ""),
-    }, status=400 if request.method == "POST" else 200)
+    }, status=status)

@@ -1,12 +1,14 @@
 """老用户账号绑定 at /local/bind/: bind an existing local account, or 快速注册 one — over HTTP."""
+import datetime as dt
 import re
 from urllib.parse import urlencode
 
 import pytest
+from django.utils import timezone
 from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from singlewindow.accounts.models import LocalAccount
+from singlewindow.accounts.models import LocalAccount, LocalBindFailure, Role, User
 from singlewindow.policies.tests.conftest import bound_demo  # noqa: F401 (a fixture)
 
 NEXT = "/insure/?status=pending"
@@ -14,9 +16,14 @@ REGISTER = {"username": "hongwan2026", "password": "Hongwan2026", "contact_name"
             "contact_phone": "0660-3379016", "email": "lirui@example.com"}
 
 
-def bind(client, username="swdemo", password="Local@2020", next=NEXT):
+def bind(client, username="swdemo", password="Local@2020", next=NEXT, ip="127.0.0.1"):
     return client.post("/local/bind/", {"mode": "bind", "bind-username": username, "bind-password": password,
-                                        "next": next})
+                                        "next": next}, REMOTE_ADDR=ip)
+
+
+def summary(response):
+    """The messages at the top of the bind form, as a person reads them."""
+    return re.findall(r"<li>([^<]*)</li>", response.content.decode())
 
 
 def register(client, next=NEXT, **overrides):
@@ -61,21 +68,51 @@ def test_the_local_account_name_is_not_case_sensitive(world, demo_client):
 def test_wrong_credentials_are_refused_and_nothing_is_bound(world, demo_client, username, password):
     response = bind(demo_client, username, password)
     assert response.status_code == 400
-    assertContains(response, "本地账号或密码不正确。" if password else "这个字段是必填项。", status_code=400)
+    assertContains(response, "本地账号或密码不正确" if password else "这个字段是必填项。", status_code=400)
     assertContains(response, f'value="{username}"', status_code=400)
     assertNotContains(response, 'value="local@2020"', status_code=400)
     assert local_account_of(world.demo) is None
 
 
-def test_a_local_account_of_another_enterprise_is_refused_naming_the_users_enterprise(world, demo_client):
+def test_another_enterprises_account_gets_the_same_answer_as_a_wrong_password(world, demo_client):
     other = LocalAccount(username="mldemo", enterprise=world.demo2.enterprise)
     other.set_password("Local2020x")
     other.save()
-    response = bind(demo_client, "mldemo", "Local2020x")
-    message = (f"该本地账号属于其他企业，不能绑定到 {world.demo.enterprise.name}。"
-               "请确认您登录的是被保险企业本身的账号。")
-    assertContains(response, message, status_code=400)
+    answers = []
+    for username, password in [("mldemo", "Local2020x"), ("mldemo", "Wrong2020x"), ("nobody", "Local2020x"),
+                               ("swdemo", "Wrong2020x")]:
+        LocalBindFailure.objects.all().delete()
+        response = bind(demo_client, username, password)
+        assert response.status_code == 400
+        answers.append(summary(response))
+    assert answers == [[f"本地账号或密码不正确（只能绑定 {world.demo.enterprise.name} 本企业的本地账号）。",
+                        "还可尝试 4 次，之后将暂停账号绑定15分钟。"]] * 4
     assert local_account_of(world.demo) is None
+
+
+def test_binding_locks_the_user_after_five_wrong_answers_from_any_address(world, demo_client):
+    for n, left in enumerate((4, 3, 2, 1)):
+        assertContains(bind(demo_client, "swdemo", "Wrong2020x", ip=f"203.0.113.{n}"),
+                       f"还可尝试 {left} 次，之后将暂停账号绑定15分钟。", status_code=400)
+    locked = "本地账号绑定失败次数过多，已暂停绑定，请15分钟后再试。"
+    assertContains(bind(demo_client, "swdemo", "Wrong2020x"), locked, status_code=429)
+
+    assertContains(bind(demo_client, ip="198.51.100.9"), locked, status_code=429)  # the right password too
+    assert local_account_of(world.demo) is None
+    LocalBindFailure.objects.update(at=timezone.now() - dt.timedelta(minutes=16))
+    assertRedirects(bind(demo_client), NEXT, fetch_redirect_response=False)  # after the cool-off
+    assert local_account_of(world.demo).username == "swdemo"
+
+
+def test_binding_locks_an_address_after_twenty_wrong_answers_of_any_users(world, client):
+    for n in range(5):
+        guesser = User.objects.create_user(f"guesser{n}", role=Role.ENTERPRISE, enterprise=world.demo2.enterprise)
+        client.force_login(guesser)
+        for _ in range(4):
+            bind(client, "swdemo", "Wrong2020x", ip="203.0.113.5")
+    client.force_login(world.demo)
+    assert bind(client, ip="203.0.113.5").status_code == 429
+    assertRedirects(bind(client, ip="198.51.100.9"), NEXT, fetch_redirect_response=False)
 
 
 def test_quick_registration_creates_a_local_account_of_the_enterprise_and_binds_it(world, demo_client):

@@ -80,15 +80,34 @@ def test_only_the_newest_code_counts(db):
     codes.verify(RESET, MOBILE, second)
 
 
-def test_one_recipient_gets_five_codes_an_hour(db):
+def test_one_address_gets_five_codes_an_hour_for_one_recipient(db):
     start = timezone.now()
     with at(start):
-        for n in range(5):
-            issue(ip=f"203.0.113.{n}")
+        for _ in range(5):
+            issue()
         with pytest.raises(ValidationError, match="获取验证码过于频繁，请1小时后再试。"):
-            issue(ip="203.0.113.99")
+            issue()
     with at(start + dt.timedelta(hours=1, seconds=1)):
-        issue(ip="203.0.113.99")
+        issue()
+
+
+def test_a_stranger_using_up_a_recipients_codes_does_not_block_the_owners_address(db):
+    for _ in range(5):
+        issue(ip="203.0.113.5")
+    with pytest.raises(ValidationError, match="获取验证码过于频繁"):
+        issue(ip="203.0.113.5")
+    issue(ip="198.51.100.9")  # the owner, from its own address
+
+
+def test_one_recipient_gets_twenty_codes_an_hour_from_all_addresses(db):
+    start = timezone.now()
+    with at(start):
+        for n in range(20):
+            issue(ip=f"203.0.113.{n // 5}")  # four addresses, five each
+        with pytest.raises(ValidationError, match="获取验证码过于频繁"):
+            issue(ip="198.51.100.9")
+    with at(start + dt.timedelta(hours=1, seconds=1)):
+        issue(ip="198.51.100.9")
 
 
 def test_one_address_gets_twenty_codes_an_hour(db):

@@ -1,4 +1,5 @@
-"""Lockout (django-axes): an account after 5 failures, an address after 20; the message; who unlocks."""
+"""Lockout (django-axes): an account from one address after 5 failures, an address after 20; the
+warning before, the message after; who unlocks."""
 import datetime as dt
 
 import pytest
@@ -9,7 +10,8 @@ from singlewindow.audit.models import AuditEvent
 
 from .conftest import PASSWORD
 
-LOCKED = "登录失败次数过多，该账号（或当前网络地址）已被暂时锁定，请15分钟后再试。"
+LOCKED = "登录失败次数过多，该账号在当前网络地址的登录（或当前网络地址的全部登录）已被暂时锁定，请15分钟后再试。"
+STRANGER, OWNER = "203.0.113.5", "198.51.100.9"
 
 
 def attempt(username, password="wrong-Pass1", ip="203.0.113.5"):
@@ -21,18 +23,58 @@ def lock(username, ip="203.0.113.5"):
         attempt(username, ip=ip)
 
 
-def test_five_failures_lock_the_account_with_a_clear_message(people):
+def test_five_failures_lock_the_account_from_that_address_with_a_clear_message(people):
     for _ in range(4):
         response = attempt("boss")
         assert response.status_code == 200 and "用户名或密码不正确" in response.content.decode()
     fifth = attempt("boss")
     assert fifth.status_code == 429 and LOCKED in fifth.content.decode()
 
-    right = attempt("boss", PASSWORD, ip="198.51.100.9")  # the right password, even from elsewhere
+    right = attempt("boss", PASSWORD)  # the right password, from the same address
     page = right.content.decode()
     assert right.status_code == 429 and LOCKED in page
     assert "忘记密码" in page and "95198" in page
     assert attempt("clerk", PASSWORD).status_code == 302  # other accounts of the address are not locked
+
+
+@pytest.mark.parametrize("tries", [5, 12, 40])
+def test_a_stranger_failing_from_one_address_does_not_lock_the_owner_out_elsewhere(people, tries):
+    for _ in range(tries):
+        attempt("boss", ip=STRANGER)
+
+    assert attempt("boss", PASSWORD, ip=STRANGER).status_code == 429  # the stranger stays locked
+    assert attempt("boss", PASSWORD, ip=OWNER).status_code == 302  # the owner logs in from its own address
+
+
+def test_failures_from_many_addresses_do_not_add_up_to_a_lock_on_the_account(people):
+    for n in range(10):
+        for _ in range(4):
+            attempt("boss", ip=f"203.0.113.{n}")
+    assert attempt("boss", PASSWORD, ip=OWNER).status_code == 302
+
+
+@pytest.mark.parametrize("username", ["boss", "nobody_here"])
+def test_each_failure_says_how_many_tries_are_left_from_this_address(people, username):
+    for left in (4, 3, 2, 1):
+        page = attempt(username).content.decode()
+        assert f"还可尝试 {left} 次，之后该账号将在当前网络地址被锁定15分钟。" in page
+    assert "还可尝试 4 次" in attempt(username, ip=OWNER).content.decode()  # another address counts apart
+    assert attempt(username).status_code == 429
+
+
+def test_the_tries_left_count_the_address_too(people):
+    for n in range(18):
+        attempt(f"guess{n}")
+    assert "还可尝试 1 次" in attempt("boss").content.decode()  # the address has one failure left before 20
+    assert attempt("clerk").status_code == 429
+
+
+def test_logging_in_to_ones_own_account_does_not_clear_the_count_of_guesses_at_others(people):
+    for _ in range(3):
+        for _ in range(4):
+            attempt("boss")
+        assert attempt("clerk", PASSWORD).status_code == 302
+    assert attempt("boss", PASSWORD).status_code == 429  # 12 failures on boss from this address
 
 
 def test_the_lock_lifts_after_the_cool_off(people):
@@ -61,7 +103,7 @@ def test_a_single_window_operator_unlocks_an_account(people, login_as):
     lock("boss")
     operator = login_as("sw_admin")
     page = operator.get("/account/locked/").content.decode()
-    assert "boss" in page and "汕尾市红海湾进出口贸易有限公司" in page
+    assert "boss" in page and "汕尾市红海湾进出口贸易有限公司" in page and "锁定地址：203.0.113.5" in page
 
     operator.post("/account/locked/", {"username": "boss"})
 

@@ -52,6 +52,21 @@ def test_the_rate_limit_answers_alike_too(people):
     assert all("获取验证码过于频繁，请1小时后再试。" in page_text(a) for a in answers)
 
 
+@pytest.mark.parametrize("kind", ["password", "username"])
+def test_a_stranger_asking_for_the_owners_codes_does_not_block_the_owner(people, kind):
+    stranger = Client(REMOTE_ADDR="203.0.113.5")
+    for _ in range(5):
+        start(stranger, kind, KNOWN)
+    assert "获取验证码过于频繁" in page_text(stranger.post(f"/forgot-{kind}/", {"recipient": KNOWN}))
+    sent = OutboundMessage.objects.count()
+
+    owner = Client(REMOTE_ADDR="198.51.100.9")
+    assert start(owner, kind, KNOWN).redirect_chain == [(f"/account/recover/{kind}/verify/", 302)]
+    assert OutboundMessage.objects.count() == sent + 1
+    owner.post(f"/account/recover/{kind}/verify/", {"code": code_sent_to(KNOWN), "action": "verify"})
+    assert owner.get(f"/account/recover/{kind}/{'reset' if kind == 'password' else 'accounts'}/").status_code == 200
+
+
 def test_a_password_is_reset_with_the_code_from_the_mobile(people, client, login_as):
     elsewhere = login_as("boss")  # a session on another computer
     start(client, "password", KNOWN)

@@ -1,5 +1,8 @@
 """立即注册: the unified social credit code, the form's rules, the SMS code, one enterprise per code."""
+import re
+
 import pytest
+from django.test import Client
 
 from singlewindow.accounts.models import User
 from singlewindow.audit.models import AuditEvent
@@ -117,8 +120,6 @@ def test_a_code_is_used_once_and_only_the_newest_counts(people, company, registe
 
 
 @pytest.mark.parametrize(("field", "value", "message"), [
-    ("username", "boss", "用户名“boss”已被使用，请换一个。"),
-    ("username", "BOSS", "用户名“BOSS”已被使用，请换一个。"),
     ("username", "9abc", "用户名须为4至30位字母、数字或下划线，并以字母开头。"),
     ("password", "abcdefghij", "密码须同时包含字母和数字。"),
     ("password", "12345678", "密码须同时包含字母和数字。"),
@@ -173,3 +174,51 @@ def test_a_username_taken_while_the_code_was_on_its_way_creates_nothing(people, 
 
     assert response.status_code == 400 and "用户名“pinqing”已被使用，请换一个。" in response.content.decode()
     assert not Enterprise.objects.filter(uscc=company["uscc"]).exists()
+
+
+def page_text(response, username):
+    """What a person reads, with the username they typed (and CSRF tokens) left out."""
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"|"X-CSRFToken": "[^"]+"', "", response.content.decode())
+    return page.replace(username, "…")
+
+
+@pytest.mark.parametrize("taken", ["boss", "BOSS", "Clerk", "sw_admin", "SW_ADMIN", "insurer_sz"])
+def test_without_the_sms_code_a_taken_username_gets_the_same_answers_as_a_free_one(people, company, taken):
+    User.objects.create_user("insurer_sz", role="insurer")  # staff accounts are as unlisted as any
+    answers = []
+    for username in (taken, "freename1"):
+        client = Client()
+        first = client.post("/register/", {**company, "username": username})
+        page = client.get(first.url)
+        wrong = client.post("/account/register/verify/", {"code": "000000", "action": "verify"})
+        answers.append([first.status_code, first.url, page_text(page, username), page_text(wrong, username)])
+    assert answers[0] == answers[1]
+    assert answers[0][:2] == [302, "/account/register/verify/"] and "已被使用" not in answers[0][3]
+    assert OutboundMessage.objects.filter(recipient=company["mobile"]).count() == 2  # a code to each
+
+
+def test_a_taken_username_is_told_with_the_right_code_and_another_is_chosen_with_it(people, company, client):
+    client.post("/register/", {**company, "username": "boss"})
+    code = code_sent_to(company["mobile"])
+
+    response = client.post("/account/register/verify/", {"code": code, "action": "verify"})
+    assert response.status_code == 400 and "用户名“boss”已被使用，请换一个。" in response.content.decode()
+    assert re.search(r'name="username"[^>]*value="boss"', response.content.decode())
+    assert not Enterprise.objects.filter(uscc=company["uscc"]).exists()
+
+    response = client.post("/account/register/verify/", {"code": code, "username": "pinqing", "action": "verify"})
+    assert response.status_code == 302 and response.url == "/login/"
+    assert User.objects.get(username="pinqing").enterprise.uscc == company["uscc"]
+
+
+def test_one_code_tries_at_most_five_usernames(people, company, client):
+    client.post("/register/", {**company, "username": "boss"})
+    code = code_sent_to(company["mobile"])
+    for taken in ("boss", "clerk", "rival", "sw_admin", "BOSS"):
+        response = client.post("/account/register/verify/", {"code": code, "username": taken, "action": "verify"})
+        assert "已被使用" in response.content.decode()
+
+    response = client.post("/account/register/verify/", {"code": code, "username": "rival", "action": "verify"})
+    assert "验证码输错次数过多，请重新获取。" in response.content.decode() and "已被使用" not in response.content.decode()
+    response = client.post("/account/register/verify/", {"code": code, "username": "pinqing", "action": "verify"})
+    assert response.status_code == 400 and not User.objects.filter(username="pinqing").exists()
