@@ -32,6 +32,17 @@ class CsvWriter:
             self.writerow(row)
 
 
-def append_row(sheet, row):
-    """openpyxl worksheet.append with neutralised cells; the only way the product fills a sheet."""
-    sheet.append(safe_row(row))
+class XlsxWriter:
+    """A write-only workbook of one sheet whose rows are neutralised; the only xlsx writer the product uses."""
+
+    def __init__(self, title="Sheet1"):
+        from openpyxl import Workbook
+
+        self.book = Workbook(write_only=True)
+        self.sheet = self.book.create_sheet(title)
+
+    def writerow(self, row):
+        self.sheet.append(safe_row(row))
+
+    def save(self, file):
+        self.book.save(file)
