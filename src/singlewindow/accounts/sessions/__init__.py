@@ -10,6 +10,7 @@
 """
 import logging
 import time
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -17,7 +18,7 @@ from django.db.models import F
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,9 @@ SEEN_AT = "sw_seen_at"
 TOUCH_SECONDS = 60  # the last-seen time is rewritten when older than this (one session write)
 
 clock = time.time  # seconds; tests put their own clock here
+# What a page asks for on its own (the notice popup polls every 20 s) is not activity: it does not keep a
+# session alive, though a timed-out one answers it by sending the page to the login.
+PASSIVE_URLS = ("notifications:popup",)
 
 
 def end_sessions(user_id):
@@ -65,15 +69,29 @@ def _timed_out(request, why):
         detail = _("为保护您的账号安全，每次登录最长可使用%(hours)d小时。") % {"hours": settings.SW_SESSION_MAX_HOURS}
     message = _("登录已超时，请重新登录。%(detail)s") % {"detail": detail}
     messages.warning(request, message)  # shown by the login page
+    script = request.headers.get("HX-Request") or request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate"
     login = reverse("portal:login")
-    if request.method == "GET" and request.path != login:
-        login = f"{login}?{urlencode({'next': request.get_full_path()})}"
-    if request.headers.get("HX-Request") or request.headers.get("Sec-Fetch-Mode", "navigate") != "navigate":
-        # a script's request (htmx, fetch): it cannot show a redirected page, so it is told where to go
+    back = _page_of(request) if script else request.get_full_path() if request.method == "GET" else ""
+    if back and urlsplit(back).path != login:
+        login = f"{login}?{urlencode({'next': back})}"
+    if script:  # htmx or fetch cannot show a redirected page: they are told where to send it
         response = JsonResponse({"error": message, "login": login}, status=401)
         response["HX-Redirect"] = login
         return response
     return redirect(login)
+
+
+def _page_of(request):
+    """The path of the page a script's request came from, when it is a page of this site."""
+    url = request.headers.get("HX-Current-URL") or request.headers.get("Referer") or ""
+    if not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return ""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _passive(request):
+    return request.path_info in {reverse(name) for name in PASSIVE_URLS}
 
 
 class SessionLimitsMiddleware:
@@ -89,6 +107,6 @@ class SessionLimitsMiddleware:
             why = _ended(session, now)
             if why:
                 return _timed_out(request, why)
-            if now - session[SEEN_AT] >= TOUCH_SECONDS:
+            if now - session[SEEN_AT] >= TOUCH_SECONDS and not _passive(request):
                 session[SEEN_AT] = now
         return self.get_response(request)

@@ -109,10 +109,29 @@ def test_the_session_cookie_lasts_no_longer_than_the_absolute_limit(people, clie
 def test_a_script_request_after_the_timeout_is_told_where_to_log_in(people, login_as, clock):
     clerk = login_as("clerk")
     clock.advance(HOUR)
-    response = clerk.get("/account/", headers={"Sec-Fetch-Mode": "cors"})
+    response = clerk.post("/account/", headers={"Sec-Fetch-Mode": "cors", "Referer": "http://testserver/account/"})
     assert response.status_code == 401 and TIMED_OUT in response.json()["error"]
-    assert response.json()["login"] == "/login/?next=%2Faccount%2F" == response["HX-Redirect"]
+    assert response.json()["login"] == "/login/?next=%2Faccount%2F" == response["HX-Redirect"]  # back to the page
     assert TIMED_OUT in page_text(clerk.get("/login/"))
+
+
+@pytest.mark.parametrize("referer", ["http://evil.example/account/", "//evil.example/", "javascript:alert(1)", ""])
+def test_a_script_request_from_elsewhere_is_sent_to_the_login_without_a_way_back(people, login_as, clock, referer):
+    clerk = login_as("clerk")
+    clock.advance(HOUR)
+    response = clerk.get("/account/", headers={"Sec-Fetch-Mode": "cors", "Referer": referer})
+    assert response.status_code == 401 and response.json()["login"] == "/login/"
+
+
+def test_the_notice_popups_polling_does_not_keep_a_session_alive(world, clock):
+    browser = Client()
+    browser.force_login(world.demo)
+    for _ in range(31):  # the page left open: the popup asks every 20 s, nobody does anything
+        clock.advance(MINUTE)
+        polled = browser.get("/notices/popup/", headers={"HX-Request": "true",
+                                                          "HX-Current-URL": "http://testserver/insure/"})
+    assert polled.status_code == 401 and polled["HX-Redirect"] == "/login/?next=%2Finsure%2F"  # htmx goes there
+    assert TIMED_OUT in page_text(browser.get("/login/"))
 
 
 def test_a_session_from_before_the_limits_ends_at_once(people, login_as, clock):
