@@ -96,3 +96,31 @@ def test_the_portal_origins_are_the_default_and_a_flag_or_the_environment_change
     assert flagged.origins == ["https://sw.example.gov.cn"]
     monkeypatch.setenv("CARDAGENT_ORIGINS", "http://127.0.0.1:8001, http://localhost:8001")
     assert parse_args(["--card", str(card_file)]).origins == ["http://127.0.0.1:8001", "http://localhost:8001"]
+
+
+async def raw_handshake(port, origins):
+    """A handshake written by hand, so it can carry what no browser sends (several Origin headers)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    lines = ["GET / HTTP/1.1", f"Host: 127.0.0.1:{port}", "Upgrade: websocket", "Connection: Upgrade",
+             "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version: 13",
+             *(f"Origin: {origin}" for origin in origins)]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    status = (await reader.readline()).decode()
+    writer.close()
+    return int(status.split()[1])
+
+
+@pytest.mark.parametrize("origins", [
+    [PORTAL, PORTAL], [PORTAL, "http://evil.example"], ["http://evil.example", PORTAL], [PORTAL, ""],
+    [PORTAL, PORTAL, PORTAL],
+])
+def test_a_handshake_with_several_origins_is_refused_like_a_foreign_origin(card_file, origins, caplog):
+    status = with_agent(card_file, lambda s: raw_handshake(s.port, origins), allow_no_origin=True)
+    assert status == 403
+    assert "refused origin" in caplog.text
+
+
+def test_a_hand_written_handshake_with_the_portal_origin_is_accepted(card_file):
+    """The raw handshake above is a fair one: with a single portal Origin it switches protocols."""
+    assert with_agent(card_file, lambda s: raw_handshake(s.port, [PORTAL])) == 101

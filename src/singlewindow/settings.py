@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "singlewindow.accounts.sessions.SessionLimitsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -150,6 +151,14 @@ ACCOUNT_CODE_MAX_ATTEMPTS = 5
 ACCOUNT_CODES_PER_RECIPIENT_ADDRESS_HOUR = 5
 ACCOUNT_CODES_PER_RECIPIENT_HOUR = 20
 ACCOUNT_CODES_PER_ADDRESS_HOUR = 20
+# Sessions (docs/decisions/0009-eport-card.md, "Sessions"): one ends SW_SESSION_IDLE_MINUTES after its last
+# request and SW_SESSION_MAX_HOURS after its login at the latest (accounts.sessions.SessionLimitsMiddleware),
+# and when the credential behind it changes (password, account status, a revoked card). The cookie and the
+# stored session outlive the idle limit so the next request can say the login timed out.
+SW_SESSION_IDLE_MINUTES = int(os.environ.get("SW_SESSION_IDLE_MINUTES", "30"))
+SW_SESSION_MAX_HOURS = int(os.environ.get("SW_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = SW_SESSION_MAX_HOURS * 3600
+SESSION_ENGINE = "singlewindow.accounts.sessions.db"  # only well-formed keys reach the database
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -182,7 +191,7 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "singlewindow.accounts.sessions.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}

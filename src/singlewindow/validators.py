@@ -95,3 +95,16 @@ def clean_contacts(errors, name, phone):
     except ValidationError as error:
         errors["contact_phone"] = error.messages
     return name, phone
+
+
+# NUL (PostgreSQL text cannot hold it) and lone surrogates (no UTF-8 encoding exists for them).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value):
+    """Untrusted text as a record may keep it (attempt logs): NUL and lone surrogates shown as U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", str(value or ""))
+
+
+def is_storable(value):
+    return not _UNSTORABLE.search(value)

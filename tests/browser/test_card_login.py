@@ -14,6 +14,8 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
+from singlewindow.accounts import sessions
+from singlewindow.audit.models import AuditEvent
 from singlewindow.eport.demo import DEMO_CARDS, cards_dir
 from singlewindow.policies.models import Confirmation
 
@@ -61,7 +63,7 @@ def test_a_card_holder_logs_in_with_the_pin_binds_and_confirms_with_the_cards_si
     portal.row(page, world.pending).get_by_role("link", name="查看详情").click()
     portal.fill_contacts(page)
     portal.accept_agreement(page)
-    page.get_by_label("卡密码（用于签名）").fill(agent.pin)
+    page.locator("#confirm-form").get_by_label("卡密码（用于签名）").fill(agent.pin)
     page.get_by_role("button", name="确认投保").click()
     expect(page.get_by_role("heading", name="确认投保已提交")).to_be_visible()
 
@@ -70,6 +72,43 @@ def test_a_card_holder_logs_in_with_the_pin_binds_and_confirms_with_the_cards_si
     insurer = portal.insurer_page(new_context)
     insurer.goto(f"{portal.url}/insurer/{world.pending.pk}/")
     expect(insurer.get_by_text("卡签名", exact=True)).to_be_visible()
+
+
+def card_login_and_bind(portal, page, agent):
+    pane = card_tab(portal, page)
+    expect(pane.get_by_text(portal.world.demo.enterprise.name)).to_be_visible()
+    pane.get_by_label("卡密码", exact=True).fill(agent.pin)
+    pane.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出")).to_be_visible()
+    portal.open_insurance(page)
+    portal.bind(page)
+
+
+def test_a_card_holder_declines_with_the_cards_signature(portal, page, agent):
+    world = portal.world
+    card_login_and_bind(portal, page, agent)
+    portal.row(page, world.pending).get_by_role("link", name="查看详情").click()
+    decline = page.get_by_role("region", name="放弃投保")
+    decline.get_by_label("原因").fill("企业已另行投保。")
+    decline.get_by_role("button", name="放弃投保").click()
+    expect(decline.get_by_role("alert")).to_contain_text("请输入卡密码，用电子口岸卡签名后放弃投保")  # no PIN yet
+    decline.get_by_label("卡密码（用于签名）").fill(agent.pin)
+    decline.get_by_role("button", name="放弃投保").click()
+    expect(page.get_by_role("alert").filter(has_text=f"已放弃投保保单 {world.pending.number}")).to_be_visible()
+
+    event = AuditEvent.objects.get(action="policy.decline", object_id=str(world.pending.pk))
+    signed = json.loads(event.data["card_signature"]["data"])
+    assert (signed["policy"], signed["reason"]) == (world.pending.number, "企业已另行投保。")
+
+
+def test_a_card_session_left_idle_lands_on_the_login_page_saying_it_timed_out(portal, page, agent, monkeypatch):
+    card_login_and_bind(portal, page, agent)
+    clock = sessions.clock()
+    monkeypatch.setattr(sessions, "clock", lambda: clock + 31 * 60)  # half an hour later
+    portal.refresh_popup(page)  # what the notice popup's own poll does every 20 s
+    expect(page.get_by_role("alert").filter(has_text="登录已超时，请重新登录")).to_be_visible()
+    expect(page.get_by_role("tab", name="卡介质")).to_be_visible()
+    expect(page.get_by_role("button", name="退出")).to_have_count(0)
 
 
 def test_a_wrong_pin_is_refused_with_the_tries_left(portal, page, agent):

@@ -33,12 +33,14 @@ class AgentServer:
         self.server = None
 
     def _check_origin(self, connection, request):
-        origin = request.headers.get("Origin")
-        if origin is None and self.allow_no_origin:
+        # Every Origin header, not .get(): with two of them .get() raises (a 500) and no browser sends two,
+        # so more than one is refused like a foreign origin.
+        origins = request.headers.get_all("Origin")
+        if not origins and self.allow_no_origin:
             return None
-        if origin is not None and normalise_origin(origin) in self.origins:
+        if len(origins) == 1 and normalise_origin(origins[0]) in self.origins:
             return None
-        log.warning("refused origin %s: not one of the portal origins %s", origin or "(none)",
+        log.warning("refused origin %s: not one of the portal origins %s", ", ".join(origins) or "(none)",
                     ", ".join(sorted(self.origins)))
         return connection.respond(HTTPStatus.FORBIDDEN, "This page's origin may not use the e-port card.\n")
 

@@ -1,6 +1,7 @@
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -42,6 +43,9 @@ class User(AbstractUser):
     is_enterprise_admin = models.BooleanField(_("企业管理员（法人账号）"), default=False)
     # An operator removed by the enterprise: kept (inactive) for the audit trail, hidden from lists.
     removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    # Raised whenever a credential behind this account's sessions changes (its status, a card revoked):
+    # part of the session hash, so every open session ends (accounts.sessions.end_sessions).
+    credential_version = models.PositiveIntegerField(_("凭据版本"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -55,6 +59,12 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.display_name or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's session hash (checked on every request) over the password hash and the credential version."""
+        key_salt = "singlewindow.accounts.User.get_session_auth_hash"
+        return salted_hmac(key_salt, f"{self.password}\n{self.credential_version}", secret=secret,
+                           algorithm="sha256").hexdigest()
 
     @property
     def can_manage_operators(self):

@@ -18,6 +18,7 @@ from singlewindow.validators import clean_contacts, no_markup
 from . import codes, lockout
 from .logmask import mask_recipient
 from .models import Channel, CodePurpose, LocalAccount, Role, User
+from .sessions import end_sessions
 
 USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,29}")
 
@@ -392,12 +393,14 @@ def add_operator(actor, *, username, display_name, mobile, email, password, ip=N
 
 
 def set_operator_active(actor, operator_id, active, *, ip=None):
-    """停用 / 启用. A disabled operator cannot log in, and its open sessions end."""
+    """停用 / 启用. A disabled operator cannot log in, and its open sessions end for good: enabling it again
+    does not bring them back (the status is a credential behind them)."""
     with transaction.atomic():
         operator = _operator(actor, operator_id)
         if operator.is_active == active:
             return operator
         User.objects.filter(pk=operator.pk).update(is_active=active)
+        end_sessions(operator.pk)
         operator.is_active = active
         record(actor=actor, action="account.operator_enable" if active else "account.operator_disable",
                obj=operator, ip=ip, data={"username": operator.username})
@@ -409,6 +412,7 @@ def remove_operator(actor, operator_id, *, ip=None):
     with transaction.atomic():
         operator = _operator(actor, operator_id)
         User.objects.filter(pk=operator.pk).update(is_active=False, removed_at=timezone.now())
+        end_sessions(operator.pk)
         record(actor=actor, action="account.operator_remove", obj=operator, ip=ip,
                data={"username": operator.username})
     return operator

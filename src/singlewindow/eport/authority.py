@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from singlewindow.accounts.sessions import end_sessions
 from singlewindow.audit.services import record
 from singlewindow.enterprises.identifiers import validate_uscc
 
@@ -182,6 +183,8 @@ def issue_card(*, uscc, ent_name, holder, kind, pin, path, days=CARD_DAYS, not_b
 
 
 def revoke_card(number, *, reason, actor=None):
+    """注销/挂失: the card can no longer log in or sign, and every session opened with it ends (they are its
+    holder user's sessions: the card's user is made for the card at its first login)."""
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["请填写注销原因"]})
@@ -194,6 +197,8 @@ def revoke_card(number, *, reason, actor=None):
         )
         if updated != 1:
             raise ValidationError(f"卡 {number} 已注销，无需重复操作。")
+        if card.user_id:
+            end_sessions(card.user_id)
         record(actor=actor, action="eport.revoke", obj=card, from_status=CardStatus.ACTIVE,
                to_status=CardStatus.REVOKED, reason=reason)
     log.info("card %s revoked", number)

@@ -54,6 +54,7 @@ class Card(models.Model):
 class Purpose(models.TextChoices):
     LOGIN = "login", _("卡介质登录")
     CONFIRM = "confirm", _("确认投保签名")
+    DECLINE = "decline", _("放弃投保签名")
 
 
 class Challenge(models.Model):

@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from singlewindow.accounts.models import Role, User
 from singlewindow.audit.services import record
 from singlewindow.enterprises.models import Enterprise
+from singlewindow.validators import is_storable, storable
 
 from .authority import authority, fingerprint
 from .models import Card, CardAttempt, CardStatus, Challenge, Purpose
@@ -65,11 +66,12 @@ CODES = {
                gettext_lazy("证书中的统一社会信用代码在单一窗口中没有对应企业（或与卡的登记不符）。请拨打客服热线核实。")),
     "EP-208": (gettext_lazy("该卡未在电子口岸登记"), gettext_lazy("请联系发卡机构核实卡的状态。")),
     "EP-209": (gettext_lazy("请使用登录时的电子口岸卡"),
-               gettext_lazy("确认投保须由登录时使用的同一张卡签名；换卡后请重新用卡介质登录。")),
+               gettext_lazy("确认投保、放弃投保须由登录时使用的同一张卡签名；换卡后请重新用卡介质登录。")),
     "EP-210": (gettext_lazy("签名内容与确认信息不一致"), gettext_lazy("提交的联系人或协议与签名时不同，请重新确认投保。")),
     "EP-211": (gettext_lazy("该卡对应的用户已停用"), gettext_lazy("请联系单一窗口管理员。")),
     "EP-212": (gettext_lazy("登录请求过于频繁"),
                gettext_lazy("同一网络地址10分钟内请求卡介质登录的次数过多，请稍后再试。")),
+    "EP-213": (gettext_lazy("签名内容与放弃投保的原因不一致"), gettext_lazy("提交的放弃原因与签名时不同，请重新放弃投保。")),
 }
 
 
@@ -213,14 +215,25 @@ def _hint(certificate_pem):
         return "", ""
 
 
+def _edge(value, code, name):
+    """A card input as it arrives, refused (with the code of the check it is for) when it holds what no
+    database stores: NUL or a lone surrogate. Checked before anything queries with it."""
+    text = value if isinstance(value, str) else str(value or "")
+    if not is_storable(text):
+        raise CardRefused(code, f"{name} contains NUL or a lone surrogate")
+    return text
+
+
 def _attempt(purpose, refused=None, *, card_number="", uscc="", user=None, ip=None):
+    # Card number and USCC may come from a forged certificate's subject: kept storable, NUL shown as U+FFFD.
+    card_number, uscc = storable(card_number)[:40], storable(uscc)[:40]
     CardAttempt.objects.create(
         purpose=purpose, ok=refused is None, code=refused.code if refused else "OK",
-        detail=(refused.detail if refused else "")[:300], card_number=card_number, uscc=uscc,
+        detail=storable(refused.detail if refused else "")[:300], card_number=card_number, uscc=uscc,
         user=user if getattr(user, "pk", None) else None, ip=ip,
     )
     if refused:
-        log.warning("card %s refused %s: %s (card %s, uscc %s, ip %s)", purpose, refused.code, refused.detail,
+        log.warning("card %s refused %s: %s (card %s, uscc %s, ip %s)", purpose, refused.code, storable(refused.detail),
                     card_number or "-", uscc or "-", ip or "-")
     else:
         log.info("card %s accepted (card %s, uscc %s, ip %s)", purpose, card_number, uscc, ip or "-")
@@ -253,8 +266,12 @@ def _holder_user(card, enterprise):
 
 def login_with_card(*, challenge, certificate, signature, binding_hash, ip=None):
     """卡介质登录: returns (user, card) or raises CardRefused. The caller logs the user in."""
-    card_number, uscc = _hint(certificate)
+    card_number = uscc = ""
     try:
+        challenge = _edge(challenge, "EP-201", "challenge")
+        certificate = _edge(certificate, "EP-204", "certificate")
+        signature = _edge(signature, "EP-203", "signature")
+        card_number, uscc = _hint(certificate)
         spent = _consume(challenge, Purpose.LOGIN, binding_hash)
         card, enterprise = check_card(certificate, spent.data, signature)
         user, card = _holder_user(card, enterprise)
@@ -265,70 +282,114 @@ def login_with_card(*, challenge, certificate, signature, binding_hash, ip=None)
     return user, card
 
 
-# --- card-signed confirmation -------------------------------------------------
+# --- card-signed 确认投保 and 放弃投保 -------------------------------------------
+# A card session's decision on a policy is signed by the card: the page asks for the data to sign (built from
+# the form about to be submitted), the card signs it, and the service checks the signature and that what was
+# signed is what is submitted, before the change. The record kept (data, signature, card, certificate
+# fingerprint) verifies later with the certificate alone.
 
-def confirmation_data(policy, card, *, contact_name, contact_phone, contact_email, agreement_sha256, nonce, at):
-    """What the card signs at 确认投保: the policy, the enterprise, the contacts, the agreement, the time."""
-    return canonical({
-        "type": "小微企业在线投保确认", "policy": policy.number, "enterprise": policy.enterprise.uscc,
-        "enterprise_name": policy.enterprise.name, "contact_name": contact_name, "contact_phone": contact_phone,
-        "contact_email": contact_email or "", "agreement_sha256": agreement_sha256, "card": card.number,
-        "time": timezone.localtime(at).isoformat(), "nonce": nonce,
-    })
-
-
-def new_confirmation_challenge(session, user, policy, *, contact_name, contact_phone, contact_email,
-                               agreement_sha256):
+def _signing_challenge(session, user, purpose, data_for):
+    """A challenge for the session's own card to sign: `data_for(card, nonce, at)` is the text."""
     card = Card.objects.filter(pk=session.get(SESSION_CARD), user=user).first()
     if card is None:
         raise CardRefused("EP-209", "session has no card")
     now = timezone.now()
     nonce = secrets.token_urlsafe(32)
-    data = confirmation_data(policy, card, contact_name=contact_name, contact_phone=contact_phone,
-                             contact_email=contact_email, agreement_sha256=agreement_sha256, nonce=nonce, at=now)
-    return Challenge.objects.create(nonce=nonce, purpose=Purpose.CONFIRM, data=data, user=user, card=card,
-                                    created_at=now, session_hash=session_binding(session), expires_at=now + _ttl())
+    return Challenge.objects.create(nonce=nonce, purpose=purpose, data=data_for(card, nonce, now), user=user,
+                                    card=card, created_at=now, session_hash=session_binding(session),
+                                    expires_at=now + _ttl())
 
 
-def confirmation_proof(request):
-    """What policy_confirm passes to services.confirm as `signature` for a card user."""
+def signing_proof(request):
+    """What a card user's form brings back: the challenge, the card's signature, this session's binding."""
     return canonical({
         "challenge": request.POST.get("card_challenge", ""), "signature": request.POST.get("card_signature", ""),
         "binding": session_binding(request.session),
     })
 
 
-def verify_confirmation(actor, policy, proof, *, contact_name, contact_phone, contact_email, agreement_sha256,
-                        ip=None):
-    """Check a card user's signed confirmation; returns the record to store with it, or raises ValidationError."""
+def _verify_signed(actor, policy, proof, purpose, expected, *, missing, mismatch, ip=None):
+    """The record of a card user's signature of `purpose` on `policy`, or ValidationError({"signature": ...}).
+
+    `expected` is what the signed data must say (the form as submitted); `mismatch` the code when it does not.
+    """
     try:
         proof = json.loads(proof or "{}")
     except ValueError:
         proof = {}
     if not isinstance(proof, dict) or not proof.get("challenge") or not proof.get("signature"):
-        raise ValidationError({"signature": _("您是用电子口岸卡登录的：请输入卡密码，用卡签名后确认投保。")})
+        raise ValidationError({"signature": missing})
     card = None
     try:
-        spent = _consume(proof["challenge"], Purpose.CONFIRM, proof.get("binding"), user=actor)
+        challenge = _edge(proof["challenge"], "EP-201", "challenge")
+        signature = _edge(proof["signature"], "EP-203", "signature")
+        spent = _consume(challenge, purpose, proof.get("binding"), user=actor)
         card = spent.card
-        card, enterprise = check_card(card.certificate, spent.data, proof["signature"])
+        card, enterprise = check_card(card.certificate, spent.data, signature)
         if card.user_id != actor.pk:
             raise CardRefused("EP-209", f"card {card.number} is not the session's")
         if enterprise.pk != actor.enterprise_id or policy.enterprise_id != enterprise.pk:
             raise CardRefused("EP-207", f"card enterprise {enterprise.uscc} is not the policy's")
         signed = json.loads(spent.data)
-        expected = {"policy": policy.number, "enterprise": enterprise.uscc, "contact_name": contact_name,
-                    "contact_phone": contact_phone, "contact_email": contact_email or "",
-                    "agreement_sha256": agreement_sha256}
+        expected = {"policy": policy.number, "enterprise": enterprise.uscc, **expected}
         changed = sorted(name for name, value in expected.items() if signed.get(name) != value)
         if changed:
-            raise CardRefused("EP-210", f"signed data differs in {', '.join(changed)}")
+            raise CardRefused(mismatch, f"signed data differs in {', '.join(changed)}")
     except CardRefused as refused:
-        _attempt(Purpose.CONFIRM, refused, card_number=card.number if card else "",
+        _attempt(purpose, refused, card_number=card.number if card else "",
                  uscc=card.uscc if card else "", user=actor, ip=ip)
         raise ValidationError({"signature": refused.message}) from None
-    _attempt(Purpose.CONFIRM, card_number=card.number, uscc=card.uscc, user=actor, ip=ip)
-    return canonical({
+    _attempt(purpose, card_number=card.number, uscc=card.uscc, user=actor, ip=ip)
+    return {
         "algorithm": card.algorithm, "card": card.number, "kind": card.kind, "holder": card.holder,
-        "certificate_sha256": card.fingerprint, "data": spent.data, "signature": proof["signature"],
+        "certificate_sha256": card.fingerprint, "data": spent.data, "signature": signature,
+    }
+
+
+def _policy_data(kind, policy, card, nonce, at, **fields):
+    return canonical({
+        "type": kind, "policy": policy.number, "enterprise": policy.enterprise.uscc,
+        "enterprise_name": policy.enterprise.name, **fields, "card": card.number,
+        "time": timezone.localtime(at).isoformat(), "nonce": nonce,
     })
+
+
+def confirmation_data(policy, card, *, contact_name, contact_phone, contact_email, agreement_sha256, nonce, at):
+    """What the card signs at 确认投保: the policy, the enterprise, the contacts, the agreement, the time."""
+    return _policy_data("小微企业在线投保确认", policy, card, nonce, at, contact_name=contact_name,
+                        contact_phone=contact_phone, contact_email=contact_email or "",
+                        agreement_sha256=agreement_sha256)
+
+
+def new_confirmation_challenge(session, user, policy, *, contact_name, contact_phone, contact_email,
+                               agreement_sha256):
+    return _signing_challenge(session, user, Purpose.CONFIRM, lambda card, nonce, at: confirmation_data(
+        policy, card, contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
+        agreement_sha256=agreement_sha256, nonce=nonce, at=at))
+
+
+def verify_confirmation(actor, policy, proof, *, contact_name, contact_phone, contact_email, agreement_sha256,
+                        ip=None):
+    """Check a card user's signed confirmation; returns the record to store with it, or raises ValidationError."""
+    record_ = _verify_signed(
+        actor, policy, proof, Purpose.CONFIRM, {
+            "contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email or "",
+            "agreement_sha256": agreement_sha256,
+        }, missing=_("您是用电子口岸卡登录的：请输入卡密码，用卡签名后确认投保。"), mismatch="EP-210", ip=ip)
+    return canonical(record_)
+
+
+def decline_data(policy, card, *, reason, nonce, at):
+    """What the card signs at 放弃投保: the policy, the enterprise, the reason, the time."""
+    return _policy_data("小微企业在线投保放弃", policy, card, nonce, at, reason=reason)
+
+
+def new_decline_challenge(session, user, policy, *, reason):
+    return _signing_challenge(session, user, Purpose.DECLINE, lambda card, nonce, at: decline_data(
+        policy, card, reason=reason, nonce=nonce, at=at))
+
+
+def verify_decline(actor, policy, proof, *, reason, ip=None):
+    """Check a card user's signed 放弃投保; returns the record (a dict) for the audit event, or ValidationError."""
+    return _verify_signed(actor, policy, proof, Purpose.DECLINE, {"reason": reason},
+                          missing=_("您是用电子口岸卡登录的：请输入卡密码，用卡签名后放弃投保。"), mismatch="EP-213", ip=ip)

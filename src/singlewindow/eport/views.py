@@ -13,14 +13,14 @@ from django.views.decorators.http import require_GET, require_POST
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.http import client_ip, safe_next_path
-from singlewindow.policies.forms import ConfirmForm
+from singlewindow.policies.forms import ConfirmForm, ReasonForm
 from singlewindow.policies.models import Policy
+from singlewindow.policies.services import check_reason
 from singlewindow.validators import clean_person_name, normalise_phone
 
 from . import package, services
 
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-
 
 
 @require_POST
@@ -55,16 +55,32 @@ def card_login(request):
     return redirect(next_url or "portal:home")
 
 
-@role_required(Role.ENTERPRISE)
-@require_POST
-def confirm_challenge(request, pk):
-    """The data a card user's card signs at 确认投保, built from the form as it is about to be submitted."""
+def _signing_policy(request, pk):
+    """(policy, None) for a card session about to sign a decision on one of its policies, else (None, answer)."""
     if request.session.get("login_method") != LoginMethod.CARD:
-        return JsonResponse({"error": _("只有用电子口岸卡登录的用户需要用卡签名。")}, status=400)
+        return None, JsonResponse({"error": _("只有用电子口岸卡登录的用户需要用卡签名。")}, status=400)
     policy = (Policy.objects.visible_to(request.user).select_related("scheme__agreement", "enterprise")
               .filter(pk=pk).first())
     if policy is None:
         raise Http404
+    return policy, None
+
+
+def _challenge_answer(make):
+    try:
+        challenge = make()
+    except services.CardRefused as refused:
+        return JsonResponse({"error": refused.message}, status=400)
+    return JsonResponse({"challenge": challenge.nonce, "data": challenge.data, "card": challenge.card.number})
+
+
+@role_required(Role.ENTERPRISE)
+@require_POST
+def confirm_challenge(request, pk):
+    """The data a card user's card signs at 确认投保, built from the form as it is about to be submitted."""
+    policy, refusal = _signing_policy(request, pk)
+    if refusal:
+        return refusal
     form = ConfirmForm(request.POST)
     if not form.is_valid():
         return JsonResponse({"error": _("请先按提示填写确认信息。")}, status=400)
@@ -76,14 +92,26 @@ def confirm_challenge(request, pk):
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
     if data["agreement_sha256"] != policy.scheme.agreement.sha256:
         return JsonResponse({"error": _("请先阅读并同意《中国出口信用保险公司客户网上服务协议》。")}, status=400)
+    return _challenge_answer(lambda: services.new_confirmation_challenge(
+        request.session, request.user, policy, contact_name=contact_name, contact_phone=contact_phone,
+        contact_email=data["contact_email"], agreement_sha256=data["agreement_sha256"],
+    ))
+
+
+@role_required(Role.ENTERPRISE)
+@require_POST
+def decline_challenge(request, pk):
+    """The data a card user's card signs at 放弃投保: the policy, the enterprise, the reason as submitted."""
+    policy, refusal = _signing_policy(request, pk)
+    if refusal:
+        return refusal
+    form = ReasonForm(request.POST)
     try:
-        challenge = services.new_confirmation_challenge(
-            request.session, request.user, policy, contact_name=contact_name, contact_phone=contact_phone,
-            contact_email=data["contact_email"], agreement_sha256=data["agreement_sha256"],
-        )
-    except services.CardRefused as refused:
-        return JsonResponse({"error": refused.message}, status=400)
-    return JsonResponse({"challenge": challenge.nonce, "data": challenge.data, "card": challenge.card.number})
+        reason = check_reason(form.cleaned_data["reason"] if form.is_valid() else "")
+    except ValidationError as error:
+        return JsonResponse({"error": " ".join(error.messages)}, status=400)
+    return _challenge_answer(lambda: services.new_decline_challenge(
+        request.session, request.user, policy, reason=reason))
 
 
 @require_GET

@@ -39,7 +39,7 @@ def _refusal(policy, action):
     }
 
 
-def _check_reason(reason):
+def check_reason(reason):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写原因。")})
@@ -227,8 +227,21 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
     return policy
 
 
-def decline(actor, policy_id, *, reason, ip=None):
-    return _transition(actor, policy_id, "decline", ip=ip, reason=_check_reason(reason))
+def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSWORD, signature=""):
+    """放弃投保. A card user's decline carries the card's signature of the policy, enterprise, reason and time,
+    checked as at 确认投保 and kept in the audit event."""
+    reason = check_reason(reason)
+    data = {"login_method": login_method}
+    if login_method == LoginMethod.CARD:
+        from singlewindow.eport.services import verify_decline
+
+        policy = Policy.objects.visible_to(actor).select_related("enterprise").filter(pk=policy_id).first()
+        if policy is None:
+            raise Policy.DoesNotExist
+        if policy.status not in TRANSITIONS["decline"].sources:  # said before a signature is spent on it
+            raise TransitionRefused(_refusal(policy, "decline"))
+        data["card_signature"] = verify_decline(actor, policy, signature, reason=reason, ip=ip)
+    return _transition(actor, policy_id, "decline", ip=ip, reason=reason, data=data)
 
 
 # --- insurer ----------------------------------------------------------------
@@ -263,11 +276,11 @@ def approve_many(actor, policy_ids, *, ip=None):
 
 
 def return_policy(actor, policy_id, *, reason, ip=None):
-    return _transition(actor, policy_id, "return", ip=ip, reason=_check_reason(reason))
+    return _transition(actor, policy_id, "return", ip=ip, reason=check_reason(reason))
 
 
 def cancel(actor, policy_id, *, reason, ip=None):
-    return _transition(actor, policy_id, "cancel", ip=ip, reason=_check_reason(reason))
+    return _transition(actor, policy_id, "cancel", ip=ip, reason=check_reason(reason))
 
 
 # --- calendar (system) --------------------------------------------------------

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import LoginMethod, Role
-from singlewindow.eport.services import confirmation_proof
+from singlewindow.eport.services import signing_proof
 from singlewindow.forms import add_service_errors
 from singlewindow.http import client_ip
 
@@ -78,7 +78,7 @@ def policy_confirm(request, pk):
         try:
             services.confirm(
                 request.user, policy.pk, **form.cleaned_data, login_method=login_method,
-                signature=confirmation_proof(request) if login_method == LoginMethod.CARD else "",
+                signature=signing_proof(request) if login_method == LoginMethod.CARD else "",
                 ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
             )
             return redirect("policies:submitted", pk=policy.pk)
@@ -102,9 +102,14 @@ def policy_submitted(request, pk):
 def policy_decline(request, pk):
     policy = _own_policy(request, pk)
     form = ReasonForm(request.POST)
+    login_method = request.session.get("login_method", LoginMethod.PASSWORD)
     if form.is_valid():
         try:
-            services.decline(request.user, policy.pk, reason=form.cleaned_data["reason"], ip=client_ip(request))
+            services.decline(
+                request.user, policy.pk, reason=form.cleaned_data["reason"], ip=client_ip(request),
+                login_method=login_method,
+                signature=signing_proof(request) if login_method == LoginMethod.CARD else "",
+            )
             messages.success(request, _("已放弃投保保单 %(number)s。") % {"number": policy.number})
             return redirect(f"{reverse('policies:list')}?status={PolicyStatus.DECLINED}")
         except ValidationError as error:

@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from django.test import Client
 
 from singlewindow.accounts import services as accounts
-from singlewindow.eport.authority import revoke_card
+from singlewindow.eport.models import Card, CardStatus
 from singlewindow.eport.tests.conftest import last_attempt
 from singlewindow.policies import services as policies
 from singlewindow.policies.models import Confirmation, Policy, PolicyStatus
@@ -91,9 +91,10 @@ def test_a_replayed_confirmation_signature_is_refused(world, demo_card, logged_i
     assert Policy.objects.get(pk=world.pending.pk).status == PolicyStatus.RETURNED
 
 
-def test_a_card_revoked_after_login_cannot_sign(world, demo_card, logged_in):
+def test_a_card_whose_record_says_revoked_cannot_sign_even_in_a_session_that_goes_on(world, demo_card, logged_in):
+    """revoke_card also ends the card's sessions (test_revocation.py); the signature check stands on its own."""
     session = bound(logged_in(demo_card))
-    revoke_card(demo_card.card.number, reason="人员离职")
+    Card.objects.filter(pk=demo_card.card.pk).update(status=CardStatus.REVOKED)
     response, _ = signed_confirm(session, demo_card, world.pending)
     assert response.status_code == 400 and "该卡已注销" in page_text(response)
     assert last_attempt().code == "EP-206"

@@ -175,6 +175,12 @@
         if (number[0] !== root.dataset.card) { throw {code: "EP-209"}; }
         return fetch(root.dataset.signUrl, {method: "POST", credentials: "same-origin", body: new FormData(form)});
       }).then(function (response) {
+        if (response.status === 401) {  // the login timed out: the login page says so
+          return response.json().then(function (body) {
+            window.location.assign(body.login);
+            return new Promise(function () {});
+          });
+        }
         if (!response.ok) { return null; }  // the form has errors: submit it so the server shows them
         return response.json();
       }).then(function (issued) {
