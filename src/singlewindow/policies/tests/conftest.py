@@ -4,6 +4,7 @@ Test modules of other apps import the fixtures they need from here
 (`from singlewindow.policies.tests.conftest import bound_demo`).
 """
 import re
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client
 from singlewindow.accounts import services as accounts
 from singlewindow.accounts.models import Role, User
 from singlewindow.enterprises.identifiers import make_uscc
-from singlewindow.enterprises.models import Enterprise
+from singlewindow.enterprises.models import Enterprise, ExportRecord
 from singlewindow.policies import services
 from singlewindow.policies.models import PolicyStatus, Scheme
 
@@ -109,4 +110,6 @@ def guangzhou_policy(world):
     enterprise = Enterprise.objects.create(
         uscc=make_uscc("91", "440103", "87654321"), name="广州市荔湾示例外贸有限公司", region_id="440103",
     )
+    ExportRecord.objects.create(enterprise=enterprise, year=scheme.basis_year, export_usd=Decimal("880000"))
     return services.issue(world.other_insurer, scheme.pk, enterprise.pk, ip="127.0.0.1")
+

@@ -80,7 +80,7 @@ BAD_INPUT = [
     pytest.param({"contact_name": ""}, "contact_name", "联系人", "请填写联系人。", id="empty-contact"),
     pytest.param({"contact_name": "李" * 51}, "contact_name", "联系人", "联系人不能超过50个字。", id="51-char-contact"),
     pytest.param({"contact_name": "<script>alert(1)</script>"}, "contact_name", "联系人",
-                 "不能包含 < > 等标记或控制字符。", id="markup-in-contact"),
+                 "不能包含 < > 等标记、控制字符或文字方向控制符。", id="markup-in-contact"),
     pytest.param({"contact_phone": "3379016"}, "contact_phone", "联系电话",
                  "联系电话格式不正确：请填写11位手机号，或带区号的固定电话（如 0660-3379016）。", id="phone-without-area-code"),
     pytest.param({"contact_email": "x@"}, "contact_email", "电子邮箱", "电子邮箱格式不正确，例如 name@example.com。",

@@ -105,7 +105,7 @@ def test_approving_twice_says_it_is_already_done(world, insurer_client, confirme
 
 
 BAD_REASONS = [("", "请填写原因。"), ("   ", "请填写原因。"), ("理" * 501, "原因不能超过500个字。"),
-               ("<b>x</b>", "不能包含 &lt; &gt; 等标记或控制字符。"), ("a\x00b", None)]
+               ("<b>x</b>", "不能包含 &lt; &gt; 等标记、控制字符或文字方向控制符。"), ("a\x00b", None)]
 
 
 @pytest.mark.parametrize("action", ["return", "cancel"])
