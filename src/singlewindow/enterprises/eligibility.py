@@ -34,7 +34,8 @@ def blocking_policies(scheme):
 
 def _enterprise_terms(scheme, path=""):
     """What the rule asks of the enterprise itself, reached through `path` from the model queried
-    ("" on Enterprise, "enterprise__" on its ExportRecord). In the order explain() names a failure."""
+    ("" on Enterprise, "enterprise__" on its ExportRecord). Each term is keyed by the reason explain()
+    gives when it fails, in the order explain() checks them."""
     return {
         "outside_region": Q(**{f"{path}region__code__startswith": scheme.region.prefix}),
         "insured": ~Exists(blocking_policies(scheme).filter(enterprise=OuterRef(path[:-2] or "pk"))),
@@ -42,7 +43,8 @@ def _enterprise_terms(scheme, path=""):
 
 
 def _record_terms(scheme):
-    """What the rule asks of the enterprise's basis-year ExportRecord (none at all: not eligible)."""
+    """What the rule asks of the enterprise's basis-year ExportRecord (none at all: not eligible), keyed
+    like _enterprise_terms."""
     return {"zero": Q(export_usd__gt=0), "over_threshold": Q(export_usd__lt=scheme.threshold_usd)}
 
 

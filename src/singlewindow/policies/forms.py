@@ -23,7 +23,8 @@ class ReasonForm(forms.Form):
 
 
 class IssueForm(forms.Form):
-    scheme = forms.ModelChoiceField(label=_("投保方案"), queryset=None, empty_label=None)
+    scheme = forms.ModelChoiceField(label=_("投保方案"), queryset=None, empty_label=None, error_messages={
+        "required": _("请选择本机构开放出单的投保方案。"), "invalid_choice": _("请选择本机构开放出单的投保方案。")})
     uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
     exception = forms.BooleanField(label=_("例外出单"), required=False, help_text=_(
         "企业不符合本方案条件而确需出单时勾选，并写明原因；原因记入审计日志。"))

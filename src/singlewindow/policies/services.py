@@ -115,9 +115,9 @@ def number_for(scheme, enterprise_id):
     return f"XW{scheme.year}{scheme.pk:03d}{enterprise_id:08d}"
 
 
-def check_open(scheme, today=None):
+def check_open(scheme):
     """A scheme takes new policies (batch or single) until its confirmation deadline, inclusive."""
-    if (today or timezone.localdate()) > scheme.confirm_deadline:
+    if timezone.localdate() > scheme.confirm_deadline:
         raise ValidationError({"scheme": _("本方案的确认截止日（%(date)s）已过，不能再出单。") % {
             "date": scheme.confirm_deadline.isoformat()}})
 

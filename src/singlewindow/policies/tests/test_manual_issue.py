@@ -9,7 +9,7 @@ from pytest_django.asserts import assertContains, assertNotContains
 from singlewindow.audit.models import AuditEvent
 from singlewindow.enterprises.tests.conftest import another_scheme, exporter  # noqa: F401 (fixtures)
 from singlewindow.notifications.models import Notice
-from singlewindow.policies.models import Policy, PolicyStatus, Scheme
+from singlewindow.policies.models import Policy, PolicyStatus
 
 from .conftest import page_text
 
@@ -148,7 +148,7 @@ def test_a_closed_scheme_of_the_branch_is_refused(world, insurer_client, exporte
     enterprise = exporter(1, Decimal("100"))
     before = state()
     response = post_issue(insurer_client, closed, enterprise, step="issue")
-    assert response.status_code == 400 and "投保方案" in page_text(response)
+    assertContains(response, "请选择本机构开放出单的投保方案。", status_code=400)
     assert state() == before
 
 
@@ -161,4 +161,3 @@ def test_another_branchs_insurer_cannot_issue_under_our_scheme(world, client, ex
         assert response.status_code == 404
         assertNotContains(response, enterprise.name, status_code=404)
     assert state() == before
-    assert Scheme.objects.get(pk=world.scheme.pk).insurer_branch_id == world.insurer.insurer_branch_id
