@@ -1,8 +1,13 @@
 """The insurer's 保单审批 in chromium: approve in bulk, return with a reason the enterprise reads, refuse an
-empty reason."""
+empty reason; 出具保单 shows eligibility first and issues an ineligible enterprise only as a 例外出单."""
+from decimal import Decimal
+
 import pytest
 from playwright.sync_api import expect
 
+from singlewindow.audit.models import AuditEvent
+from singlewindow.enterprises.identifiers import make_uscc
+from singlewindow.enterprises.models import Enterprise, ExportRecord
 from singlewindow.policies import services
 from singlewindow.policies.models import Policy, PolicyStatus
 
@@ -90,3 +95,27 @@ def test_cancelling_without_a_reason_is_refused_and_changes_nothing(portal, page
     expect(insurer.get_by_role("button", name="审批通过")).to_be_visible()
     assert Policy.objects.get(pk=policy.pk).status == PolicyStatus.CONFIRMED
     assert Policy.objects.get(pk=policy.pk).last_reason == policy.last_reason
+
+
+def test_manual_issue_shows_why_not_and_issues_only_as_an_audited_exception(portal, page, new_context):
+    world = portal.world
+    enterprise = Enterprise.objects.create(uscc=make_uscc("91", "441502", "70000001"), name="汕尾市超限外贸有限公司",
+                                           region_id="441502")
+    ExportRecord.objects.create(enterprise=enterprise, year=world.scheme.basis_year, export_usd=Decimal("4200000"))
+    insurer = portal.insurer_page(new_context)
+    insurer.get_by_role("link", name="出具保单").click()
+    portal.field(insurer, "统一社会信用代码").fill(enterprise.uscc)
+    insurer.get_by_role("button", name="查看资格").click()
+    expect(insurer.get_by_text("出单资格：不符合条件")).to_be_visible()
+    expect(insurer.get_by_text("不低于本方案的上限 USD 3,000,000.00")).to_be_visible()
+
+    insurer.get_by_role("button", name="出具保单").click()
+    expect(insurer.get_by_role("alert").first).to_contain_text("该企业不符合本方案的出单条件")
+    assert not Policy.objects.filter(enterprise=enterprise).exists()
+
+    insurer.get_by_label("例外出单", exact=True).check()
+    portal.field(insurer, "例外出单原因").fill("经市商务局书面确认，出口额含转口部分，特例出单。")
+    insurer.get_by_role("button", name="出具保单").click()
+    policy = Policy.objects.get(enterprise=enterprise)
+    expect(insurer.get_by_role("alert")).to_have_text(f"已向 {enterprise.name} 出具保单 {policy.number}，等待企业确认。")
+    assert AuditEvent.objects.get(action="policy.issue", object_id=str(policy.pk)).reason.startswith("经市商务局")

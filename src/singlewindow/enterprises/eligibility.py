@@ -11,7 +11,7 @@ An enterprise is eligible for a scheme when
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,12 +32,34 @@ def blocking_policies(scheme):
     return Policy.objects.filter(Q(scheme=scheme) | overlapping)
 
 
+def _enterprise_terms(scheme, path=""):
+    """What the rule asks of the enterprise itself, reached through `path` from the model queried
+    ("" on Enterprise, "enterprise__" on its ExportRecord). Each term is keyed by the reason explain()
+    gives when it fails, in the order explain() checks them."""
+    return {
+        "outside_region": Q(**{f"{path}region__code__startswith": scheme.region.prefix}),
+        "insured": ~Exists(blocking_policies(scheme).filter(enterprise=OuterRef(path[:-2] or "pk"))),
+    }
+
+
+def _record_terms(scheme):
+    """What the rule asks of the enterprise's basis-year ExportRecord (none at all: not eligible), keyed
+    like _enterprise_terms."""
+    return {"zero": Q(export_usd__gt=0), "over_threshold": Q(export_usd__lt=scheme.threshold_usd)}
+
+
 def eligible_records(scheme):
-    """The basis-year ExportRecords of the eligible enterprises (one per enterprise)."""
-    return ExportRecord.objects.filter(
-        year=scheme.basis_year, export_usd__gt=0, export_usd__lt=scheme.threshold_usd,
-        enterprise__region__code__startswith=scheme.region.prefix,
-    ).exclude(Exists(blocking_policies(scheme).filter(enterprise=OuterRef("enterprise"))))
+    """The basis-year ExportRecords of the eligible enterprises (one per enterprise).
+
+    Batch issuance walks this query; explain() evaluates the very same terms for one enterprise."""
+    terms = {**_enterprise_terms(scheme, "enterprise__"), **_record_terms(scheme)}
+    return ExportRecord.objects.filter(year=scheme.basis_year).filter(*terms.values())
+
+
+def _flags(queryset, terms, *fields):
+    """The first row of `queryset` as {field: value, term: holds}, or None when there is no row."""
+    flags = {name: ExpressionWrapper(term, output_field=BooleanField()) for name, term in terms.items()}
+    return queryset.annotate(**flags).values(*fields, *flags).first()
 
 
 def eligible(scheme):
@@ -74,43 +96,59 @@ class Verdict:
     export_usd: Decimal | None = None
     policy: Policy | None = None
 
+    @property
+    def duplicate(self):
+        """Refused because the enterprise already has this scheme's policy: no exception can override it."""
+        return self.policy is not None and self.policy.scheme_id == self.scheme.pk
+
+    @property
+    def to_insurer(self):
+        """The message, written to the enterprise (贵企业), as the insurer reads it about the enterprise."""
+        return self.message.replace(_("贵企业"), _("该企业"))
+
 
 def _usd(amount):
     return f"USD {amount:,.2f}"
 
 
 def explain(enterprise, scheme):
-    """Whether `enterprise` is eligible for `scheme` and, if not, why, in words for the enterprise."""
-    if not scheme.region.contains(enterprise.region):
+    """Whether `enterprise` is eligible for `scheme` and, if not, why, in words for the enterprise.
+
+    The terms are eligible_records()'s, evaluated in the database for this one enterprise, so the
+    verdict is the batch's and 申领's and manual issue's alike."""
+    held = _flags(Enterprise.objects.filter(pk=enterprise.pk), _enterprise_terms(scheme))
+    if held is None or not held["outside_region"]:
         return Verdict(scheme, False, "outside_region", _(
             "贵企业所在县区（%(county)s）不在本方案的适用区域（%(region)s）内。"
         ) % {"county": enterprise.region, "region": scheme.region})
-    policy = blocking_policies(scheme).filter(enterprise=enterprise).select_related("scheme").first()
-    if policy is not None:
+    if not held["insured"]:
+        policy = blocking_policies(scheme).filter(enterprise=enterprise).select_related("scheme").first()
         words = {"number": policy.number, "scheme": policy.scheme, "status": policy.get_status_display()}
         if policy.scheme_id == scheme.pk:
             message = _("贵企业在本方案下已有保单 %(number)s（%(status)s），每家企业每个方案只出一份保单。") % words
         else:
             message = _("贵企业已有保单 %(number)s（%(scheme)s，%(status)s），保险期间与本方案重叠，不能重复投保。") % words
         return Verdict(scheme, False, "insured", message, policy=policy)
-    record = enterprise.export_records.filter(year=scheme.basis_year).first()
+    record = _flags(ExportRecord.objects.filter(enterprise=enterprise, year=scheme.basis_year), _record_terms(scheme),
+                    "export_usd")
     if record is None:
         return Verdict(scheme, False, "no_record", _(
             "海关出口数据中没有贵企业 %(year)d 年度的出口记录。如有出口，请联系所在地商务主管部门核实。"
         ) % {"year": scheme.basis_year})
-    if record.export_usd <= 0:
+    usd = record["export_usd"]
+    if not record["zero"]:
         return Verdict(scheme, False, "zero", _(
             "贵企业 %(year)d 年度出口额为零，本方案只面向有出口实绩的企业。"
-        ) % {"year": scheme.basis_year}, export_usd=record.export_usd)
-    if record.export_usd >= scheme.threshold_usd:
+        ) % {"year": scheme.basis_year}, export_usd=usd)
+    if not record["over_threshold"]:
         return Verdict(scheme, False, "over_threshold", _(
             "贵企业 %(year)d 年度出口额为 %(amount)s，不低于本方案的上限 %(limit)s。"
-        ) % {"year": scheme.basis_year, "amount": _usd(record.export_usd), "limit": _usd(scheme.threshold_usd)},
-            export_usd=record.export_usd)
+        ) % {"year": scheme.basis_year, "amount": _usd(usd), "limit": _usd(scheme.threshold_usd)},
+            export_usd=usd)
     return Verdict(scheme, True, "eligible", _(
         "贵企业 %(year)d 年度出口额为 %(amount)s，低于 %(limit)s，符合本方案的免费投保条件。"
-    ) % {"year": scheme.basis_year, "amount": _usd(record.export_usd), "limit": _usd(scheme.threshold_usd)},
-        export_usd=record.export_usd)
+    ) % {"year": scheme.basis_year, "amount": _usd(usd), "limit": _usd(scheme.threshold_usd)},
+        export_usd=usd)
 
 
 def verdicts_for(enterprise, today=None):

@@ -60,9 +60,7 @@ def _own_scheme(actor, scheme_id):
 def start_issuance(actor, scheme_id, *, ip=None):
     """Start (or resume) the batch for a scheme. Returns (run, started): False when one is already under way."""
     scheme = _own_scheme(actor, scheme_id)
-    if timezone.localdate() > scheme.confirm_deadline:
-        raise ValidationError({"scheme": _("本方案的确认截止日（%(date)s）已过，不能再出单。") % {
-            "date": scheme.confirm_deadline.isoformat()}})
+    services.check_open(scheme)
     with transaction.atomic():
         Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # one start at a time per scheme
         run = IssuanceRun.objects.filter(scheme=scheme).exclude(status=JobStatus.DONE).order_by("-pk").first()
@@ -180,9 +178,7 @@ def issue_application(actor, application_id, *, ip=None):
             status=Application.Status.ISSUED)
         if closed != 1:
             raise services.TransitionRefused(_("该申领已处理，无需重复出单。"))
-        verdict = eligibility.explain(application.enterprise, application.scheme)
-        if not verdict.eligible:
-            raise ValidationError(verdict.message.replace(_("贵企业"), _("该企业")))
+        # services.issue checks eligibility by the batch's rule and refuses (rolling this back) if it fails
         policy = services.issue(actor, application.scheme_id, application.enterprise_id, ip=ip)
         Application.objects.filter(pk=application.pk).update(policy=policy)
     return policy

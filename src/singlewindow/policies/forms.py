@@ -23,8 +23,15 @@ class ReasonForm(forms.Form):
 
 
 class IssueForm(forms.Form):
-    scheme = forms.ModelChoiceField(label=_("投保方案"), queryset=None, empty_label=None)
+    scheme = forms.ModelChoiceField(label=_("投保方案"), queryset=None, empty_label=None, error_messages={
+        "required": _("请选择本机构开放出单的投保方案。"), "invalid_choice": _("请选择本机构开放出单的投保方案。")})
     uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
+    exception = forms.BooleanField(label=_("例外出单"), required=False, help_text=_(
+        "企业不符合本方案条件而确需出单时勾选，并写明原因；原因记入审计日志。"))
+    exception_reason = forms.CharField(label=_("例外出单原因"), required=False, max_length=500,
+                                       widget=forms.Textarea(attrs={"rows": 3}),
+                                       error_messages={"max_length": _("原因不能超过500个字。")})
+    error_fields = {"enterprise": "uscc", "reason": "exception_reason"}  # services.issue's names
 
     def __init__(self, *args, schemes, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import Role
+from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.identifiers import normalise_uscc
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.forms import add_service_errors
@@ -107,26 +108,52 @@ def policy_action(request, pk, action):
     return redirect("insurer:detail", pk=policy.pk)
 
 
+def _foreign_scheme(request, data):
+    """A scheme id of another branch's scheme: not found, as another branch's policies are."""
+    scheme_id = (data or {}).get("scheme", "")
+    return scheme_id.isascii() and scheme_id.isdigit() and Scheme.objects.filter(pk=int(scheme_id)).exclude(
+        insurer_branch=request.user.insurer_branch_id).exists()
+
+
 @insurer_only
 @require_http_methods(["GET", "POST"])
 def issue(request):
-    schemes = Scheme.objects.filter(insurer_branch=request.user.insurer_branch_id)
-    form = IssueForm(request.POST or None, schemes=schemes)
-    if request.method == "POST" and form.is_valid():
+    """出具保单 to one enterprise. 查看资格 shows the verdict of the batch's rule without issuing; 出具保单
+    issues, refusing an ineligible enterprise unless 例外出单 is ticked with a reason."""
+    schemes = eligibility.open_schemes().filter(insurer_branch=request.user.insurer_branch_id)
+    data = request.POST if request.method == "POST" else None
+    if _foreign_scheme(request, data):
+        raise Http404
+    form = IssueForm(data, schemes=schemes)
+    verdict, status = None, 200
+    if data is not None and form.is_valid():
         uscc = normalise_uscc(form.cleaned_data["uscc"])
         enterprise = Enterprise.objects.visible_to(request.user).filter(uscc=uscc).first()
         if enterprise is None:
             form.add_error("uscc", _("本机构服务区域内没有统一社会信用代码为 %(uscc)s 的企业。") % {"uscc": uscc})
         else:
-            try:
-                policy = services.issue(request.user, form.cleaned_data["scheme"].pk, enterprise.pk,
-                                        ip=client_ip(request))
-                messages.success(request, _("已向 %(name)s 出具保单 %(number)s，等待企业确认。")
-                                 % {"name": enterprise.name, "number": policy.number})
-                return redirect("insurer:detail", pk=policy.pk)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            except services.TransitionRefused as refused:
-                form.add_error(None, str(refused))
-    return render(request, "policies/insurer/issue.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+            verdict = eligibility.explain(enterprise, form.cleaned_data["scheme"])
+            if data.get("step") != "check":
+                policy = _issue_or_errors(request, form, enterprise)
+                if policy is not None:
+                    return redirect("insurer:detail", pk=policy.pk)
+    if form.errors:
+        status = 400
+    return render(request, "policies/insurer/issue.html", {"form": form, "verdict": verdict}, status=status)
+
+
+def _issue_or_errors(request, form, enterprise):
+    """The policy issued, or None with the service's refusal on the form."""
+    exception = form.cleaned_data["exception_reason"] if form.cleaned_data["exception"] else None
+    try:
+        policy = services.issue(request.user, form.cleaned_data["scheme"].pk, enterprise.pk,
+                                ip=client_ip(request), exception_reason=exception)
+    except ValidationError as error:
+        add_service_errors(form, error)
+    except services.TransitionRefused as refused:
+        form.add_error(None, str(refused))
+    else:
+        messages.success(request, _("已向 %(name)s 出具保单 %(number)s，等待企业确认。")
+                         % {"name": enterprise.name, "number": policy.number})
+        return policy
+    return None

@@ -17,6 +17,7 @@ from singlewindow.accounts.models import Role
 from singlewindow.audit.services import record
 from singlewindow.http import client_ip
 from singlewindow.regions.models import Region
+from singlewindow.validators import no_markup
 
 from .models import CalendarRun, InsurerBranch, PremiumRule, Scheme
 
@@ -50,6 +51,8 @@ class SchemeForm(forms.ModelForm):
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
+            if type(field) is forms.CharField:  # the free texts (name, risks covered): the one text rule
+                field.validators.append(no_markup)
         regions = Region.objects.all()
         branches = InsurerBranch.objects.all()
         if user.role == Role.INSURER:

@@ -119,32 +119,55 @@ def number_for(scheme, enterprise_id):
     return f"XW{scheme.year}{scheme.pk:03d}{enterprise_id:08d}"
 
 
-def issue(actor, scheme_id, enterprise_id, *, ip=None):
-    if getattr(actor, "role", None) != Role.INSURER:
-        raise PermissionDenied
+def check_open(scheme):
+    """A scheme takes new policies (batch or single) until its confirmation deadline, inclusive."""
+    if timezone.localdate() > scheme.confirm_deadline:
+        raise ValidationError({"scheme": _("本方案的确认截止日（%(date)s）已过，不能再出单。") % {
+            "date": scheme.confirm_deadline.isoformat()}})
+
+
+def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
+    """出具保单 to one enterprise under an open scheme of the insurer's branch.
+
+    The enterprise must be eligible by the rule batch issuance and 申领 use (enterprises/eligibility.py).
+    例外出单: an insurer who must issue outside that rule passes `exception_reason` (checked like any
+    reason); it goes into the audit event with the verdict it overrode. One policy per scheme holds always.
+    """
+    from singlewindow.enterprises import eligibility
     from singlewindow.enterprises.models import Enterprise
 
+    if getattr(actor, "role", None) != Role.INSURER:
+        raise PermissionDenied
+    exception = exception_reason is not None
+    if exception:
+        exception_reason = _check_reason(exception_reason)
     with transaction.atomic():
-        scheme = Scheme.objects.filter(pk=scheme_id, insurer_branch=actor.insurer_branch_id).first()
+        # Locked as batch issuance locks it, so the two never decide on the same enterprise at once.
+        scheme = Scheme.objects.select_for_update(of=("self",)).select_related("region").filter(
+            pk=scheme_id, insurer_branch=actor.insurer_branch_id).first()
         if scheme is None:
             raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
-        enterprise = Enterprise.objects.visible_to(actor).filter(pk=enterprise_id).first()
-        if enterprise is None or not scheme.region.contains(enterprise.region):
-            raise ValidationError({"enterprise": _("该企业不在本方案或本机构的服务区域内。")})
-        now = timezone.now()
-        policy, created = Policy.objects.get_or_create(
-            scheme=scheme, enterprise=enterprise,
-            defaults={
-                "number": policy_number(scheme, enterprise), "premium": premium_for(scheme, enterprise),
-                "issued_at": now, "status_changed_at": now,
-            },
-        )
-        if not created:
+        check_open(scheme)
+        enterprise = Enterprise.objects.visible_to(actor).select_related("region").filter(pk=enterprise_id).first()
+        if enterprise is None:
+            raise ValidationError({"enterprise": _("该企业不在本机构的服务区域内。")})
+        verdict = eligibility.explain(enterprise, scheme)
+        if verdict.duplicate:
             raise TransitionRefused(
                 _("该企业在本方案下已有保单 %(number)s（%(status)s），不能重复出单。")
-                % {"number": policy.number, "status": policy.get_status_display()}
+                % {"number": verdict.policy.number, "status": verdict.policy.get_status_display()}
             )
-        record(actor=actor, action="policy.issue", obj=policy, to_status=policy.status, ip=ip)
+        if not verdict.eligible and not exception:
+            raise ValidationError({"enterprise": _("该企业不符合本方案的出单条件：%(why)s")
+                                   % {"why": verdict.to_insurer}})
+        now = timezone.now()
+        policy = Policy.objects.create(
+            scheme=scheme, enterprise=enterprise, number=policy_number(scheme, enterprise),
+            premium=premium_for(scheme, enterprise), issued_at=now, status_changed_at=now,
+        )
+        data = {"exception": True, "eligibility": verdict.reason} if exception else None
+        record(actor=actor, action="policy.issue", obj=policy, to_status=policy.status, ip=ip,
+               reason=exception_reason or "", data=data)
         transaction.on_commit(lambda: notifications.policy_changed(policy, "issue"))
     return policy
 

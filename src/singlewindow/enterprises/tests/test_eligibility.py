@@ -3,12 +3,18 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from singlewindow.enterprises import eligibility
-from singlewindow.policies import services
-from singlewindow.policies.models import Policy
+from singlewindow.enterprises.models import Enterprise, ExportRecord
+from singlewindow.policies import batch, services
+from singlewindow.policies.models import Policy, PolicyStatus
 
-from .conftest import CITY, HAIFENG
+from .conftest import CITY, HAIFENG, new_uscc
 
 
 def is_eligible(world, enterprise, scheme=None):
@@ -83,3 +89,84 @@ def test_counts_per_county_split_waiting_from_issued(world, exporter):
     after = dict((code, (w, i)) for code, w, i in eligibility.counts_by_county(world.scheme))
     assert after[HAIFENG] == (before[HAIFENG][0] - 1, before[HAIFENG][1] + 1)
     assert after[CITY] == before[CITY]
+
+
+# --- one rule for the batch, 申领 and manual issue, on generated worlds ------------------------------
+
+SHANTOU = "440507"  # in the 粤东 office's area, outside the 汕尾 scheme's region
+GUANGZHOU = "440106"  # outside both
+OTHER_SCHEMES = {"same": None, "overlapping": (0, 30), "before": (-400, -1), "after": (1, 30)}  # days from cover
+
+
+def amounts(threshold):
+    cent = Decimal("0.01")
+    edges = st.sampled_from([None, Decimal("0"), cent, threshold - cent, threshold, threshold + cent])
+    return st.one_of(edges, edges, st.decimals(min_value=0, max_value=threshold * 2, places=2))
+
+
+enterprise_specs = st.fixed_dictionaries({
+    "region": st.sampled_from([CITY, HAIFENG, CITY, SHANTOU, GUANGZHOU]),
+    "year_offset": st.sampled_from([0, 0, 0, -1]),
+    "policies": st.lists(st.tuples(st.sampled_from(list(OTHER_SCHEMES)), st.sampled_from(PolicyStatus.values)),
+                         max_size=2, unique_by=lambda p: p[0]),
+})
+
+
+def expected(world, spec, usd, schemes):
+    """The rule as DESIGN.md states it, independently of the queries."""
+    scheme = world.scheme
+    blocked = any(kind == "same" or (schemes[kind].cover_start <= scheme.cover_end and
+                                     schemes[kind].cover_end >= scheme.cover_start and status in eligibility.HOLDING)
+                  for kind, status in spec["policies"])
+    return (spec["region"] in (CITY, HAIFENG) and spec["year_offset"] == 0 and usd is not None
+            and 0 < usd < scheme.threshold_usd and not blocked)
+
+
+def build(world, specs, usds, another_scheme):
+    scheme, now = world.scheme, timezone.now()
+    schemes = {"same": scheme}
+    for kind, days in OTHER_SCHEMES.items():
+        if days:
+            anchor = scheme.cover_end if days[0] >= 0 else scheme.cover_start
+            schemes[kind] = another_scheme(name=f"另一方案{kind}", cover_start=anchor + dt.timedelta(days=days[0]),
+                                           cover_end=anchor + dt.timedelta(days=days[1]))
+    made = []
+    for n, (spec, usd) in enumerate(zip(specs, usds)):
+        enterprise = Enterprise.objects.create(uscc=new_uscc(n, spec["region"]), name=f"生成企业{n}",
+                                               region_id=spec["region"])
+        if usd is not None:
+            ExportRecord.objects.create(enterprise=enterprise, year=scheme.basis_year + spec["year_offset"],
+                                        export_usd=usd)
+        for kind, status in spec["policies"]:
+            Policy.objects.create(scheme=schemes[kind], enterprise=enterprise, status=status, premium=0, issued_at=now,
+                                  status_changed_at=now, number=services.number_for(schemes[kind], enterprise.pk))
+        made.append((enterprise, spec, usd))
+    return schemes, made
+
+
+def manual_issue_succeeds(world, enterprise):
+    with transaction.atomic():
+        try:
+            services.issue(world.insurer, world.scheme.pk, enterprise.pk)
+        except (ValidationError, services.TransitionRefused):
+            return False
+        finally:
+            transaction.set_rollback(True)
+    return True
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_batch_application_and_manual_issue_agree_with_the_rule_on_any_world(world, another_scheme, data):
+    specs = data.draw(st.lists(enterprise_specs, min_size=2, max_size=6))
+    usds = [data.draw(amounts(world.scheme.threshold_usd)) for _spec in specs]
+    with transaction.atomic():
+        schemes, made = build(world, specs, usds, another_scheme)
+        todo = set(batch._todo(world.scheme, world.insurer).values_list("enterprise_id", flat=True))
+        for enterprise, spec, usd in made:
+            verdict = eligibility.explain(enterprise, world.scheme)
+            listed = eligibility.eligible(world.scheme).filter(pk=enterprise.pk).exists()
+            rule = expected(world, spec, usd, schemes)
+            assert verdict.eligible == listed == (enterprise.pk in todo) == rule, (spec, usd, verdict.reason)
+            assert manual_issue_succeeds(world, enterprise) == rule, (spec, usd, verdict.reason)
+        transaction.set_rollback(True)

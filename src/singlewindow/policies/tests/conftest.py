@@ -4,6 +4,7 @@ Test modules of other apps import the fixtures they need from here
 (`from singlewindow.policies.tests.conftest import bound_demo`).
 """
 import re
+from decimal import Decimal
 from html import unescape
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client
 from singlewindow.accounts import services as accounts
 from singlewindow.accounts.models import Role, User
 from singlewindow.enterprises.identifiers import make_uscc
-from singlewindow.enterprises.models import Enterprise
+from singlewindow.enterprises.models import Enterprise, ExportRecord
 from singlewindow.policies import services
 from singlewindow.policies.models import PolicyStatus, Scheme
 
@@ -109,4 +110,33 @@ def guangzhou_policy(world):
     enterprise = Enterprise.objects.create(
         uscc=make_uscc("91", "440103", "87654321"), name="广州市荔湾示例外贸有限公司", region_id="440103",
     )
+    ExportRecord.objects.create(enterprise=enterprise, year=scheme.basis_year, export_usd=Decimal("880000"))
     return services.issue(world.other_insurer, scheme.pk, enterprise.pk, ip="127.0.0.1")
+
+
+# --- free text the one text rule (validators.no_markup) refuses -------------------------------------------
+
+REFUSED_MESSAGES = ("不能包含 < > 等标记、控制字符或文字方向控制符。", "不能以 = + - @ 等公式符号开头。",
+                    "不允许是用空字符串。")  # the last is Django's own for NUL, shown next to ours
+MARKUP = ["<", ">", "&#", "javascript:", "JavaScript:"]
+CONTROLS = [chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]]
+BIDI = ["\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
+FORMULA_SIGNS = ["=", "+", "-", "@"]  # tab and CR prefixes are whitespace the forms strip first
+
+
+def refused_texts(max_size=20):
+    """Text with a refused character inside (where no stripping can remove it), or opening with a formula sign.
+
+    Lone surrogates are left out: they cannot travel in a UTF-8 request body."""
+    from hypothesis import strategies as st
+
+    plain = st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=max_size)
+    inside = st.builds(lambda a, bad, b: f"甲{a}{bad}{b}乙", plain, st.sampled_from(MARKUP + CONTROLS + BIDI), plain)
+    leading = st.builds(lambda pad, sign, rest: f"{pad}{sign}{rest}乙", st.sampled_from(["", " ", "  "]),
+                        st.sampled_from(FORMULA_SIGNS), plain)
+    return st.one_of(inside, leading)
+
+
+def refusal_on(form, field):
+    """The refused-text messages the form shows on `field` (empty if it shows none)."""
+    return [m for m in form.errors.get(field, []) if m in REFUSED_MESSAGES]
