@@ -140,7 +140,7 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
         raise PermissionDenied
     exception = exception_reason is not None
     if exception:
-        exception_reason = _check_reason(exception_reason)
+        exception_reason = check_reason(exception_reason)
     with transaction.atomic():
         # Locked as batch issuance locks it, so the two never decide on the same enterprise at once.
         scheme = Scheme.objects.select_for_update(of=("self",)).select_related("region").filter(
