@@ -203,6 +203,20 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 # An import queued or running with no progress for this long has lost its worker (已中断). Generous: the
 # final write is one transaction that reports no progress while it runs.
 SW_IMPORT_STALE = datetime.timedelta(minutes=int(os.environ.get("SW_IMPORT_STALE_MINUTES", "30")))
+# The export-list upload (enterprises/imports.py). A million CSV rows are about 70 MB.
+SW_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("SW_IMPORT_MAX_UPLOAD_MB", "300"))
+# An XLSX is a zip: refused before openpyxl opens it when it unpacks to more than any customs list could. A full
+# Excel sheet (1,048,576 rows) of 20 columns is about 600 MB of XML; real sheets compress 5-20 times (Apache
+# POI refuses above 100). openpyxl holds the whole shared-string table in memory (about 200 bytes a string),
+# so it is counted first: at most this many, and no more than the worksheets could refer to.
+SW_IMPORT_XLSX_MAX_ENTRIES = int(os.environ.get("SW_IMPORT_XLSX_MAX_ENTRIES", "1000"))
+SW_IMPORT_XLSX_MAX_UNPACKED_MB = int(os.environ.get("SW_IMPORT_XLSX_MAX_UNPACKED_MB", "1024"))
+SW_IMPORT_XLSX_MAX_RATIO = int(os.environ.get("SW_IMPORT_XLSX_MAX_RATIO", "100"))
+SW_IMPORT_XLSX_MAX_SHARED_STRINGS = int(os.environ.get("SW_IMPORT_XLSX_MAX_SHARED_STRINGS", "2500000"))
+# The error report of a refused import lists this many problems (then counts the rest) and is deleted this
+# many days after its job ended (by the worker before each import, and by manage.py mark_stale_imports).
+SW_IMPORT_REPORT_ROWS = int(os.environ.get("SW_IMPORT_REPORT_ROWS", "1000"))
+SW_IMPORT_REPORT_DAYS = int(os.environ.get("SW_IMPORT_REPORT_DAYS", "30"))
 # The SMS/email outbox (notifications.backends): the console (worker log) by default; set
 # OUTBOX_BACKEND=singlewindow.notifications.backends.GatewayBackend with OUTBOX_SMS_URL/TOKEN and EMAIL_HOST
 # for real delivery.

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -141,6 +143,20 @@ class ImportJob(models.Model):
     def polling(self):
         """The progress fragment asks again only while a worker may still move the job on."""
         return self.status in self.BUSY and not self.is_stale
+
+    @property
+    def report_kept_until(self):
+        """When the error report goes (imports.delete_expired_reports)."""
+        return self.finished_at + timedelta(days=settings.SW_IMPORT_REPORT_DAYS) if self.finished_at else None
+
+    @property
+    def report_days(self):
+        return settings.SW_IMPORT_REPORT_DAYS
+
+    @property
+    def report_listed(self):
+        """How many of the problems the report lists (the first SW_IMPORT_REPORT_ROWS)."""
+        return min(self.error_count, settings.SW_IMPORT_REPORT_ROWS)
 
     @property
     def status_label(self):

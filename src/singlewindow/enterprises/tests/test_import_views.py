@@ -1,12 +1,14 @@
 """The bureau's pages: upload, progress, error report, eligible list; nobody else gets in."""
+import io
 from decimal import Decimal
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from singlewindow.enterprises.models import ImportJob
 from singlewindow.policies.tests.conftest import page_text
 
-from .conftest import CITY, HAIFENG, csv_bytes, new_uscc
+from .conftest import CITY, HAIFENG, csv_bytes, new_uscc, xlsx_bytes
 
 
 def upload(client, content, name="exports.csv"):
@@ -66,3 +68,52 @@ def test_the_eligible_list_counts_per_county_within_the_bureaus_region(world, cl
     assert "海丰县 441521" in text and "城区 441502" not in text
     client.force_login(world.demo)
     assert client.get("/insure/eligible/").status_code == 403
+
+
+def test_the_report_neutralises_every_cell_a_spreadsheet_would_run_as_a_formula(world, client):
+    """Values from the uploaded file come back in the report; none may start a formula when it is opened."""
+    import csv
+    import io
+
+    client.force_login(world.bureau)
+    formulas = ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"]
+    upload(client, csv_bytes([(f, "甲公司", CITY, 2025, "10") for f in formulas]))
+    job = ImportJob.objects.get()
+    report = client.get(f"/insure/imports/{job.pk}/report/")
+    rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode("utf-8-sig"), newline="")))[1:]
+    assert [row[2] for row in rows] == ["'" + f for f in formulas]
+
+
+def test_the_import_page_states_the_accepted_amounts_and_the_report_rules(world, client):
+    client.force_login(world.bureau)
+    text = page_text(client.get("/insure/imports/"))
+    assert "如 2500000、1234567.89 或 1,234,567.89，最大 9,999,999,999,999.99" in text
+    assert "超过两位的小数不会被四舍五入，而是报错" in text
+    assert "错误报告最多列出前 1000 处问题（并注明其余问题的数量），保留 30 天后自动删除" in text
+
+
+def _zip_of(**entries):
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("name, content, said", [
+    ("exports.xlsx", "统一社会信用代码,企业名称\n".encode(), "文件不是有效的 XLSX 工作簿"),
+    ("exports.xlsx", lambda: xlsx_bytes([(new_uscc(1), "甲公司", CITY, 2025, 10)])[:-100], "文件不是有效的 XLSX 工作簿"),
+    ("exports.xlsx", lambda: _zip_of(**{"a.txt": "x"}), "文件是 ZIP 压缩包，但不是 Excel 工作簿"),
+    ("exports.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), "这是旧版 Excel（.xls）文件"),
+    ("exports.xls.xlsx", lambda: _zip_of(**{"[Content_Types].xml": "x", "xl/workbook.xml": "x",
+                                            "xl/sharedStrings.xml": "<si><t>x</t></si>" * 200_000}), "压缩比异常"),
+    ("exports.csv", lambda: xlsx_bytes([(new_uscc(1), "甲公司", CITY, 2025, 10)]), "文件扩展名是 CSV，内容却是 XLSX"),
+    ("exports.csv", lambda: csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "10")], encoding="utf-16"), "文件含有空字符"),
+])
+def test_an_upload_is_checked_by_its_content_not_its_name(world, client, name, content, said):
+    client.force_login(world.bureau)
+    response = upload(client, content() if callable(content) else content, name=name)
+    assert response.status_code == 400 and said in page_text(response)
+    assert not ImportJob.objects.exists()

@@ -13,6 +13,7 @@ from singlewindow.audit.services import first_broken_link
 from singlewindow.enterprises.identifiers import validate_uscc
 from singlewindow.enterprises.identifiers import uscc_problem
 from singlewindow.enterprises.models import Enterprise, ExportRecord, ImportJob
+from singlewindow.spreadsheets import safe_cell
 
 from .conftest import CITY, HAIFENG, csv_bytes, new_uscc, report_rows, xlsx_bytes
 
@@ -68,8 +69,8 @@ def test_one_bad_row_among_good_ones_writes_nothing_and_names_the_row(world, run
     ((None, "甲公司", CITY, "1979", "1"), "年度", "年度应在 1980 至"),
     ((None, "甲公司", CITY, "2999", "1"), "年度", "年度应在 1980 至"),
     ((None, "甲公司", CITY, "2025", "-0.01"), "出口额（美元）", "出口额不能为负数。"),
-    ((None, "甲公司", CITY, "2025", "12.345"), "出口额（美元）", "出口额应为数字（美元，最多两位小数）。"),
-    ((None, "甲公司", CITY, "2025", "一百"), "出口额（美元）", "出口额应为数字（美元，最多两位小数）。"),
+    ((None, "甲公司", CITY, "2025", "12.345"), "出口额（美元）", "出口额最多两位小数"),
+    ((None, "甲公司", CITY, "2025", "一百"), "出口额（美元）", "出口额应为数字（美元，最多两位小数），如 1234567.89"),
     ((None, "甲公司", CITY, "2025", ""), "出口额（美元）", "出口额不能为空。"),
 ])
 def test_each_bad_field_is_named_in_the_report(world, run_import, row, field, message):
@@ -111,7 +112,7 @@ def test_an_xlsx_file_is_read_like_a_csv(world, run_import):
     job = run_import(xlsx_bytes([(new_uscc(1), "甲公司", int(CITY), 2025, 2999999.99),
                                  (new_uscc(2), "乙公司", CITY, "2025", "-5")]), name="海关出口.xlsx")
     assert job.status == ImportJob.Status.REJECTED
-    assert report_rows(job) == [["3", "出口额（美元）", "-5", "出口额不能为负数。"]]
+    assert report_rows(job) == [["3", "出口额（美元）", "'-5", "出口额不能为负数。"]]  # '-5: not a formula
     job = run_import(xlsx_bytes([(new_uscc(1), "甲公司", int(CITY), 2025, 2999999.99)]), name="海关出口.xlsx")
     assert job.status == ImportJob.Status.DONE
     assert figure(new_uscc(1), 2025) == Decimal("2999999.99")
@@ -196,7 +197,10 @@ def test_the_fast_code_check_accepts_valid_codes():
 
 
 cells = st.one_of(st.sampled_from(["", " ", "2025", "441502", "440106", "-1", "1,000.5", "12.345", "0", "3000000",
-                                   "1e3", "２０２５", " 2025 ", "甲公司", "x" * 101]), st.text(max_size=6))
+                                   "1e3", "２０２５", " 2025 ", "甲公司", "x" * 101, "1,234,567.89", "1234,56",
+                                   "9999999999999.99", "10000000000000", "999,999,999,999.99", "9,999,999,999,999",
+                                   "1,000,000,000,000.5", "<b>甲</b>", "=1", "\u202e甲", "١٢٣", "1_0"]),
+                  st.text(max_size=6), st.integers(0, 10**14).map(lambda n: f"{n:,}"))
 
 
 @given(st.tuples(st.one_of(codes, cells), cells, cells, cells, cells))
@@ -312,3 +316,190 @@ def test_a_big_load_waits_for_readers_without_deadlocking_with_them(world, run_i
         thread.join(timeout=30)
         reader.close()
     assert done.is_set() and job.status == ImportJob.Status.DONE
+
+
+# --- amounts: plain ASCII decimals, at most two places, commas only as thousands separators ------------
+
+ASCII_DIGITS = "0123456789"
+OTHER_DIGITS = [chr(c) for c in range(0x80, 0x110000) if chr(c).isdigit()]  # Arabic-Indic, full-width, ...
+LIMIT = Decimal("1e13")  # 15 significant digits with the cents: what SQLite keeps and reads back exactly
+
+
+def amount_rule(text):
+    """The rule, written out apart from the import's regular expressions: the amount, or None."""
+    text = text.strip()
+    whole, point, cents = text.partition(".")
+    if point and not (1 <= len(cents) <= 2 and all(c in ASCII_DIGITS for c in cents)):
+        return None
+    groups = whole.split(",")
+    if not all(groups) or not all(c in ASCII_DIGITS for group in groups for c in group):
+        return None
+    if len(groups) > 1 and not (len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        return None
+    return Decimal(whole.replace(",", "") + point + cents)
+
+
+def checker():
+    from singlewindow.enterprises.imports import RowChecker
+    from singlewindow.regions.models import Region
+
+    return RowChecker(Region(code="441500", level=2, name="汕尾市"), 2026, {"441502": "城区"})
+
+
+def amount_read(text):
+    """What the import makes of `text` as the amount of an otherwise good row: the Decimal, or the message."""
+    values = (new_uscc(1), "甲公司", "441502", "2025", text)
+    row, errors = checker().check(values)
+    assert checker().diagnose(values)[0] == row  # the short way agrees with the full rules
+    if row:
+        return row[4]
+    [(field, _value, message)] = errors
+    assert field == "export_usd"
+    return message
+
+
+@st.composite
+def well_formed_amounts(draw):
+    whole = draw(st.one_of(st.integers(0, 10**6), st.integers(0, 10**16)))
+    cents = draw(st.sampled_from(["", ".0", ".5", ".00", ".05", ".99"]) | st.text(ASCII_DIGITS, min_size=1, max_size=2)
+                 .map(lambda d: "." + d))
+    if draw(st.booleans()):
+        return f"{whole:,}{cents}"
+    return draw(st.sampled_from(["", "0", "00"])) + str(whole) + cents
+
+
+@given(well_formed_amounts())
+def test_every_well_formed_amount_is_read_exactly_or_refused_as_too_large(text):
+    value = amount_rule(text)
+    assert value is not None
+    read = amount_read(text)
+    if value < LIMIT:
+        assert read == value
+    else:
+        assert read == "出口额超出可记录的范围（最大 9,999,999,999,999.99 美元）。"
+
+
+def _break(text, draw):
+    """`text` made into something else that looks like an amount."""
+    kind = draw(st.sampled_from(["sign", "exponent", "underscore", "comma", "cents", "digit", "space"]))
+    at = draw(st.integers(0, len(text)))
+    if kind == "sign":
+        return draw(st.sampled_from(["+", "-", "−", "＋", "－", "±"])) + text
+    if kind == "exponent":
+        return text + draw(st.sampled_from(["e5", "E5", "e-2", "E+3", "e0"]))
+    if kind == "underscore":
+        return text[:max(at, 1)] + "_" + text[max(at, 1):] if len(text) > 1 else text + "_0"
+    if kind == "comma":
+        return draw(st.sampled_from([text.replace(".", ","), text + ",5", text + ",12", "1,2," + text,
+                                     text[:1] + "," + text[1:] + "0000"]))
+    if kind == "cents":
+        return text.split(".")[0] + "." + draw(st.text(ASCII_DIGITS, min_size=3, max_size=6))
+    if kind == "digit":
+        digits = [i for i, c in enumerate(text) if c in ASCII_DIGITS]
+        i = draw(st.sampled_from(digits))
+        return text[:i] + draw(st.sampled_from(OTHER_DIGITS)) + text[i + 1:]
+    return text[:max(at, 1)] + draw(st.sampled_from([" ", "\u3000", "\u00a0"])) + text[max(at, 1):] \
+        if len(text) > 1 else text + " 0"
+
+
+@given(st.data())
+def test_anything_else_that_looks_like_an_amount_is_refused_on_its_field(data):
+    text = _break(data.draw(well_formed_amounts()), data.draw)
+    if amount_rule(text) is not None:  # a break that happens to give a well-formed amount (",5" after "1,2,")
+        return
+    assert isinstance(amount_read(text), str)
+
+
+@given(st.text(alphabet=ASCII_DIGITS + ",.+-eE_ \u00a0٣۴５߁²", max_size=20))
+def test_an_amount_is_accepted_exactly_when_the_rule_says(text):
+    value = amount_rule(text)
+    read = amount_read(text)
+    if value is not None and value < LIMIT:
+        assert read == value
+    else:
+        assert isinstance(read, str)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("1234,56", "出口额中的逗号只能作千位分隔符"), ("1,2,3", "出口额中的逗号只能作千位分隔符"),
+    ("1e5", "出口额应为数字"), ("1_000", "出口额应为数字"), ("+5", "出口额应为数字"),
+    ("١٢٣٤", "出口额只能使用半角阿拉伯数字"), ("１２３４", "出口额只能使用半角阿拉伯数字"),
+    ("12.345", "出口额最多两位小数"), ("1,234.567", "出口额最多两位小数"),
+    ("12345678901234.56", "出口额超出可记录的范围"), ("99999999999999.99", "出口额超出可记录的范围"),
+    ("10000000000000", "出口额超出可记录的范围"),
+])
+def test_the_probes_amounts_are_refused_naming_row_and_field(world, run_import, text, message):
+    job = run_import(csv_bytes([(new_uscc(1), "好公司", CITY, 2025, "5"), (new_uscc(2), "甲公司", CITY, 2025, text)]))
+    assert job.status == ImportJob.Status.REJECTED
+    [(line, field, value, said)] = report_rows(job)
+    assert (line, field, value) == ("3", "出口额（美元）", safe_cell(text)) and said.startswith(message)
+    assert not ExportRecord.objects.filter(enterprise__uscc__in=[new_uscc(1), new_uscc(2)]).exists()
+
+
+def test_the_largest_amount_is_stored_and_read_back_exactly(world, run_import):
+    job = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "9,999,999,999,999.99"),
+                                (new_uscc(2), "乙公司", CITY, 2025, "1234567890123.45"),
+                                (new_uscc(3), "丙公司", CITY, 2025, "0012.5")]))
+    assert job.status == ImportJob.Status.DONE
+    assert figure(new_uscc(1), 2025) == Decimal("9999999999999.99")
+    assert figure(new_uscc(2), 2025) == Decimal("1234567890123.45")
+    assert figure(new_uscc(3), 2025) == Decimal("12.50")
+
+
+@given(st.floats(allow_nan=True, allow_infinity=True) | st.integers(-10**20, 10**20).map(float)
+       | st.decimals(0, 10**14, places=2).map(float))
+def test_a_numeric_xlsx_cell_follows_the_same_rule_and_is_never_rounded(number):
+    """openpyxl gives numbers as floats: one is taken when a decimal of at most two places stands for
+    exactly it (what Excel keeps for 1234.5 or 2999999.99), and read as that decimal."""
+    import math
+
+    from singlewindow.enterprises.imports import _cell
+
+    read = amount_read(_cell(number))
+    exact = math.isfinite(number) and 0 <= number < LIMIT and float(Decimal(number).quantize(Decimal("0.01"))) == number
+    if exact:
+        assert isinstance(read, Decimal) and float(read) == number and read == read.quantize(Decimal("0.01"))
+    else:
+        assert isinstance(read, str)
+
+
+def test_numeric_xlsx_cells_with_more_than_two_decimals_or_out_of_range_are_refused(world, run_import):
+    from .test_import_files import Num, workbook
+
+    rows = [(new_uscc(i), f"企业{i}", CITY, 2025, Num(v)) for i, v in enumerate(
+        ["12.345", "0.30000000000000004", "1E-5", "1e400", "123456789012345678", "2999999.99", "2500000"], start=1)]
+    job = run_import(workbook(rows), name="exports.xlsx")
+    assert job.status == ImportJob.Status.REJECTED
+    assert [(line, value) for line, _field, value, _said in report_rows(job)] == [
+        ("2", "12.345"), ("3", "0.30000000000000004"), ("4", "1e-05"), ("5", "inf"), ("6", "123456789012345678")]
+
+
+# --- names: the one text rule (validators.no_markup) -----------------------------------------------------
+
+@pytest.mark.parametrize("name, shown", [
+    ("<script>alert(1)</script>公司", "<script>alert(1)</script>公司"), ("甲&#60;公司", "甲&#60;公司"),
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+86公司", "'+86公司"), ("-甲公司", "'-甲公司"),
+    ("@SUM(A1)", "'@SUM(A1)"), ("\u202e司公甲", "[U+202E]司公甲"), ("甲\u2066公司\u2069", "甲[U+2066]公司[U+2069]"),
+    ("甲\x07公司", "甲[U+0007]公司"), ("甲\x00公司", "甲[U+0000]公司"), ("甲\u200f公司", "甲[U+200F]公司"),
+])
+def test_a_name_with_markup_controls_bidi_overrides_or_a_formula_is_refused(world, run_import, name, shown):
+    job = run_import(csv_bytes([(new_uscc(1), "好公司", CITY, 2025, "5"), (new_uscc(2), name, CITY, 2025, "5")]))
+    assert job.status == ImportJob.Status.REJECTED and not Enterprise.objects.filter(uscc=new_uscc(1)).exists()
+    problems = [row for row in report_rows(job) if row[1] == "企业名称"]
+    assert problems == [["3", "企业名称", shown, problems[0][3]]]
+    assert problems[0][3] in ("不能包含 < > 等标记、控制字符或文字方向控制符。", "不能以 = + - @ 等公式符号开头。")
+
+
+@given(st.text(max_size=12) | st.sampled_from(["甲公司", " 甲公司 ", "<b>甲</b>", "=1", "\u202e甲", "A&B 公司"]))
+def test_a_name_is_taken_exactly_when_the_one_text_rule_takes_it(name):
+    from singlewindow.validators import no_markup
+
+    try:
+        no_markup(name.strip())
+        allowed = bool(name.strip())
+    except ValidationError:
+        allowed = False
+    row, _errors = checker().check((new_uscc(1), name, "441502", "2025", "1"))
+    assert (row is not None) == allowed and checker().diagnose((new_uscc(1), name, "441502", "2025", "1"))[0] == row
+    if allowed:
+        assert row[1] == name.strip()
