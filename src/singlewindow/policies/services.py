@@ -1,4 +1,4 @@
-"""Policy business actions. Each is one transaction: lock, re-check, change, audit, notify after commit."""
+"""Policy business actions. Each is one transaction: lock, re-check, change, audit, notify."""
 import logging
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -73,7 +73,7 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
             actor=actor, action=f"policy.{action}", obj=policy, from_status=before,
             to_status=transition.target, reason=reason, ip=ip, data=data,
         )
-        transaction.on_commit(lambda: notifications.policy_changed(policy, action))
+        notifications.policy_changed(policy, action)  # in the transaction: the notice commits or rolls back with it
     log.info("policy %s %s: %s -> %s", policy.number, action, before, transition.target)
     return policy
 
@@ -141,7 +141,7 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None):
                 % {"number": policy.number, "status": policy.get_status_display()}
             )
         record(actor=actor, action="policy.issue", obj=policy, to_status=policy.status, ip=ip)
-        transaction.on_commit(lambda: notifications.policy_changed(policy, "issue"))
+        notifications.policy_changed(policy, "issue")
     return policy
 
 
