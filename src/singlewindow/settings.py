@@ -224,7 +224,18 @@ OUTBOX_BACKEND = os.environ.get("OUTBOX_BACKEND", "singlewindow.notifications.ba
 OUTBOX_FILE = Path(os.environ.get("OUTBOX_FILE", VAR_DIR / "outbox" / "messages.jsonl"))
 OUTBOX_SMS_URL = os.environ.get("OUTBOX_SMS_URL", "")
 OUTBOX_SMS_TOKEN = os.environ.get("OUTBOX_SMS_TOKEN", "")
+# Delivery (notifications.outbox): a failed try waits OUTBOX_RETRY_BASE, doubled after each further failure
+# up to OUTBOX_RETRY_MAX; the message is `failed` after OUTBOX_MAX_ATTEMPTS tries (defaults: 30 s, 60 s,
+# 120 s, 240 s, then failed, inside a code's 10 minutes). A `sending` claim older than OUTBOX_STALE lost
+# its drain and is queued again; keep it well above the backends' timeouts. The loop polls every
+# OUTBOX_POLL_SECONDS when idle.
+OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))
+OUTBOX_RETRY_BASE = datetime.timedelta(seconds=int(os.environ.get("OUTBOX_RETRY_SECONDS", "30")))
+OUTBOX_RETRY_MAX = datetime.timedelta(minutes=int(os.environ.get("OUTBOX_RETRY_MAX_MINUTES", "30")))
+OUTBOX_STALE = datetime.timedelta(minutes=int(os.environ.get("OUTBOX_STALE_MINUTES", "5")))
+OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds; below OUTBOX_STALE, so no hung send is re-sent
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@singlewindow.localhost")
 if TESTING:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

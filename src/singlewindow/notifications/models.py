@@ -31,7 +31,8 @@ class NoticeCursor(models.Model):
 
 
 class OutboundMessage(models.Model):
-    """The SMS/email outbox: a row per message, written in the business transaction, drained by a worker."""
+    """The SMS/email outbox: a row per message, written in the business transaction, drained by
+    `send_outbox --loop`. Its status moves only along notifications/transitions.py."""
 
     class Channel(models.TextChoices):
         SMS = "sms", _("短信")
@@ -52,11 +53,16 @@ class OutboundMessage(models.Model):
                               db_index=True)
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    # A queued message is sent once this has passed; each failure pushes it further out (backoff).
+    next_attempt_at = models.DateTimeField(_("下次发送时间"), default=timezone.now)
+    # When the current `sending` claim was taken; a claim older than OUTBOX_STALE lost its drain.
+    claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
         verbose_name = _("待发消息")
         verbose_name_plural = _("待发消息")
 

@@ -1,4 +1,4 @@
-"""In-app notices. Called after commit by the business services, never by views."""
+"""In-app notices. Written by the business services inside their transaction, never by views."""
 import datetime
 
 from django.db.models import Count

@@ -1,4 +1,4 @@
-"""Policy business actions. Each is one transaction: lock, re-check, change, audit, notify after commit."""
+"""Policy business actions. Each is one transaction: lock, re-check, change, audit, notify."""
 import logging
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -77,7 +77,7 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
             actor=actor, action=f"policy.{action}", obj=policy, from_status=before,
             to_status=transition.target, reason=reason, ip=ip, data=data,
         )
-        transaction.on_commit(lambda: notifications.policy_changed(policy, action))
+        notifications.policy_changed(policy, action)  # in the transaction: the notice commits or rolls back with it
     log.info("policy %s %s: %s -> %s", policy.number, action, before, transition.target)
     return policy
 
@@ -168,7 +168,7 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
         data = {"exception": True, "eligibility": verdict.reason} if exception else None
         record(actor=actor, action="policy.issue", obj=policy, to_status=policy.status, ip=ip,
                reason=exception_reason or "", data=data)
-        transaction.on_commit(lambda: notifications.policy_changed(policy, "issue"))
+        notifications.policy_changed(policy, "issue")
     return policy
 
 

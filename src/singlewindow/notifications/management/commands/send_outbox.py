@@ -1,11 +1,50 @@
+"""发送短信/邮件: drain the outbox (notifications.outbox.drain).
+
+`manage.py send_outbox` makes one pass: stale claims back in the queue, every due message sent.
+`manage.py send_outbox --loop` keeps draining, polling every OUTBOX_POLL_SECONDS when there was nothing
+to send; that is how bin/serve and deploy/systemd/singlewindow-outbox.service run it. Several loops may
+run at once: each message is claimed by exactly one of them. SIGTERM (systemctl stop) and Ctrl+C let
+the message in hand finish before the loop ends.
+"""
+import logging
+import signal
+import threading
+
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from singlewindow.notifications.outbox import drain
 
+log = logging.getLogger(__name__)
+
 
 class Command(BaseCommand):
-    help = "Deliver every queued SMS/email in the outbox (the worker normally does this as messages are queued)."
+    help = "Deliver the queued SMS/email in the outbox; --loop keeps doing so (retries, stale claims, backoff)."
 
-    def handle(self, *args, **options):
-        sent = drain()
-        self.stdout.write(f"outbox: {sent} message(s) sent\n")
+    def add_arguments(self, parser):
+        parser.add_argument("--loop", action="store_true", help="keep draining until stopped")
+
+    def handle(self, *args, loop=False, **options):
+        if not loop:
+            self.stdout.write(f"outbox: {drain()} message(s) sent\n")
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        self.stdout.write("outbox: draining (Ctrl+C to stop)\n")
+        run(stop)
+
+
+def run(stop, poll=None):
+    """Drain until `stop` is set; sleep `poll` seconds only after a pass that sent nothing."""
+    poll = settings.OUTBOX_POLL_SECONDS if poll is None else poll
+    while not stop.is_set():
+        try:
+            close_old_connections()  # a connection the database dropped is replaced, not reused
+            sent = drain(stop=stop)
+        except Exception:  # a database hiccup must not end the loop
+            log.exception("outbox: drain pass failed")
+            sent = 0
+        if not sent:
+            stop.wait(poll)
