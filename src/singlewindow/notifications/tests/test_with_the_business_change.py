@@ -1,11 +1,12 @@
 """Notices and outbox messages are part of the business transaction: written with it, rolled back with it."""
+from decimal import Decimal
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from singlewindow.accounts import services as accounts
 from singlewindow.audit.models import AuditEvent
-from singlewindow.enterprises.identifiers import make_uscc
-from singlewindow.enterprises.models import Enterprise
+from singlewindow.enterprises.tests.conftest import exporter  # noqa: F401 (fixture)
 from singlewindow.notifications.models import Notice, OutboundMessage
 from singlewindow.policies import services
 from singlewindow.policies.models import PolicyStatus
@@ -41,9 +42,8 @@ def test_the_notice_is_there_inside_the_transaction_and_gone_with_its_rollback(w
     assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
 
 
-def test_an_issued_policy_and_its_notice_roll_back_together(world):
-    enterprise = Enterprise.objects.create(uscc=make_uscc("91", "441502", "24681357"), name="汕尾市新港渔具有限公司",
-                                           region_id=world.demo.enterprise.region_id)
+def test_an_issued_policy_and_its_notice_roll_back_together(world, exporter):  # noqa: F811
+    enterprise = exporter(1, Decimal("100000"))
     with pytest.raises(LaterStepFailed), transaction.atomic():
         policy = services.issue(world.insurer, world.scheme.pk, enterprise.pk)
         assert notices(policy, Notice.Kind.ISSUED).count() == 1
