@@ -15,13 +15,18 @@ $(VENV)/.installed: pyproject.toml cardagent/pyproject.toml
 	$(PY) -m pip install -q -e ./cardagent -e '.[test]'
 	touch $@
 
+# axe-core for the accessibility checks of the browser tests (package-lock.json pins it).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
 
-# Debian's chromium (driven by Playwright, never a downloaded browser) and a CJK font for the glyphs.
+# Debian's chromium (driven by Playwright, never a downloaded browser), npm for axe-core, a CJK font for the glyphs.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
-	  echo "installing chromium and fonts-wqy-microhei from Debian"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v npm >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
+	  echo "installing chromium, npm and fonts-wqy-microhei from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium npm fonts-wqy-microhei >/dev/null; \
 	fi
 
 run: install
@@ -30,7 +35,7 @@ run: install
 	$(PY) manage.py load_demo
 	PORT=$(PORT) bin/serve
 
-test: install system-deps test-sqlite test-postgres
+test: install system-deps node_modules/.installed test-sqlite test-postgres
 
 test-sqlite:
 	SW_TESTING=1 $(PY) -m pytest -q
@@ -48,4 +53,4 @@ messages: install
 	cd src/singlewindow && ../../$(PY) ../../manage.py makemessages -l en --no-obsolete --ignore "static/*" --ignore "*/tests/*" && ../../$(PY) ../../manage.py compilemessages -l en
 
 clean:
-	rm -rf $(VENV) var/staticfiles
+	rm -rf $(VENV) var/staticfiles node_modules

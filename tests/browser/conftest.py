@@ -28,7 +28,8 @@ class Portal:
         self.field(page, "用户名").fill(username)
         self.field(page, "密码").fill(password)
         page.get_by_role("button", name="登录", exact=True).click()
-        expect(page.get_by_role("button", name="退出")).to_be_visible()
+        # On a phone 退出 is folded behind 菜单 with the rest of the header.
+        expect(page.get_by_role("button", name="退出").or_(page.get_by_role("button", name="菜单"))).to_be_visible()
 
     # --- enterprise -------------------------------------------------------------
     def open_insurance(self, page: Page):
