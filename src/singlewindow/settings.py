@@ -158,6 +158,8 @@ ACCOUNT_CODES_PER_ADDRESS_HOUR = 20
 SW_SESSION_IDLE_MINUTES = int(os.environ.get("SW_SESSION_IDLE_MINUTES", "30"))
 SW_SESSION_MAX_HOURS = int(os.environ.get("SW_SESSION_MAX_HOURS", "12"))
 SESSION_COOKIE_AGE = SW_SESSION_MAX_HOURS * 3600
+# The calendar job reminds an enterprise (notice + SMS) once when a policy's 确认截止日 is this many days away.
+SW_DEADLINE_REMINDER_DAYS = int(os.environ.get("SW_DEADLINE_REMINDER_DAYS", "7"))
 SESSION_ENGINE = "singlewindow.accounts.sessions.db"  # only well-formed keys reach the database
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)

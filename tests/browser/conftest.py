@@ -31,9 +31,18 @@ class Portal:
         # On a phone 退出 is folded behind 菜单 with the rest of the header.
         expect(page.get_by_role("button", name="退出").or_(page.get_by_role("button", name="菜单"))).to_be_visible()
 
+    @staticmethod
+    def open_menu(page: Page):
+        """On a phone the header's tools and menu fold behind 菜单; unfold them (no-op on a desktop)."""
+        menu = page.get_by_role("button", name="菜单")
+        if menu.is_visible() and menu.get_attribute("aria-expanded") != "true":
+            menu.click()
+            expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
+
     # --- enterprise -------------------------------------------------------------
     def open_insurance(self, page: Page):
-        """地方特色应用 → 金融服务 → 出口信用 → 小微企业在线投保."""
+        """地方特色应用 → 金融服务 → 出口信用 → 小微企业在线投保 (on a phone, through 菜单 first)."""
+        self.open_menu(page)
         page.get_by_role("navigation", name="主导航").get_by_role("link", name="地方特色应用").click()
         page.get_by_role("tab", name="金融服务").click()
         page.get_by_role("button", name="出口信用").click()

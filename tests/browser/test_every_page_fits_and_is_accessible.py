@@ -45,7 +45,7 @@ def pages_of(world):
                "/control/"],
         ("demo", "Demo@2020"): ["/", "/features/", "/insure/", "/insure/?tab=confirmed", f"/insure/{pending}/",
                                 "/account/",
-                                "/account/password/", "/account/mobile/", "/account/operators/"],
+                                "/account/password/", "/account/mobile/", "/account/operators/", "/notices/"],
         ("insurer", "Insurer@2020"): ["/insurer/", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",
                                       "/insurer/batch/", "/insurer/applications/", f"/insurer/{pending}/",
                                       "/insure/imports/"],

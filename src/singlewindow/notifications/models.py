@@ -4,6 +4,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class NoticeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Notices are the enterprise's own: its users see them, nobody else does."""
+        from singlewindow.accounts.models import Role
+        from singlewindow.accounts.scopes import NOTHING
+
+        if getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.ENTERPRISE:
+            return self.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else self.filter(NOTHING)
+        return self.filter(NOTHING)
+
+
 class Notice(models.Model):
     """An in-app event for an enterprise (approved, returned, issued...), shown in the 通知 popup."""
 
@@ -12,6 +23,7 @@ class Notice(models.Model):
         APPROVED = "approve", _("保单已生效")
         RETURNED = "return", _("保单被退回")
         CANCELLED = "cancel", _("保单已撤销")
+        REMINDED = "remind", _("确认截止日临近")
 
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="notices")
     policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="notices")
@@ -19,8 +31,23 @@ class Notice(models.Model):
     # The moment of the event itself (the policy's status change), not of writing the row after commit.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    objects = NoticeQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+
+class NoticeRead(models.Model):
+    """That one user has read one notice in the 消息中心 (colleagues read for themselves)."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices_read")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["notice", "user"], name="notice_read_once")]
 
 
 class NoticeCursor(models.Model):

@@ -1,43 +1,132 @@
-"""In-app notices. Written by the business services inside their transaction, never by views."""
+"""In-app notices and the messages that go with them. Written by the business services inside their
+transaction, never by views."""
 import datetime
+import re
 
-from django.db.models import Count
-from django.utils import timezone
+from django.conf import settings
+from django.db.models import Count, Max
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from .models import Notice, NoticeCursor
+from . import outbox
+from .models import Notice, NoticeCursor, NoticeRead, OutboundMessage
 
 _NOTIFIED = {kind.value for kind in Notice.Kind}
 RECENT = datetime.timedelta(days=30)
+POPUP_LINES = 5
+MOBILE = re.compile(r"1[3-9][0-9]{9}")  # the canonical form validators.phone gives a mainland mobile
 
 
 def policy_changed(policy, action):
-    if action in _NOTIFIED:
-        Notice.objects.create(
-            enterprise_id=policy.enterprise_id, policy=policy, kind=action, created_at=policy.status_changed_at
-        )
+    if action not in _NOTIFIED:
+        return
+    Notice.objects.create(
+        enterprise_id=policy.enterprise_id, policy=policy, kind=action, created_at=policy.status_changed_at
+    )
+    if action in _MESSAGES:
+        _tell_contacts(policy, action)
+
+
+# What the enterprise is told by SMS/e-mail, beside the in-app notice: the decisions it must act on or may
+# rely on. The contact is the one given at 确认投保, so only confirmed policies have one.
+_MESSAGES = {
+    "approve": lambda p: _("【单一窗口】贵企业的出口信用保险保单 %(number)s 已审批通过并生效，保险责任期间 "
+                           "%(start)s 至 %(end)s。") % {"number": p.number, "start": p.cover_start, "end": p.cover_end},
+    "return": lambda p: _("【单一窗口】贵企业的出口信用保险保单 %(number)s 被保险公司退回，原因：%(reason)s。请在 "
+                          "%(deadline)s 前登录单一窗口修改后重新确认投保。") % {
+        "number": p.number, "reason": p.last_reason, "deadline": p.scheme.confirm_deadline},
+    "cancel": lambda p: _("【单一窗口】贵企业的出口信用保险保单 %(number)s 已被保险公司撤销，原因：%(reason)s。") % {
+        "number": p.number, "reason": p.last_reason},
+}
+
+
+def _tell_contacts(policy, action):
+    with translation.override(settings.LANGUAGE_CODE):  # the enterprise reads Chinese, whoever acted
+        body = _MESSAGES[action](policy)
+    purpose = f"policy.{action}"
+    if MOBILE.fullmatch(policy.contact_phone or ""):
+        outbox.queue(channel=OutboundMessage.Channel.SMS, recipient=policy.contact_phone, body=body, purpose=purpose)
+    if policy.contact_email:
+        outbox.queue(channel=OutboundMessage.Channel.EMAIL, recipient=policy.contact_email, body=body,
+                     subject=_("出口信用保险保单 %(number)s") % {"number": policy.number}, purpose=purpose)
+
+
+def remind_deadlines(today, days=None):
+    """Tell every enterprise whose policy still waits for 确认投保 that its deadline is `days` or fewer days
+    away: a 确认截止日临近 notice and an SMS to each of its users' mobiles. Once per policy; a second run
+    the same day (or the next) finds nothing to do. Returns how many policies were reminded."""
+    from singlewindow.accounts.models import User
+    from singlewindow.policies.models import Policy
+    from singlewindow.policies.transitions import WAITING
+
+    days = settings.SW_DEADLINE_REMINDER_DAYS if days is None else days
+    due = (Policy.objects.filter(status__in=WAITING, scheme__confirm_deadline__gte=today,
+                                 scheme__confirm_deadline__lte=today + datetime.timedelta(days=days))
+           .exclude(notices__kind=Notice.Kind.REMINDED).select_related("scheme"))
+    reminded = 0
+    for policy in due.iterator(chunk_size=1000):
+        Notice.objects.create(enterprise_id=policy.enterprise_id, policy=policy, kind=Notice.Kind.REMINDED)
+        left = (policy.scheme.confirm_deadline - today).days
+        with translation.override(settings.LANGUAGE_CODE):
+            body = _("【单一窗口】贵企业的出口信用保险保单 %(number)s 待确认投保，确认截止日 %(deadline)s（还有 "
+                     "%(days)s 天），逾期将不再承保。请登录单一窗口在线确认。") % {
+                "number": policy.number, "deadline": policy.scheme.confirm_deadline, "days": left}
+        mobiles = set(User.objects.filter(enterprise_id=policy.enterprise_id, is_active=True)
+                      .exclude(mobile="").values_list("mobile", flat=True))
+        for mobile in sorted(m for m in mobiles if MOBILE.fullmatch(m)):
+            outbox.queue(channel=OutboundMessage.Channel.SMS, recipient=mobile, body=body, purpose="policy.remind")
+        reminded += 1
+    return reminded
+
+
+# --- what an enterprise user sees ------------------------------------------------------
+
+def notices_for(user):
+    """Every notice of the user's enterprise, newest first (the 消息中心)."""
+    return Notice.objects.visible_to(user).select_related("policy")
+
+
+def unread_count(user):
+    return notices_for(user).exclude(reads__user=user).count()
+
+
+def latest_notice_id(user):
+    return notices_for(user).aggregate(latest=Max("id"))["latest"] or 0
 
 
 def popup_for(user):
-    """What the 通知 popup shows: waiting policies per tab and events since the last dismissal."""
+    """What the 通知 popup shows: waiting policies per tab, and each policy that changed since the last
+    dismissal once, as it stands now (an approval after a return is one line: 已生效)."""
     from singlewindow.policies.models import Policy, PolicyStatus
+    from singlewindow.policies.transitions import WAITING
 
-    waiting = {PolicyStatus.PENDING, PolicyStatus.RETURNED}
     counts = dict(
-        Policy.objects.visible_to(user).filter(status__in=waiting)
+        Policy.objects.visible_to(user).filter(status__in=WAITING)
         .values_list("status").annotate(n=Count("id")).order_by()
     )
     cursor = NoticeCursor.objects.filter(user=user).first()
-    # New policies show up in the tab counts; the event list is for what changed since the last look.
+    # New policies show up in the tab counts; the changed list is for what moved since the last look.
     since = cursor.dismissed_at if cursor else timezone.now() - RECENT
-    events = (
-        Notice.objects.filter(enterprise_id=user.enterprise_id, created_at__gt=since)
-        .exclude(kind=Notice.Kind.ISSUED).select_related("policy")
-    )
-    events = list(events[:5])
+    changed = {}
+    recent = notices_for(user).filter(created_at__gt=since).exclude(kind=Notice.Kind.ISSUED)
+    for notice in recent[:50]:
+        changed.setdefault(notice.policy_id, notice.policy)
     tabs = [(PolicyStatus(s), counts[s]) for s in PolicyStatus.values if s in counts]
     fresh_session = cursor is None or (user.last_login and cursor.dismissed_at < user.last_login)
-    return {"tabs": tabs, "events": events, "show": bool(events) or (bool(tabs) and bool(fresh_session))}
+    policies = list(changed.values())[:POPUP_LINES]
+    return {"tabs": tabs, "policies": policies, "unread": unread_count(user), "latest": latest_notice_id(user),
+            "show": bool(policies) or (bool(tabs) and bool(fresh_session))}
 
 
 def dismiss(user):
     NoticeCursor.objects.update_or_create(user=user, defaults={"dismissed_at": timezone.now()})
+
+
+def mark_read(user, notices):
+    """Record that `user` has read `notices` (a queryset already scoped to them)."""
+    now = timezone.now()
+    NoticeRead.objects.bulk_create(
+        [NoticeRead(notice_id=pk, user=user, read_at=now) for pk in notices.exclude(reads__user=user)
+         .values_list("pk", flat=True)],
+        ignore_conflicts=True,
+    )

@@ -248,6 +248,7 @@ class CalendarRun(models.Model):
     day = models.DateField(_("日期（Asia/Shanghai）"))
     lapsed = models.PositiveIntegerField(_("已过期"), default=0)
     expired = models.PositiveIntegerField(_("已到期"), default=0)
+    reminded = models.PositiveIntegerField(_("已提醒确认"), default=0)
     started_at = models.DateTimeField(_("开始时间"))
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
 

@@ -21,6 +21,8 @@ POLICY = Machine(
     ],
 )
 TRANSITIONS = POLICY.transitions
+# The policies that wait for the enterprise's 确认投保: the sources of confirm (and of decline and lapse).
+WAITING = TRANSITIONS["confirm"].sources
 
 
 def allowed(action, status):

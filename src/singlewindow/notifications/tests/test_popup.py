@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
+from singlewindow.notifications import services
 from singlewindow.policies.models import PolicyStatus
 from singlewindow.policies.tests.conftest import (  # noqa: F401 (fixtures)
     client_for, confirm_as, confirmed, page_text, refreshed,
@@ -30,31 +31,47 @@ def popup(client):
     return response
 
 
-def test_the_popup_says_what_waits_and_links_to_that_tab(world, client_for):
+def unread(user):
+    return services.unread_count(user)
+
+
+def test_the_popup_says_what_waits_and_links_to_that_tab_and_the_message_centre(world, client_for):
     response = popup(client_for(world.demo))
-    assert page_text(response) == "通知 您有 1 份“待确认”保单，点击查看"
+    assert page_text(response) == f"通知 您有 1 份“待确认”保单，点击查看 消息中心（{unread(world.demo)} 条未读）"
     assertContains(response, '<a href="/insure/?status=pending">')
+    assertContains(response, '<a href="/notices/">')
 
 
-def test_an_approval_is_listed_as_保单已生效(world, client_for, confirmed, insurer_does):
+def test_an_approval_is_listed_as_已生效_linking_to_the_policy(world, client_for, confirmed, insurer_does):
     demo = client_for(world.demo)
     insurer_does("approve", confirmed)
     response = popup(demo)
-    assert f"保单已生效：{confirmed.number}" in page_text(response)
-    assertContains(response, '<a href="/insure/?status=effective">')
+    assert f"保单 {confirmed.number}：已生效" in page_text(response)
+    assertContains(response, f'<a href="/insure/{confirmed.pk}/">')
 
 
-def test_a_return_is_listed_as_保单被退回_with_the_returned_tab(world, client_for, confirmed, insurer_does):
+def test_a_return_is_listed_as_已退回_with_the_returned_tab(world, client_for, confirmed, insurer_does):
     demo = client_for(world.demo)
     insurer_does("return", confirmed)
     text = page_text(popup(demo))
-    assert f"保单被退回：{confirmed.number}" in text and "您有 1 份“已退回”保单，点击查看" in text
+    assert f"保单 {confirmed.number}：已退回" in text and "您有 1 份“已退回”保单，点击查看" in text
+
+
+def test_a_policy_returned_then_approved_is_one_line_saying_where_it_stands_now(world, client_for, confirmed,
+                                                                                  insurer_does):
+    demo = client_for(world.demo)
+    insurer_does("return", confirmed)
+    confirm_as(world.demo, confirmed)
+    insurer_does("approve", confirmed)
+    text = page_text(popup(demo))
+    assert text.count(confirmed.number) == 1 and f"保单 {confirmed.number}：已生效" in text
+    assert "已退回" not in text
 
 
 def test_dismissing_hides_the_popup_until_something_new_happens(world, client_for, confirmed, insurer_does):
     demo = client_for(world.demo)
     insurer_does("return", confirmed)
-    assert "保单被退回" in page_text(popup(demo))
+    assert f"保单 {confirmed.number}：已退回" in page_text(popup(demo))
     dismissed = demo.post("/notices/dismiss/")
     assert dismissed.status_code == 200 and page_text(dismissed) == ""
     assert page_text(popup(demo)) == ""
@@ -63,7 +80,7 @@ def test_dismissing_hides_the_popup_until_something_new_happens(world, client_fo
     confirm_as(world.demo, confirmed)
     insurer_does("approve", confirmed)
     text = page_text(popup(demo))
-    assert f"保单已生效：{confirmed.number}" in text and "保单被退回" not in text
+    assert f"保单 {confirmed.number}：已生效" in text and "已退回" not in text
 
 
 @pytest.mark.parametrize("who", ["insurer", "other_insurer", "bureau", "county", "admin"])
@@ -82,13 +99,14 @@ def test_it_sends_anonymous_visitors_to_log_in(world, client):
 def test_an_enterprise_never_sees_another_enterprises_events_or_counts(world, client_for, confirmed, insurer_does):
     demo, demo2 = client_for(world.demo), client_for(world.demo2)
     # load_demo returned this policy through the service, so its notice is there as in the running demo
-    assert page_text(popup(demo2)) == f"通知 保单被退回：{world.returned.number} 您有 1 份“已退回”保单，点击查看"
+    centre = f"消息中心（{unread(world.demo2)} 条未读）"
+    assert page_text(popup(demo2)) == f"通知 保单 {world.returned.number}：已退回 您有 1 份“已退回”保单，点击查看 {centre}"
     insurer_does("approve", confirmed)
     insurer_does("cancel", world.returned, reason="企业已注销。")
     assert refreshed(world.returned).status == PolicyStatus.CANCELLED
 
     mine, theirs = popup(demo), popup(demo2)
-    assert page_text(mine) == f"通知 保单已生效：{confirmed.number}"
-    assert page_text(theirs) == f"通知 保单已撤销：{world.returned.number} 保单被退回：{world.returned.number}"
+    assert page_text(mine) == f"通知 保单 {confirmed.number}：已生效 消息中心（{unread(world.demo)} 条未读）"
+    assert page_text(theirs) == f"通知 保单 {world.returned.number}：已撤销 消息中心（{unread(world.demo2)} 条未读）"
     assertNotContains(theirs, confirmed.number)
     assertNotContains(mine, world.returned.number)

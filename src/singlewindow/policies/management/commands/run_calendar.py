@@ -7,7 +7,8 @@ bin/serve schedules it beside the web server and the task worker.
 "Today" is the Asia/Shanghai date (settings.TIME_ZONE). Both end dates are inclusive: a policy whose
 confirmation deadline is today can still be confirmed today and lapses (已过期) on the first run after
 midnight; cover that ends today is in force today and ends (已到期) on the first run after midnight.
-Each transition writes its own audit event through the services; a second run the same day finds
+Then every enterprise whose policy still waits and whose deadline is SW_DEADLINE_REMINDER_DAYS or fewer
+days away is reminded once (notice + SMS). Each transition writes its own audit event through the services; a second run the same day finds
 nothing left to do.
 """
 import datetime as dt
@@ -17,6 +18,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from singlewindow.notifications import services as notifications
 from singlewindow.policies import services
 from singlewindow.policies.models import CalendarRun
 
@@ -31,9 +33,10 @@ def run_calendar(today=None):
     run = CalendarRun.objects.create(day=today, started_at=timezone.now())
     run.lapsed = services.lapse_overdue(today)
     run.expired = services.expire_ended(today)
+    run.reminded = notifications.remind_deadlines(today)
     run.finished_at = timezone.now()
-    run.save(update_fields=["lapsed", "expired", "finished_at"])
-    log.info("calendar %s: %s lapsed, %s expired", today, run.lapsed, run.expired)
+    run.save(update_fields=["lapsed", "expired", "reminded", "finished_at"])
+    log.info("calendar %s: %s lapsed, %s expired, %s reminded", today, run.lapsed, run.expired, run.reminded)
     return run
 
 
@@ -73,4 +76,5 @@ class Command(BaseCommand):
             time.sleep(wait)
 
     def _report(self, run):
-        self.stdout.write(f"calendar {run.day}: {run.lapsed} lapsed (已过期), {run.expired} expired (已到期)")
+        self.stdout.write(f"calendar {run.day}: {run.lapsed} lapsed (已过期), {run.expired} expired (已到期), "
+                          f"{run.reminded} reminded of their deadline")
