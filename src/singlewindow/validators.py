@@ -10,6 +10,8 @@ _MARKUP = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
 # (U+202A–U+202E, U+2066–U+2069) and marks that reorder what a reader sees, and lone surrogates.
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # what a spreadsheet would run as a formula when the text opens a cell (OWASP CSV injection)
+# A mainland mobile as normalise_phone writes it (no spaces or hyphens): what an SMS can be sent to.
+MOBILE = re.compile(r"1[3-9][0-9]{9}")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # Full-width digits and plus (U+FF10–FF19, U+FF0B), as Chinese input methods type them, read as ASCII.
 # Digits of other scripts are not read at all: number patterns here say [0-9], never \d (which in
@@ -55,7 +57,7 @@ def normalise_phone(value):
     raw = re.sub(r"^(\+86|0086)", "", raw)
     main, _sep, extension = re.sub(r"[-－—]", "-", raw).partition("转")
     main = main.replace("-", "") if re.fullmatch(r"1[0-9]{2}-?[0-9]{4}-?[0-9]{4}", main) else main
-    if re.fullmatch(r"1[3-9][0-9]{9}", main):
+    if MOBILE.fullmatch(main):
         number = phonenumbers.parse(main, "CN")
         if phonenumbers.number_type(number) in (
             phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE

@@ -96,7 +96,6 @@ def test_the_popup_never_covers_a_form_field(portal, browser, viewport):
     page.goto(f"{portal.url}/insure/{portal.world.pending.pk}/")
     popup = portal.popup(page)
     expect(popup).to_be_visible()
-    box = popup.bounding_box()
     for field in page.locator("main input:visible, main textarea:visible, main select:visible").all():
         field.scroll_into_view_if_needed()
         box, other = popup.bounding_box(), field.bounding_box()

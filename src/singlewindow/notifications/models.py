@@ -6,13 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 class NoticeQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Notices are the enterprise's own: its users see them, nobody else does."""
+        """Notices are the enterprise's own: its users see them, nobody else does (no region scope)."""
         from singlewindow.accounts.models import Role
-        from singlewindow.accounts.scopes import NOTHING
+        from singlewindow.accounts.scopes import enterprise_scope
 
-        if getattr(user, "is_authenticated", False) and user.is_active and user.role == Role.ENTERPRISE:
-            return self.filter(enterprise_id=user.enterprise_id) if user.enterprise_id else self.filter(NOTHING)
-        return self.filter(NOTHING)
+        if getattr(user, "role", None) != Role.ENTERPRISE:
+            return self.none()
+        return self.filter(enterprise_scope(user))
 
 
 class Notice(models.Model):

@@ -1,12 +1,13 @@
 """In-app notices and the messages that go with them. Written by the business services inside their
 transaction, never by views."""
 import datetime
-import re
 
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from singlewindow.validators import MOBILE
 
 from . import outbox
 from .models import Notice, NoticeCursor, NoticeRead, OutboundMessage
@@ -14,7 +15,6 @@ from .models import Notice, NoticeCursor, NoticeRead, OutboundMessage
 _NOTIFIED = {kind.value for kind in Notice.Kind}
 RECENT = datetime.timedelta(days=30)
 POPUP_LINES = 5
-MOBILE = re.compile(r"1[3-9][0-9]{9}")  # the canonical form validators.phone gives a mainland mobile
 
 
 def policy_changed(policy, action):

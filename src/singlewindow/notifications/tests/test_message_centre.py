@@ -6,9 +6,7 @@ from singlewindow.notifications import services
 from singlewindow.notifications.models import Notice
 from singlewindow.notifications.views import CHANGED_EVENT
 from singlewindow.policies import services as policies
-from singlewindow.policies.tests.conftest import (  # noqa: F401 (fixtures)
-    client_for, confirmed, page_text,
-)
+from singlewindow.policies.tests.conftest import page_text
 
 REASON = "联系电话无法接通，请核实后重新确认。"
 

@@ -8,7 +8,7 @@ from singlewindow.notifications import services
 from singlewindow.notifications.models import Notice, OutboundMessage
 from singlewindow.policies import services as policies
 from singlewindow.policies.models import Policy, PolicyStatus
-from singlewindow.policies.tests.conftest import CONTACT, confirmed  # noqa: F401 (fixtures)
+from singlewindow.policies.tests.conftest import CONTACT
 
 REASON = "联系电话无法接通，请核实后重新确认。"
 

@@ -6,9 +6,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 
 from singlewindow.notifications import services
 from singlewindow.policies.models import PolicyStatus
-from singlewindow.policies.tests.conftest import (  # noqa: F401 (fixtures)
-    client_for, confirm_as, confirmed, page_text, refreshed,
-)
+from singlewindow.policies.tests.conftest import confirm_as, page_text, refreshed
 
 
 @pytest.fixture

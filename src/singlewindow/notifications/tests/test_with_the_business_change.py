@@ -43,7 +43,7 @@ def test_the_notice_is_there_inside_the_transaction_and_gone_with_its_rollback(w
 
 
 def test_an_issued_policy_and_its_notice_roll_back_together(world, exporter):  # noqa: F811
-    enterprise = exporter(1, Decimal("100000"))
+    enterprise = exporter(1, Decimal(100000))
     with pytest.raises(LaterStepFailed), transaction.atomic():
         policy = services.issue(world.insurer, world.scheme.pk, enterprise.pk)
         assert notices(policy, Notice.Kind.ISSUED).count() == 1

@@ -1,0 +1,2 @@
+"""The policy fixtures the notification tests share (defined in policies/tests/conftest.py)."""
+from singlewindow.policies.tests.conftest import client_for, confirmed  # noqa: F401 (fixtures)
