@@ -68,12 +68,13 @@ def test_enterprise_binds_confirms_and_sees_the_approval_without_reloading(porta
 
     page.evaluate("window.swSamePage = true")
     portal.refresh_popup(page)  # the enterprise's page is still open: htmx would do this within 20 s
-    approved = popup.get_by_role("link", name=f"保单已生效：{world.pending.number}")
+    approved = popup.get_by_role("link", name=f"保单 {world.pending.number}：已生效")
     expect(approved).to_be_visible()
     assert page.evaluate("window.swSamePage") is True  # updated in place, not reloaded
+    expect(portal.row(page, world.pending)).to_be_hidden()  # the list reloaded with the popup: it left 审批中
     approved.click()
-    expect(portal.tab(page, "已生效", 1)).to_have_attribute("aria-current", "page")
-    expect(portal.row(page, world.pending)).to_contain_text("已生效")
+    expect(page.get_by_role("heading", name="保单详情")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="保单已生效")).to_be_visible()
 
 
 def test_enterprise_without_a_local_account_registers_one_on_the_way(portal, page):
