@@ -24,9 +24,13 @@ install: $(VENV)/.installed
 
 # Debian's chromium (driven by Playwright, never a downloaded browser), npm for axe-core, a CJK font for the glyphs.
 system-deps:
-	@if ! command -v chromium >/dev/null || ! command -v npm >/dev/null || ! fc-list 2>/dev/null | grep -qi wenquanyi; then \
-	  echo "installing chromium, npm and fonts-wqy-microhei from Debian"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium npm fonts-wqy-microhei >/dev/null; \
+	@pkgs=""; \
+	command -v chromium >/dev/null || pkgs="$$pkgs chromium"; \
+	command -v npm >/dev/null || pkgs="$$pkgs npm"; \
+	fc-list 2>/dev/null | grep -qi wenquanyi || pkgs="$$pkgs fonts-wqy-microhei"; \
+	if [ -n "$$pkgs" ]; then \
+	  echo "installing$$pkgs from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	fi
 
 run: install

@@ -12,3 +12,8 @@ urlpatterns = [
     path("notices/", include("singlewindow.notifications.urls")),
     path("eport/", include("singlewindow.eport.urls")),
 ]
+
+handler400 = "singlewindow.http.bad_request"
+handler403 = "singlewindow.http.permission_denied"
+handler404 = "singlewindow.http.page_not_found"
+handler500 = "singlewindow.http.server_error"

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from singlewindow.http import client_ip
-from singlewindow.validators import storable
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -57,27 +56,6 @@ def attempts_left(request, username):
     AxesProxyHandler.update_request(request)
     by_pair, by_address = LockoutHandler().counts(request, {settings.AXES_USERNAME_FORM_FIELD: username})
     return max(0, min(settings.AXES_FAILURE_LIMIT - by_pair, settings.ACCOUNT_ADDRESS_FAILURE_LIMIT - by_address))
-
-    # axes writes the request's User-Agent, Accept and path into its rows as they came: a NUL in one
-    # (PostgreSQL text holds none) would turn a login, a card login or a logout into a 500.
-    @staticmethod
-    def _storable(request):
-        for name in ("axes_user_agent", "axes_http_accept", "axes_path_info"):
-            if isinstance(getattr(request, name, None), str):
-                setattr(request, name, storable(getattr(request, name)))
-
-    def user_login_failed(self, sender, credentials, request=None, **kwargs):
-        self._storable(request)
-        return super().user_login_failed(sender, credentials, request, **kwargs)
-
-    def user_logged_in(self, sender, request, user, **kwargs):
-        self._storable(request)
-        return super().user_logged_in(sender, request, user, **kwargs)
-
-    def user_logged_out(self, sender, request, user, **kwargs):
-        self._storable(request)
-        return super().user_logged_out(sender, request, user, **kwargs)
-
 
 def ip_for_axes(request):
     return client_ip(request)

@@ -30,7 +30,7 @@ insurer_only = role_required(Role.INSURER)
 def policy_list(request):
     policies = Policy.objects.visible_to(request.user)
     status = status_param(request, PolicyStatus.CONFIRMED)
-    query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL in text
+    query = (request.GET.get("q") or "").strip()[:100]  # NUL never gets here (http.InputEdgeMiddleware)
     rows = policies.filter(status=status).select_related("scheme", "enterprise__region")
     if query:
         rows = rows.filter(Q(number__icontains=query) | Q(enterprise__uscc__icontains=normalise_uscc(query))
