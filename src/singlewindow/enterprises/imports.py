@@ -48,12 +48,11 @@ PREVIEW = 20  # errors shown on the page; the report file lists up to SW_IMPORT_
 SHOWN = 50  # characters of a bad value the report and the page show
 MIN_YEAR = 1980
 EXCEL_ROWS = 1_048_576  # no sheet Excel saves has more
-# The figure's column bounds an amount. SQLite keeps a decimal as a double, which Django reads back at 15
-# significant digits: a figure of 16 would be stored, then read rounded or fail to read (a 500 on every page
-# that shows it). So at most min(max_digits, 15) digits, two of them decimals: below 10,000,000,000,000.
+# The figure's column bounds an amount (15 digits, what SQLite's doubles read back: see Scheme.threshold_usd),
+# two of them decimals: below 10,000,000,000,000.
 _USD = ExportRecord._meta.get_field("export_usd")
 PLACES = _USD.decimal_places
-DIGITS = min(_USD.max_digits, 15)
+DIGITS = _USD.max_digits
 MAX_EXPORT = Decimal(10) ** (DIGITS - PLACES)  # refused from here up
 LARGEST = f"{MAX_EXPORT - Decimal(1).scaleb(-PLACES):,}"  # 9,999,999,999,999.99
 FIELDS = ("uscc", "name", "county", "year", "export_usd")

@@ -51,7 +51,7 @@ class ExportRecord(models.Model):
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="export_records",
                                    db_index=False, db_constraint=False)
     year = models.PositiveSmallIntegerField(_("年度"))
-    export_usd = models.DecimalField(_("出口额（美元）"), max_digits=16, decimal_places=2)
+    export_usd = models.DecimalField(_("出口额（美元）"), max_digits=15, decimal_places=2)
     source = models.CharField(_("数据来源"), max_length=100, blank=True)
 
     class Meta:

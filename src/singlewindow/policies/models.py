@@ -61,7 +61,9 @@ class Scheme(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     region = models.ForeignKey("regions.Region", verbose_name=_("适用区域"), on_delete=models.PROTECT)
     basis_year = models.PositiveSmallIntegerField(_("基准年度"))
-    threshold_usd = models.DecimalField(_("出口额上限（美元）"), max_digits=16, decimal_places=2)
+    # Every DecimalField here and elsewhere has at most 15 digits: SQLite keeps a decimal as a double and Django
+    # reads it back at 15 significant digits, so a 16th is stored, then fails to read (a 500 on every page).
+    threshold_usd = models.DecimalField(_("出口额上限（美元）"), max_digits=15, decimal_places=2)
     insurer_branch = models.ForeignKey(InsurerBranch, verbose_name=_("承保机构"), on_delete=models.PROTECT)
     cover_start = models.DateField(_("保险期间起"))
     cover_end = models.DateField(_("保险期间止（含当日）"))

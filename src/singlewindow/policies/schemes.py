@@ -53,6 +53,13 @@ class SchemeForm(forms.ModelForm):
             field.widget.attrs.setdefault("class", css)
             if type(field) is forms.CharField:  # the free texts (name, risks covered): the one text rule
                 field.validators.append(no_markup)
+            if isinstance(field, forms.DecimalField):  # Django's own messages name neither field nor bound
+                whole = field.max_digits - field.decimal_places
+                too_long = _("%(label)s最多 %(whole)d 位整数、%(places)d 位小数。") % {
+                    "label": field.label, "whole": whole, "places": field.decimal_places}
+                for code in ("max_digits", "max_whole_digits", "max_decimal_places"):
+                    field.error_messages[code] = too_long
+                field.error_messages["invalid"] = _("%(label)s应为数字。") % {"label": field.label}
         regions = Region.objects.all()
         branches = InsurerBranch.objects.all()
         if user.role == Role.INSURER:

@@ -3,6 +3,10 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
+from django.db import models, transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from django.forms.models import model_to_dict
 
 from singlewindow.audit.models import AuditEvent
@@ -91,3 +95,37 @@ def test_a_rate_premium_is_converted_from_dollars_to_yuan(world):
     enterprise = world.demo.enterprise
     usd = enterprise.export_records.get(year=scheme.basis_year).export_usd
     assert premium_for(scheme, enterprise) == (usd * Decimal("0.002") * Decimal("7.2")).quantize(Decimal("0.01"))
+
+
+# --- figures both databases hold (issue 9 #19) --------------------------------------
+
+def test_every_decimal_column_holds_what_sqlite_reads_back():
+    """SQLite keeps decimals as doubles and Django reads them at 15 significant digits."""
+    too_wide = [f"{field.model.__name__}.{field.name}" for model in apps.get_models() for field in model._meta.fields
+                if isinstance(field, models.DecimalField) and field.max_digits > 15]
+    assert too_wide == []
+
+
+@pytest.mark.parametrize("field", ["threshold_usd", "max_indemnity_usd", "premium_fixed", "usd_cny_rate"])
+@pytest.mark.parametrize("figure", ["9999999999999999.99", "99999999999999.99", "1e20", "3000000.001"])
+def test_a_figure_too_long_to_keep_is_refused_not_stored(world, client, field, figure):
+    client.force_login(world.insurer)
+    data = form_data(world.scheme, cover_start="2027-01-01", cover_end="2027-12-31", confirm_deadline="2027-03-31")
+    response = client.post("/insurer/schemes/new/", {**data, field: figure})
+    label = Scheme._meta.get_field(field).verbose_name
+    assert response.status_code == 400 and f"{label}最多" in page_text(response)
+    assert Scheme.objects.count() == 2
+
+
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(threshold=st.decimals(min_value=Decimal("0.01"), max_value=Decimal("1e17"), places=2, allow_nan=False))
+def test_any_threshold_the_form_accepts_reads_back_unchanged(world, client, threshold):
+    client.force_login(world.insurer)
+    with transaction.atomic():
+        response = client.post(f"/insurer/schemes/{world.scheme.pk}/", form_data(world.scheme, threshold_usd=threshold))
+        if response.status_code == 302:
+            assert Scheme.objects.get(pk=world.scheme.pk).threshold_usd == threshold
+            assert client.get("/insurer/schemes/").status_code == 200
+        else:
+            assert response.status_code == 400 and len(threshold.as_tuple().digits) > 15
+        transaction.set_rollback(True)

@@ -34,7 +34,8 @@ def test_nul_in_a_path_or_query_is_refused_before_any_view(world, client, url):
 
 
 def test_nul_in_any_header_is_kept_as_a_replacement_character(world):
-    client = Client(HTTP_USER_AGENT="Mozilla/5.0\x00(evil)", HTTP_ACCEPT_LANGUAGE="zh\x00", HTTP_X_ANYTHING="\x00\ud800")
+    client = Client(HTTP_USER_AGENT="Mozilla/5.0\x00(evil)", HTTP_ACCEPT_LANGUAGE="zh\x00",
+                    HTTP_X_ANYTHING="\x00\ud800")
     response = client.post("/login/", {"username": "demo", "password": "wrong"})
     assert response.status_code == 200 and "用户名或密码不正确" in response.content.decode()
     assert AccessAttempt.objects.get(username="demo").user_agent == "Mozilla/5.0\ufffd(evil)"
