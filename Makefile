@@ -33,6 +33,8 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
 	fi
 
+# SW_DEMO=1: the demo may make up its own SECRET_KEY (kept in var/); production must set one.
+run: export SW_DEMO := 1
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
@@ -53,6 +55,7 @@ test-postgres:
 bench: install
 	$(PY) bench/run.py
 
+messages: export SW_DEMO := 1
 messages: install
 	cd src/singlewindow && ../../$(PY) ../../manage.py makemessages -l en --no-obsolete --ignore "static/*" --ignore "*/tests/*" && ../../$(PY) ../../manage.py compilemessages -l en
 

@@ -73,7 +73,7 @@ def pg(sql):
 
 
 def env_for(url):
-    return {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "SW_VAR_DIR": str(VAR),
+    return {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING", "SW_VAR_DIR": str(VAR), "SW_DEMO": "1",
             "DJANGO_SETTINGS_MODULE": "singlewindow.settings", "PYTHONPATH": str(ROOT / "src")}
 
 

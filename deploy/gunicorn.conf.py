@@ -11,5 +11,7 @@ graceful_timeout = 30
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# X-Forwarded-Proto (so the app knows the request came over HTTPS) is believed from the same hosts the app
+# believes X-Forwarded-For from: the nginx hosts of TRUSTED_PROXIES.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", os.environ.get("TRUSTED_PROXIES", "127.0.0.1"))
 wsgi_app = "singlewindow.wsgi:application"

@@ -1,6 +1,8 @@
 """Request helpers shared by views."""
+import functools
 import ipaddress
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import HttpResponseBadRequest, HttpResponseServerError
 from django.shortcuts import render
@@ -11,15 +13,26 @@ from singlewindow.validators import is_storable, storable
 
 
 def client_ip(request):
-    """The caller's address; behind our own proxy (settings.TRUSTED_PROXIES) the forwarded one."""
-    remote = request.META.get("REMOTE_ADDR", "")
+    """The caller's address. Behind our own proxies (settings.TRUSTED_PROXIES: addresses or networks, the
+    nginx hosts) it is the nearest address in X-Forwarded-For that is not one of them: each proxy appends
+    the address it saw, so whatever stands further left was written by the client and proves nothing."""
+    trusted = proxy_networks(tuple(settings.TRUSTED_PROXIES))
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded and remote in getattr(settings, "TRUSTED_PROXIES", ()):
-        remote = forwarded.split(",")[-1].strip()
-    try:
-        return str(ipaddress.ip_address(remote))
-    except ValueError:
-        return None
+    hops = [hop.strip() for hop in forwarded.split(",")] if forwarded.strip() else []
+    address = None
+    for hop in reversed([*hops, request.META.get("REMOTE_ADDR", "")]):
+        try:
+            address = ipaddress.ip_address(hop)
+        except ValueError:
+            return None
+        if not any(address in network for network in trusted):
+            break
+    return str(address) if address else None
+
+
+@functools.lru_cache(maxsize=8)
+def proxy_networks(proxies):
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
 
 
 def safe_next_path(request):
@@ -72,3 +85,13 @@ class InputEdgeMiddleware:
         ):
             return bad_request(request)
         return self.get_response(request)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's, letting pages reach the card agent on the user's PC: its address (settings.EPORT_AGENT_URL)
+    is read per response, as the pages that connect to it read it."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        parts.update = {**(parts.update or {}), "connect-src": [settings.EPORT_AGENT_URL]}
+        return parts

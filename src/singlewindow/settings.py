@@ -22,9 +22,17 @@ def env_list(name, default=""):
 
 DEBUG = env_bool("DEBUG", False)
 TESTING = env_bool("SW_TESTING", False) or "pytest" in sys.modules
+# The demo (make run, bin/serve) and the tests may make up a key; production must bring its own.
+DEMO = env_bool("SW_DEMO", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
-    # A development key kept under var/ so sessions survive restarts; production sets SECRET_KEY.
+    if not (DEBUG or TESTING or DEMO):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Production reads it from the environment (deploy/singlewindow.env.example "
+            "says how to make one); only the demo (SW_DEMO=1, as `make run` sets) generates its own.")
+    # A development key kept under var/ so sessions survive restarts.
     key_file = VAR_DIR / "secret_key"
     if not key_file.exists():
         from django.core.management.utils import get_random_secret_key
@@ -47,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "singlewindow.regions",
     "singlewindow.enterprises",
     "singlewindow.accounts",
@@ -60,6 +69,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "singlewindow.http.InputEdgeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "singlewindow.http.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -165,6 +175,34 @@ SESSION_ENGINE = "singlewindow.accounts.sessions.db"  # only well-formed keys re
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- the browser's side of security -------------------------------------------
+# Served over HTTPS (SECURE_COOKIES=1, behind nginx, which gunicorn trusts for X-Forwarded-Proto): plain HTTP is
+# redirected, and browsers are told to use HTTPS only for a year, subdomains too, and may preload it.
+SECURE_SSL_REDIRECT = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("SW_HSTS_SECONDS", "31536000")) if SESSION_COOKIE_SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SW_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SW_HSTS_PRELOAD", True)
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts only from our own static files (htmx, Bootstrap, the card
+# client, static/js/forms.js), no inline script or handler; the page may talk to itself and to the card agent
+# on the user's PC (EPORT_AGENT_URL, added per response by http.ContentSecurityPolicyMiddleware). style attributes
+# stay allowed (progress bars are sized by the server), <style> elements not.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- i18n -------------------------------------------------------------------
 # Source strings are the notice's Chinese wording; English is the translation.

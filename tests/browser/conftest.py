@@ -126,3 +126,17 @@ class Portal:
 @pytest.fixture
 def portal(live_server, live_world):
     return Portal(live_server.url, live_world)
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violation(request):
+    """Every journey runs under the site's Content-Security-Policy: a script or style it refuses fails the test."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    yield
+    assert refused == []
