@@ -3,6 +3,7 @@
 Idempotent: a second run finds the demo insurer and changes nothing.
 """
 import datetime as dt
+import itertools
 import random
 from contextlib import contextmanager
 from decimal import Decimal
@@ -55,9 +56,10 @@ def _user(username, password, **fields):
     return user
 
 
-def _enterprise(rng, index, region_code, name=None, serial=[0]):
-    serial[0] += 1  # organisation codes must be unique: number them, with a random-looking spread
-    body = f"{(serial[0] * 7_654_321 + 13_579) % 90_000_000 + 10_000_000:08d}"
+def _enterprise(rng, serial, index, region_code, name=None):
+    """`serial` (one counter per build) numbers the organisation codes, which must be unique, with a
+    random-looking spread: the same seed gives the same codes in every build."""
+    body = f"{(next(serial) * 7_654_321 + 13_579) % 90_000_000 + 10_000_000:08d}"
     uscc = make_uscc("91", region_code, body)
     name = name or f"汕尾市{rng.choice(WORDS)}{rng.choice(WORDS)}{rng.choice(TRADES)}有限公司"
     return Enterprise.objects.create(
@@ -129,6 +131,7 @@ def build(enterprises=300, seed=2020, stdout=None):
     if InsurerBranch.objects.filter(code="YD").exists():
         return False
     rng = random.Random(seed)
+    serial = itertools.count(1)
     say = stdout.write if stdout else (lambda *_: None)
     today = timezone.localdate()
     with transaction.atomic():
@@ -163,8 +166,8 @@ def build(enterprises=300, seed=2020, stdout=None):
         _user("admin", "Admin@2020", role=Role.OPERATOR, is_staff=True, is_superuser=True,
               display_name="单一窗口管理员")
 
-        demo = _enterprise(rng, 0, "441502", name="汕尾市红海湾进出口贸易有限公司")
-        demo2 = _enterprise(rng, 0, "441521", name="海丰县梅陇工艺品有限公司")
+        demo = _enterprise(rng, serial, 0, "441502", name="汕尾市红海湾进出口贸易有限公司")
+        demo2 = _enterprise(rng, serial, 0, "441521", name="海丰县梅陇工艺品有限公司")
         # Each enterprise's first account is its legal person's (is_enterprise_admin: manages operators).
         _user("demo", "Demo@2020", role=Role.ENTERPRISE, enterprise=demo, display_name="李锐",
               mobile="13729230657", email="lirui@example.com", is_enterprise_admin=True)
@@ -176,7 +179,7 @@ def build(enterprises=300, seed=2020, stdout=None):
                              contact_phone="13729230657")
         local.set_password(LOCAL_ACCOUNT[1])
         local.save()
-        others = [_enterprise(rng, i, COUNTIES[i % 4]) for i in range(1, enterprises + 1)]
+        others = [_enterprise(rng, serial, i, COUNTIES[i % 4]) for i in range(1, enterprises + 1)]
         for enterprise in [demo, demo2, *others]:
             _exports(rng, enterprise, [2019, today.year - 1])
 

@@ -41,6 +41,12 @@ def people(db):
     def user(username, **fields):
         return User.objects.create_user(username, password=PASSWORD, **fields)
 
+    # These tests read what was sent to whom: the outbox starts empty (the demo world's own messages are
+    # deleted inside the test's transaction, which is rolled back).
+    from singlewindow.notifications.models import OutboundMessage
+
+    OutboundMessage.objects.all().delete()
+
     return SimpleNamespace(
         ours=ours, theirs=theirs,
         boss=user("boss", role=Role.ENTERPRISE, enterprise=ours, is_enterprise_admin=True, display_name="李锐",
