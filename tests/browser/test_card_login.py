@@ -88,12 +88,14 @@ def test_a_card_holder_declines_with_the_cards_signature(portal, page, agent):
     world = portal.world
     card_login_and_bind(portal, page, agent)
     portal.row(page, world.pending).get_by_role("link", name="查看详情").click()
+    page.get_by_role("link", name="放弃投保").click()  # a secondary link, then a page of its own
     decline = page.get_by_role("region", name="放弃投保")
+    expect(decline).to_contain_text("放弃后本方案下将不再为本企业承保")
     decline.get_by_label("原因").fill("企业已另行投保。")
-    decline.get_by_role("button", name="放弃投保").click()
+    decline.get_by_role("button", name="确认放弃投保").click()
     expect(decline.get_by_role("alert")).to_contain_text("请输入卡密码，用电子口岸卡签名后放弃投保")  # no PIN yet
     decline.get_by_label("卡密码（用于签名）").fill(agent.pin)
-    decline.get_by_role("button", name="放弃投保").click()
+    decline.get_by_role("button", name="确认放弃投保").click()
     expect(page.get_by_role("alert").filter(has_text=f"已放弃投保保单 {world.pending.number}")).to_be_visible()
 
     event = AuditEvent.objects.get(action="policy.decline", object_id=str(world.pending.pk))

@@ -44,6 +44,7 @@ def pages_of(world):
         None: ["/", "/login/", "/register/", "/forgot-password/", "/forgot-username/", "/help/", "/features/",
                "/control/"],
         ("demo", "Demo@2020"): ["/", "/features/", "/insure/", "/insure/?tab=confirmed", f"/insure/{pending}/",
+                                f"/insure/{pending}/decline/",
                                 "/account/",
                                 "/account/password/", "/account/mobile/", "/account/operators/", "/notices/"],
         ("insurer", "Insurer@2020"): ["/insurer/", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",

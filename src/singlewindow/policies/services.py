@@ -27,7 +27,7 @@ class TransitionRefused(Refused):
         super().__init__(code, message)
 
 
-def _refusal(policy, action):
+def refusal(policy, action):
     transition = TRANSITIONS[action]
     current = PolicyStatus(policy.status)
     if current == transition.target:
@@ -69,7 +69,7 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
             fields["last_reason"] = reason
         updated = Policy.objects.filter(pk=policy.pk, status__in=transition.sources).update(**fields)
         if updated != 1:
-            raise TransitionRefused(_refusal(policy, action))
+            raise TransitionRefused(refusal(policy, action))
         before = policy.status
         for name, value in fields.items():
             setattr(policy, name, value)
@@ -262,7 +262,7 @@ def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSW
         if policy is None:
             raise Policy.DoesNotExist
         if policy.status not in TRANSITIONS["decline"].sources:  # said before a signature is spent on it
-            raise TransitionRefused(_refusal(policy, "decline"))
+            raise TransitionRefused(refusal(policy, "decline"))
         data["card_signature"] = verify_decline(actor, policy, signature, reason=reason, ip=ip)
     return _transition(actor, policy_id, "decline", ip=ip, reason=reason, data=data)
 

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import LoginMethod, Role
@@ -44,10 +44,9 @@ def policy_list(request):
     })
 
 
-def _detail(request, policy, form, decline_form, status=200):
+def _detail(request, policy, form, status=200):
     return render(request, "policies/detail.html", {
-        "policy": policy, "scheme": policy.scheme, "agreement": policy.scheme.agreement,
-        "form": form, "decline_form": decline_form,
+        "policy": policy, "scheme": policy.scheme, "agreement": policy.scheme.agreement, "form": form,
         "can_confirm": allowed("confirm", policy.status), "can_decline": allowed("decline", policy.status),
     }, status=status)
 
@@ -65,7 +64,7 @@ def policy_detail(request, pk):
     policy = _own_policy(request, pk)
     initial = {"contact_name": policy.contact_name, "contact_phone": policy.contact_phone,
                "contact_email": policy.contact_email}
-    return _detail(request, policy, ConfirmForm(initial=initial), ReasonForm())
+    return _detail(request, policy, ConfirmForm(initial=initial))
 
 
 @local_features
@@ -87,7 +86,7 @@ def policy_confirm(request, pk):
         except services.TransitionRefused as refused:
             messages.warning(request, str(refused))
             return redirect("policies:detail", pk=policy.pk)
-    return _detail(request, policy, form, ReasonForm(), status=400)
+    return _detail(request, policy, form, status=400)
 
 
 @local_features
@@ -98,12 +97,17 @@ def policy_submitted(request, pk):
 
 
 @local_features
-@require_POST
+@require_http_methods(["GET", "POST"])
 def policy_decline(request, pk):
+    """放弃投保 is a page of its own, a second step after the detail page's secondary link: what it means, the
+    reason (required), the card's signature in a card session, then 确认放弃投保 or back without a change."""
     policy = _own_policy(request, pk)
-    form = ReasonForm(request.POST)
-    login_method = request.session.get("login_method", LoginMethod.PASSWORD)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if not allowed("decline", policy.status):
+        messages.warning(request, services.refusal(policy, "decline"))
+        return redirect("policies:detail", pk=policy.pk)
     if form.is_valid():
+        login_method = request.session.get("login_method", LoginMethod.PASSWORD)
         try:
             services.decline(
                 request.user, policy.pk, reason=form.cleaned_data["reason"], ip=client_ip(request),
@@ -117,8 +121,8 @@ def policy_decline(request, pk):
         except services.TransitionRefused as refused:
             messages.warning(request, str(refused))
             return redirect("policies:detail", pk=policy.pk)
-    initial = {"contact_name": policy.contact_name, "contact_phone": policy.contact_phone}
-    return _detail(request, policy, ConfirmForm(initial=initial), form, status=400)
+    return render(request, "policies/decline.html", {"policy": policy, "scheme": policy.scheme, "form": form},
+                  status=400 if form.is_bound else 200)
 
 
 @role_required(Role.BUREAU, Role.OPERATOR)

@@ -96,7 +96,7 @@ def test_a_second_decline_says_it_is_done_already_without_spending_a_signature(w
 
 def test_the_decline_form_asks_a_card_user_for_the_pin_and_a_reason_first(world, demo_card, logged_in):
     session = bound(logged_in(demo_card))
-    html = session.client.get(f"/insure/{world.pending.pk}/").content.decode()
+    html = session.client.get(f"/insure/{world.pending.pk}/decline/").content.decode()
     assert f'data-sign-url="/eport/sign/{world.pending.pk}/decline/"' in html and 'id="eport-sign-pin-decline"' in html
     refused = session.client.post(f"/eport/sign/{world.pending.pk}/decline/", {"reason": " "})
     assert refused.status_code == 400 and "请填写原因" in refused.json()["error"]
@@ -108,7 +108,7 @@ def test_a_password_user_declines_without_a_card(world, client):
 
     accounts.bind_existing(world.demo, **LOCAL_ACCOUNT)
     client.force_login(world.demo)
-    assert "eport-sign-pin-decline" not in client.get(f"/insure/{world.pending.pk}/").content.decode()
+    assert "eport-sign-pin-decline" not in client.get(f"/insure/{world.pending.pk}/decline/").content.decode()
     assert client.post(f"/insure/{world.pending.pk}/decline/", {"reason": REASON}).status_code == 302
     assert status(world.pending) == PolicyStatus.DECLINED
     assert client.post(f"/eport/sign/{world.pending.pk}/decline/", {"reason": REASON}).status_code == 400

@@ -138,9 +138,35 @@ def test_confirming_a_policy_already_under_review_says_nothing_more_is_needed(wo
 
 def test_declining_requires_a_reason(world, demo_client):
     response = demo_client.post(f"/insure/{world.pending.pk}/decline/", {"reason": "  "})
-    assertContains(response, '<div class="invalid-feedback d-block">请填写原因。</div>', html=True, status_code=400)
+    assertContains(response, '<div class="invalid-feedback d-block" id="id_reason_error">请填写原因。</div>', html=True,
+                   status_code=400)
     assertContains(response, '<li><a href="#id_reason">原因：请填写原因。</a></li>', html=True, status_code=400)
     assert_untouched(world.pending)
+
+
+def test_declining_is_a_second_step_that_says_what_it_means(world, demo_client):
+    detail = demo_client.get(f"/insure/{world.pending.pk}/")
+    assert 'name="reason"' not in detail.content.decode()  # no decline form beside 确认投保
+    assertContains(detail, f'<a href="/insure/{world.pending.pk}/decline/">放弃投保</a>', html=True)
+    page = demo_client.get(f"/insure/{world.pending.pk}/decline/")
+    text = page_text(page)
+    assert "放弃后本方案下将不再为本企业承保" in text and "确认放弃投保" in text and "返回，不放弃" in text
+    assertContains(page, '<span class="text-danger" aria-hidden="true">*</span>', html=True)  # 原因 is required
+    assert_untouched(world.pending)
+
+
+def test_a_policy_that_cannot_be_declined_sends_the_page_back_with_its_state(world, demo_client, confirmed):
+    response = demo_client.get(f"/insure/{confirmed.pk}/decline/", follow=True)
+    assert response.redirect_chain == [(f"/insure/{confirmed.pk}/", 302)]
+    assert f"保单 {confirmed.number} 当前状态为“审批中”，不能放弃投保。" in page_text(response)
+
+
+def test_a_refused_decline_loses_none_of_the_confirmed_contacts(world, demo_client):
+    """Once, the refused 放弃投保 re-drew the confirm form without the e-mail it had been confirmed with."""
+    Policy.objects.filter(pk=world.pending.pk).update(contact_email="li.rui@example.com")
+    response = demo_client.post(f"/insure/{world.pending.pk}/decline/", {"reason": ""})
+    assert response.status_code == 400 and 'name="contact_email"' not in response.content.decode()
+    assertContains(demo_client.get(f"/insure/{world.pending.pk}/"), 'value="li.rui@example.com"')
 
 
 def test_declining_with_a_reason_moves_the_policy_to_the_declined_tab(world, demo_client):

@@ -69,7 +69,7 @@ def test_return_and_cancel_reasons_refuse_such_text(world, insurer_client, confi
 def test_the_decline_reason_refuses_such_text(world, demo_client, text):
     events = AuditEvent.objects.count()
     response = demo_client.post(f"/insure/{world.pending.pk}/decline/", {"reason": text})
-    shows_refusal(response, "decline_form", "reason")
+    shows_refusal(response, "form", "reason")
     policy = refreshed(world.pending)
     assert (policy.status, policy.last_reason, AuditEvent.objects.count()) == (PolicyStatus.PENDING, "", events)
 
