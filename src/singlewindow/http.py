@@ -95,3 +95,19 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only)
         parts.update = {**(parts.update or {}), "connect-src": [settings.EPORT_AGENT_URL]}
         return parts
+
+
+# --- the second step of an irreversible action ---------------------------------------------
+
+def is_checked(request):
+    """True when the POST comes from its check page (check_step): only then does an irreversible action act."""
+    return request.POST.get("checked") == "1"
+
+
+def check_step(request, *, title, summary, items=(), button, back_url, keep=()):
+    """GOV.UK's check-your-answers before an irreversible step: what will happen (`summary`), what it applies to
+    (`items`, lines of text), then `button` re-posts `keep` ((name, value) pairs) with checked=1, or back."""
+    return render(request, "includes/check_step.html", {
+        "title": title, "summary": summary, "items": items, "button": button, "back_url": back_url,
+        "keep": keep, "action": request.path,
+    })

@@ -53,7 +53,9 @@ def test_upload_progress_eligible_list_batch_issue_and_the_enterprise_sees_its_p
     # The insurer issues to everyone eligible in one batch.
     insurer = portal.insurer_page(new_context)
     insurer.get_by_role("navigation", name="主导航").get_by_role("link", name="批量出单").click()
-    insurer.get_by_role("button", name=f"批量出单（{_waiting(portal)} 家）").click()
+    waiting = _waiting(portal)
+    insurer.get_by_role("button", name=f"批量出单（{waiting} 家）").click()
+    insurer.get_by_role("button", name=f"确认批量出单（{waiting} 家）").click()
     expect(insurer.get_by_role("progressbar", name="出单进度")).to_have_attribute("aria-valuenow", "100")
     expect(insurer.get_by_text("批量出单完成")).to_be_visible()
 

@@ -64,6 +64,8 @@ def test_enterprise_binds_confirms_and_sees_the_approval_without_reloading(porta
     portal.row(insurer, world.pending).get_by_role("link", name="查看详情").click()
     expect(insurer.get_by_text("李锐 / 13729230657")).to_be_visible()
     insurer.get_by_role("button", name="审批通过").click()
+    expect(insurer.get_by_role("note")).to_contain_text("审批通过后保单即时生效")
+    insurer.get_by_role("button", name="确认审批通过").click()
     expect(insurer.get_by_text(f"保单 {world.pending.number} 已审批通过，已生效。")).to_be_visible()
 
     page.evaluate("window.swSamePage = true")

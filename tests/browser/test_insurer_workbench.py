@@ -35,6 +35,10 @@ def test_insurer_approves_the_two_ticked_policies(portal, page, new_context, awa
     insurer.get_by_role("checkbox", name=first.number).check()
     insurer.get_by_role("checkbox", name=second.number).check()
     insurer.get_by_role("button", name="审批通过").click()
+    check = insurer.get_by_role("region", name="审批通过")  # a second step lists what will be approved
+    expect(check.get_by_role("listitem")).to_have_count(2)
+    expect(check).to_contain_text(first.number)
+    check.get_by_role("button", name="确认审批通过（2 份）").click()
 
     expect(insurer.get_by_role("alert")).to_have_text("已审批通过 2 份保单。")
     expect(portal.row(insurer, first)).to_have_count(0)
@@ -49,6 +53,7 @@ def test_select_all_approves_every_policy_on_the_page(portal, page, new_context,
     for policy in awaiting:
         expect(insurer.get_by_role("checkbox", name=policy.number)).to_be_checked()
     insurer.get_by_role("button", name="审批通过").click()
+    insurer.get_by_role("button", name=f"确认审批通过（{len(awaiting)} 份）").click()
 
     expect(insurer.get_by_role("alert")).to_have_text(f"已审批通过 {len(awaiting)} 份保单。")
     expect(insurer.get_by_text("暂无“审批中”的保单。")).to_be_visible()

@@ -29,7 +29,7 @@ from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.audit.services import record
 from singlewindow.enterprises import eligibility
-from singlewindow.http import client_ip
+from singlewindow.http import check_step, client_ip, is_checked
 
 from . import services
 from .models import Application, IssuanceRun, JobStatus, Policy, Scheme
@@ -223,6 +223,17 @@ insurer_only = role_required(Role.INSURER)
 def batch_page(request):
     schemes = Scheme.objects.filter(insurer_branch=request.user.insurer_branch_id).select_related("region")
     if request.method == "POST":
+        if not is_checked(request):
+            scheme_id = request.POST.get("scheme", "")
+            scheme = (schemes.filter(pk=int(scheme_id)).first()
+                      if scheme_id.isascii() and scheme_id.isdigit() and len(scheme_id) < 10 else None)
+            if scheme is not None:
+                todo = _todo(scheme, request.user).count()
+                return check_step(
+                    request, title=_("批量出单"), back_url=reverse("insurer:batch"),
+                    summary=_("将为方案“%(scheme)s”内 %(n)d 家符合条件、尚未出单的企业出具“待确认”保单，保费按方案规则计算，"
+                              "企业会收到通知。已出具的保单不能收回，只能逐份撤销。") % {"scheme": scheme.name, "n": todo},
+                    button=_("确认批量出单（%(n)d 家）") % {"n": todo}, keep=[("scheme", scheme.pk)])
         try:
             run, started = start_issuance(request.user, request.POST.get("scheme"), ip=client_ip(request))
         except ValidationError as error:

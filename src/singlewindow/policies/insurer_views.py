@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -14,7 +16,7 @@ from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.identifiers import normalise_uscc
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.forms import add_service_errors
-from singlewindow.http import client_ip
+from singlewindow.http import check_step, client_ip, is_checked
 
 from . import services
 from .forms import IssueForm, ReasonForm
@@ -49,6 +51,16 @@ def approve_selected(request):
     if not ids:
         messages.warning(request, _("请先勾选要审批通过的保单。"))
         return redirect("insurer:list")
+    if not is_checked(request):
+        picked = list(Policy.objects.visible_to(request.user).filter(pk__in=ids, status=PolicyStatus.CONFIRMED)
+                      .select_related("enterprise").order_by("number"))
+        if picked:
+            return check_step(
+                request, title=_("审批通过"), back_url=reverse("insurer:list"),
+                summary=_("审批通过后以下保单即时生效，保险责任自审批之日起算。审批通过后不能退回，只能撤销。"),
+                items=[f"{policy.number} · {policy.enterprise.name}" for policy in picked],
+                button=_("确认审批通过（%(n)d 份）") % {"n": len(picked)},
+                keep=[("policy", policy.pk) for policy in picked])
     done, refused = services.approve_many(request.user, ids, ip=client_ip(request))
     if done:
         messages.success(request, _("已审批通过 %(n)d 份保单。") % {"n": len(done)})
@@ -88,6 +100,12 @@ def policy_action(request, pk, action):
     policy = _policy(request, pk)
     ip = client_ip(request)
     form = ReasonForm(request.POST, prefix=action) if action in ("return", "cancel") else None
+    if action == "approve" and not is_checked(request) and allowed("approve", policy.status):
+        return check_step(
+            request, title=_("审批通过"), back_url=reverse("insurer:detail", args=[policy.pk]),
+            summary=_("审批通过后保单即时生效，保险责任自审批之日起至 %(end)s（含当日）。审批通过后不能退回，只能撤销。") % {
+                "end": date_format(policy.scheme.cover_end, "Y-m-d")},
+            items=[f"{policy.number} · {policy.enterprise.name}"], button=_("确认审批通过"))
     try:
         if action == "approve":
             services.approve(request.user, policy.pk, ip=ip)

@@ -116,7 +116,10 @@ def test_the_insurer_starts_it_from_the_page_and_sees_it_done(world, waiting, cl
     client.force_login(world.insurer)
     page = client.get("/insurer/batch/")
     assert f"批量出单（{len(waiting)} 家）" in page_text(page)
-    response = client.post("/insurer/batch/", {"scheme": world.scheme.pk}, follow=True)
+    check = client.post("/insurer/batch/", {"scheme": world.scheme.pk})  # first, what it will do
+    assert f"确认批量出单（{len(waiting)} 家）" in page_text(check) and "企业会收到通知" in page_text(check)
+    assert not IssuanceRun.objects.exists()
+    response = client.post("/insurer/batch/", {"scheme": world.scheme.pk, "checked": "1"}, follow=True)
     text = page_text(response)
     assert "已完成" in text and f"已出单 {len(waiting)} / {len(waiting)} 份" in text
     run = IssuanceRun.objects.get()

@@ -61,7 +61,7 @@ def test_bulk_approve_approves_what_it_can_and_reports_the_rest(world, insurer_c
     others = list(in_scope(world, PolicyStatus.CONFIRMED).exclude(pk=confirmed.pk)[:1])
     effective = in_scope(world, PolicyStatus.EFFECTIVE).first()
     picked = [confirmed.pk, others[0].pk, effective.pk, guangzhou_policy.pk, 99999999, "abc", "²"]
-    text = messages_after(insurer_client, insurer_client.post("/insurer/approve/", {"policy": picked}))
+    text = messages_after(insurer_client, insurer_client.post("/insurer/approve/", {"policy": picked, "checked": "1"}))
     assert "已审批通过 2 份保单。" in text
     assert f"保单 {effective.number} 已是“已生效”状态，无需重复操作。" in text
     assert text.count("保单不存在或不在本机构的服务区域内。") == 2
@@ -90,7 +90,7 @@ def test_the_detail_page_shows_how_the_enterprise_confirmed(world, client_for, b
 
 
 def test_approving_puts_the_policy_in_force_from_today(world, insurer_client, confirmed):
-    response = insurer_client.post(f"/insurer/{confirmed.pk}/approve/")
+    response = insurer_client.post(f"/insurer/{confirmed.pk}/approve/", {"checked": "1"})
     assertRedirects(response, f"/insurer/{confirmed.pk}/", fetch_redirect_response=False)
     assert f"保单 {confirmed.number} 已审批通过，已生效。" in messages_after(insurer_client, response)
     policy = refreshed(confirmed)
@@ -99,8 +99,8 @@ def test_approving_puts_the_policy_in_force_from_today(world, insurer_client, co
 
 
 def test_approving_twice_says_it_is_already_done(world, insurer_client, confirmed):
-    insurer_client.post(f"/insurer/{confirmed.pk}/approve/")
-    response = insurer_client.post(f"/insurer/{confirmed.pk}/approve/")
+    insurer_client.post(f"/insurer/{confirmed.pk}/approve/", {"checked": "1"})
+    response = insurer_client.post(f"/insurer/{confirmed.pk}/approve/", {"checked": "1"})
     assert f"保单 {confirmed.number} 已是“已生效”状态，无需重复操作。" in messages_after(insurer_client, response)
 
 
@@ -208,7 +208,7 @@ def test_another_branch_lists_none_of_our_policies_and_cannot_bulk_approve_them(
         for policy in Policy.objects.visible_to(world.insurer):
             assertNotContains(response, policy.number)
     assertContains(client.get("/insurer/", {"status": "pending"}), guangzhou_policy.number)
-    text = messages_after(client, client.post("/insurer/approve/", {"policy": [confirmed.pk]}))
+    text = messages_after(client, client.post("/insurer/approve/", {"policy": [confirmed.pk], "checked": "1"}))
     assert "保单不存在或不在本机构的服务区域内。" in text
     assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
 
@@ -230,4 +230,25 @@ def test_it_sends_anonymous_visitors_to_log_in(world, client, confirmed):
         url = url.format(pk=confirmed.pk)
         response = client.get(url) if method == "get" else client.post(url, {"policy": [confirmed.pk]})
         assertRedirects(response, f"/login/?{urlencode({'next': url})}", fetch_redirect_response=False)
+    assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
+
+
+# --- a second step before an irreversible decision (issue 11 #2) -----------------------
+
+def test_approving_asks_once_more_and_changes_nothing_until_then(world, insurer_client, confirmed):
+    check = insurer_client.post(f"/insurer/{confirmed.pk}/approve/")
+    text = page_text(check)
+    assert check.status_code == 200 and "审批通过后保单即时生效" in text and confirmed.number in text
+    assertContains(check, '<input type="hidden" name="checked" value="1">', html=True)
+    assert "确认审批通过" in text and "返回，暂不操作" in text
+    assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
+
+
+def test_bulk_approval_lists_what_it_will_approve_first(world, insurer_client, confirmed, guangzhou_policy):
+    effective = in_scope(world, PolicyStatus.EFFECTIVE).first()
+    check = insurer_client.post("/insurer/approve/", {"policy": [confirmed.pk, effective.pk, guangzhou_policy.pk]})
+    text = page_text(check)
+    assert "确认审批通过（1 份）" in text and confirmed.number in text
+    assert effective.number not in text and guangzhou_policy.number not in text  # neither waiting nor ours
+    assertContains(check, f'<input type="hidden" name="policy" value="{confirmed.pk}">', html=True)
     assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
