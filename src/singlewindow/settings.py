@@ -13,7 +13,17 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def env_bool(name, default=False):
-    return os.environ.get(name, str(default)).lower() in {"1", "true", "yes", "on"}
+    """A yes/no setting. Anything else is a start-up error: `SECURE_COOKIES=ture` must not mean "off"."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"{name}={os.environ[name]!r} is neither yes nor no (1/0, true/false, yes/no, on/off).")
 
 
 def env_list(name, default=""):
@@ -244,7 +254,9 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 # An import queued or running with no progress for this long has lost its worker (已中断). Generous: the
 # final write is one transaction that reports no progress while it runs.
 SW_IMPORT_STALE = datetime.timedelta(minutes=int(os.environ.get("SW_IMPORT_STALE_MINUTES", "30")))
-# The export-list upload (enterprises/imports.py). A million CSV rows are about 70 MB.
+# The export-list upload (enterprises/imports.py): uploads and error reports are kept under SW_IMPORT_DIR
+# (shared by the app hosts and the workers in production). A million CSV rows are about 70 MB.
+SW_IMPORT_DIR = Path(os.environ.get("SW_IMPORT_DIR", VAR_DIR / "imports"))
 SW_IMPORT_MAX_UPLOAD_MB = int(os.environ.get("SW_IMPORT_MAX_UPLOAD_MB", "300"))
 # An XLSX is a zip: refused before openpyxl opens it when it unpacks to more than any customs list could. A full
 # Excel sheet (1,048,576 rows) of 20 columns is about 600 MB of XML; real sheets compress 5-20 times (Apache

@@ -70,7 +70,7 @@ HEADER_ALIASES = {
 
 
 def import_dir():
-    path = Path(getattr(settings, "SW_IMPORT_DIR", settings.VAR_DIR / "imports"))
+    path = Path(settings.SW_IMPORT_DIR)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -123,3 +123,11 @@ def test_gunicorn_believes_x_forwarded_proto_from_the_same_proxies(tmp_path, mon
     monkeypatch.setenv("TRUSTED_PROXIES", env["TRUSTED_PROXIES"])
     config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     assert config["forwarded_allow_ips"] == env["TRUSTED_PROXIES"] != "127.0.0.1"
+
+
+@pytest.mark.parametrize("value, started", [("1", True), ("off", True), ("ture", False), ("2", False)])
+def test_a_yes_no_setting_with_a_typo_stops_the_start(tmp_path, value, started):
+    result = manage(example_env(tmp_path, SECRET_KEY=secrets.token_urlsafe(50), SECURE_COOKIES=value), "check")
+    assert (result.returncode == 0) == started, result.stderr
+    if not started:
+        assert f"SECURE_COOKIES='{value}' is neither yes nor no" in result.stderr
