@@ -812,8 +812,12 @@ class ErrorReport:
 
 
 def _progress(job, **fields):
+    _progress_of(job.pk, **fields)
+
+
+def _progress_of(job_id, **fields):
     # every write is also a sign of life: a job without one for SW_IMPORT_STALE has lost its worker
-    ImportJob.objects.filter(pk=job.pk).update(heartbeat=timezone.now(), **fields)
+    ImportJob.objects.filter(pk=job_id).update(heartbeat=timezone.now(), **fields)
 
 
 def run(job):
@@ -937,7 +941,7 @@ class Progress:
 
     def __call__(self, **fields):
         if self.side is None:
-            _progress(_Job(self.job_id), **fields)
+            _progress_of(self.job_id, **fields)
             return
         fields["heartbeat"] = timezone.now()  # as _progress does
         sets = ", ".join(f"{name} = %s" for name in fields)
@@ -947,11 +951,6 @@ class Progress:
     def close(self):
         if self.side is not None:
             self.side.close()
-
-
-class _Job:
-    def __init__(self, pk):
-        self.pk = pk
 
 
 def _columns(header, report):

@@ -1,7 +1,6 @@
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
 
 from singlewindow.accounts.forms import LoginForm
 from singlewindow.accounts.models import LoginMethod, Role
@@ -41,16 +40,3 @@ def features(request):
 
 def faq(request):
     return render(request, "portal/faq.html", {"hotline": HOTLINE})
-
-
-ACCOUNT_HELP = {
-    "register": _("立即注册"),
-    "forgot_password": _("忘记密码"),
-    "forgot_username": _("忘记用户名"),
-    "control": _("客户端控件下载"),
-}
-
-
-def account_help(request, topic):
-    return render(request, "portal/account_help.html", {"topic": topic, "title": ACCOUNT_HELP[topic],
-                                                         "hotline": HOTLINE})
