@@ -10,11 +10,11 @@ var/ is touched.
 """
 import argparse
 import os
-import tempfile
 import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path

@@ -979,8 +979,7 @@ def submit(user, upload):
     suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
     path = import_dir() / f"job-{job.pk}{suffix}"
     with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+        out.writelines(upload.chunks())
     ImportJob.objects.filter(pk=job.pk).update(path=str(path))
     run_import.enqueue(job.pk)
     job.refresh_from_db()

@@ -10,8 +10,7 @@ from stdnum.cn.uscc import calc_check_digit
 
 from singlewindow.audit.models import AuditEvent
 from singlewindow.audit.services import first_broken_link
-from singlewindow.enterprises.identifiers import validate_uscc
-from singlewindow.enterprises.identifiers import uscc_problem
+from singlewindow.enterprises.identifiers import uscc_problem, validate_uscc
 from singlewindow.enterprises.models import Enterprise, ExportRecord, ImportJob
 from singlewindow.spreadsheets import safe_cell
 

@@ -33,7 +33,7 @@ def data_strings():
 
 def leftover_chinese(response):
     """The Chinese a reader still sees (text and labelling attributes) once data is taken out."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.DOTALL)
     html = LOGO.sub(" ", html)
     text = unescape(re.sub(r"<[^>]+>", " ", html) + " " + " ".join(LABELLING_ATTRIBUTES.findall(html)))
     text = re.sub(r"\s+", " ", text)

@@ -35,7 +35,7 @@ NASTY = st.one_of(
 # control, no bidirectional control or mark, no lone surrogate, no formula sign at the start.
 MARKUP_OR_CONTROL = re.compile(
     "[<>]|&#|javascript:|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]",
-    re.I)
+    re.IGNORECASE)
 
 
 def plain_text(value, max_length):
