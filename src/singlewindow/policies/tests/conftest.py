@@ -1,7 +1,7 @@
 """Helpers for the HTTP-level tests: bound enterprise users, a confirmed policy, page text.
 
-Test modules of other apps import the fixtures they need from here
-(`from singlewindow.policies.tests.conftest import bound_demo`).
+The tests of other apps import the fixtures they need from here in their own conftest.py
+(`from singlewindow.policies.tests.conftest import bound_demo`); helpers are imported by the test modules.
 """
 import re
 from decimal import Decimal

@@ -10,7 +10,7 @@ from singlewindow.enterprises.imports import LABELS
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.notifications.models import OutboundMessage
 from singlewindow.policies.models import Agreement, InsurerBranch, Policy, Scheme
-from singlewindow.policies.tests.conftest import bound_demo, confirm_as, page_text  # noqa: F401 (a fixture)
+from singlewindow.policies.tests.conftest import confirm_as, page_text
 from singlewindow.regions.models import Region
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")

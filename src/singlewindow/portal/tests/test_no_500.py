@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from singlewindow.accounts.models import LocalAccount
 from singlewindow.policies.models import Policy, PolicyStatus
-from singlewindow.policies.tests.conftest import bound_demo, confirm_data, confirmed, refreshed  # noqa: F401
+from singlewindow.policies.tests.conftest import confirm_data, refreshed
 from singlewindow.validators import normalise_phone
 
 fuzz = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[

@@ -8,7 +8,7 @@ from django.conf import settings
 from pytest_django.asserts import assertContains, assertRedirects
 
 from singlewindow.policies.models import Policy
-from singlewindow.policies.tests.conftest import bound_demo, page_text  # noqa: F401 (a fixture)
+from singlewindow.policies.tests.conftest import page_text
 
 LOGIN_LINKS = {"/control/": "客户端控件下载", "/register/": "立即注册", "/forgot-password/": "忘记密码",
                "/forgot-username/": "忘记用户名"}
