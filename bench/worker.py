@@ -35,10 +35,13 @@ def copy(path):
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_bare (uscc text, name text, county text, year integer, export_usd numeric)")
     started = time.perf_counter()
-    with connection.cursor() as cursor, open(path, "rb") as source:
-        with cursor.copy("COPY bench_bare FROM STDIN (FORMAT csv, HEADER true)") as stream:
-            while block := source.read(1 << 20):
-                stream.write(block)
+    with (
+        connection.cursor() as cursor,
+        open(path, "rb") as source,
+        cursor.copy("COPY bench_bare FROM STDIN (FORMAT csv, HEADER true)") as stream,
+    ):
+        while block := source.read(1 << 20):
+            stream.write(block)
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_bare")
