@@ -84,9 +84,9 @@ def test_counts_per_county_split_waiting_from_issued(world, exporter):
     exporter(1, Decimal(10), region=CITY)
     exporter(2, Decimal(10), region=HAIFENG)
     issued = exporter(3, Decimal(10), region=HAIFENG)
-    before = dict((code, (w, i)) for code, w, i in eligibility.counts_by_county(world.scheme))
+    before = {code: (w, i) for code, w, i in eligibility.counts_by_county(world.scheme)}
     services.issue(world.insurer, world.scheme.pk, issued.pk)
-    after = dict((code, (w, i)) for code, w, i in eligibility.counts_by_county(world.scheme))
+    after = {code: (w, i) for code, w, i in eligibility.counts_by_county(world.scheme)}
     assert after[HAIFENG] == (before[HAIFENG][0] - 1, before[HAIFENG][1] + 1)
     assert after[CITY] == before[CITY]
 

@@ -31,7 +31,7 @@ FIELD_CODES = {"challenge": "EP-201", "certificate": "EP-204", "signature": "EP-
 
 def storable(attempt):
     """What PostgreSQL can keep: no NUL, no lone surrogate in any text of the attempt."""
-    text = "".join([attempt.code, attempt.detail, attempt.card_number, attempt.uscc])
+    text = f"{attempt.code}{attempt.detail}{attempt.card_number}{attempt.uscc}"
     text.encode("utf-8")  # raises on a lone surrogate
     return "\x00" not in text
 

@@ -54,10 +54,13 @@ def test_a_message_waits_for_the_commit_and_is_then_delivered(db, caplog, django
 
 def test_a_rolled_back_change_sends_nothing(db, django_capture_on_commit_callbacks):
     before = OutboundMessage.objects.count()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            outbox.queue(**SMS)
-            raise RuntimeError("the business change failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        outbox.queue(**SMS)
+        raise RuntimeError("the business change failed")
     assert OutboundMessage.objects.count() == before and callbacks == []
 
 

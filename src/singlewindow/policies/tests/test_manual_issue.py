@@ -46,7 +46,7 @@ INELIGIBLE = {
                         "海关出口数据中没有该企业 {year} 年度的出口记录"),
     "zero": (lambda w, e, s: e(1, Decimal(0)), "该企业 {year} 年度出口额为零"),
     **{f"holds_{status}": (lambda w, e, s, status=status: holding(w, e, s, status),
-                           "已有保单 XW2099OTHER0001（另一方案，%s），保险期间与本方案重叠" % PolicyStatus(status).label)
+                           f"已有保单 XW2099OTHER0001（另一方案，{PolicyStatus(status).label}），保险期间与本方案重叠")
        for status in (PolicyStatus.EFFECTIVE, PolicyStatus.PENDING, PolicyStatus.CONFIRMED, PolicyStatus.RETURNED,
                       PolicyStatus.EXPIRED)},
 }
