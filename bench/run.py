@@ -29,8 +29,11 @@ PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@localhost:5432")
 PG_DB = "singlewindow_bench"
 YEAR = 2025
 HEADER = ["统一社会信用代码", "企业名称", "县区代码", "年度", "出口额（美元）"]
-WORDS = "海丰 陆丰 陆河 红海 品清 金厢 碣石 甲子 南塘 东海 梅陇 可塘 河田 螺溪 新田 马宫 捷胜 鲘门".split()
-TRADES = "进出口 贸易 电子 服饰 工艺品 五金 水产 食品 塑胶 珠宝".split()
+WORDS = [
+    "海丰", "陆丰", "陆河", "红海", "品清", "金厢", "碣石", "甲子", "南塘",
+    "东海", "梅陇", "可塘", "河田", "螺溪", "新田", "马宫", "捷胜", "鲘门",
+]
+TRADES = ["进出口", "贸易", "电子", "服饰", "工艺品", "五金", "水产", "食品", "塑胶", "珠宝"]
 
 
 # --- data ---------------------------------------------------------------------------------------------
@@ -132,8 +135,10 @@ def measure(url, *args):
 # --- report -------------------------------------------------------------------------------------------
 
 def machine():
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    mem = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    with open("/proc/cpuinfo") as cpuinfo:
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    with open("/proc/meminfo") as meminfo:
+        mem = next((int(line.split()[1]) // 1024 // 1024 for line in meminfo if line.startswith("MemTotal")), 0)
     import sqlite3
 
     import psycopg

@@ -23,7 +23,7 @@ import django
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection
 
 
 def rows_in(path):
@@ -35,10 +35,13 @@ def copy(path):
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE bench_bare (uscc text, name text, county text, year integer, export_usd numeric)")
     started = time.perf_counter()
-    with connection.cursor() as cursor, open(path, "rb") as source:
-        with cursor.copy("COPY bench_bare FROM STDIN (FORMAT csv, HEADER true)") as stream:
-            while block := source.read(1 << 20):
-                stream.write(block)
+    with (
+        connection.cursor() as cursor,
+        open(path, "rb") as source,
+        cursor.copy("COPY bench_bare FROM STDIN (FORMAT csv, HEADER true)") as stream,
+    ):
+        while block := source.read(1 << 20):
+            stream.write(block)
     seconds = time.perf_counter() - started
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM bench_bare")
@@ -137,11 +140,11 @@ def prepare(path):
     agreement = Agreement.objects.create(version="bench", title="中国出口信用保险公司客户网上服务协议", body="…")
     scheme = Scheme.objects.create(
         name="2026年广东省小微企业出口信用保险统保方案（基准测试）", year=2026, region_id="440000", basis_year=2025,
-        threshold_usd=Decimal("3000000"), insurer_branch=branch, cover_start=dt.date(2026, 1, 1),
-        cover_end=dt.date(2026, 12, 31), confirm_deadline=dt.date(2026, 6, 30), indemnity_ratio=Decimal("80"),
-        max_indemnity_usd=Decimal("150000"), risks_covered="商业风险和政治风险", premium_rule="rate",
-        premium_rate=Decimal("0.3"), premium_min=Decimal("300"), premium_max=Decimal("6000"),
-        usd_cny_rate=Decimal("7.1"), province_share=Decimal("80"), city_share=Decimal("20"), agreement=agreement,
+        threshold_usd=Decimal(3000000), insurer_branch=branch, cover_start=dt.date(2026, 1, 1),
+        cover_end=dt.date(2026, 12, 31), confirm_deadline=dt.date(2026, 6, 30), indemnity_ratio=Decimal(80),
+        max_indemnity_usd=Decimal(150000), risks_covered="商业风险和政治风险", premium_rule="rate",
+        premium_rate=Decimal("0.3"), premium_min=Decimal(300), premium_max=Decimal(6000),
+        usd_cny_rate=Decimal("7.1"), province_share=Decimal(80), city_share=Decimal(20), agreement=agreement,
     )
     IssuanceRun.objects.create(scheme=scheme, started_by=insurer)
     return seconds, rows

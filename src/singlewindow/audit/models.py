@@ -67,7 +67,7 @@ class AuditEvent(models.Model):
 
     def compute_hash(self):
         return event_hash(
-            at=self.at.astimezone(datetime.timezone.utc).isoformat(), actor_id=self.actor_id,
+            at=self.at.astimezone(datetime.UTC).isoformat(), actor_id=self.actor_id,
             actor_label=self.actor_label, action=self.action, object_type=self.object_type,
             object_id=self.object_id, from_status=self.from_status, to_status=self.to_status,
             reason=self.reason, ip=self.ip, data=self.data, prev_hash=self.prev_hash,

@@ -47,7 +47,7 @@ def record_many(*, actor, events, actor_label=None):
         raise RuntimeError("audit.record_many must run inside the business transaction")
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
     now = timezone.now()
-    at = now.astimezone(datetime.timezone.utc).isoformat()
+    at = now.astimezone(datetime.UTC).isoformat()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     label = actor_label or (actor.get_username() if actor_id else "system")
     previous = head.last_hash

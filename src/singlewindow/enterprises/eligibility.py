@@ -67,8 +67,9 @@ def eligible(scheme):
     return Enterprise.objects.filter(pk__in=eligible_records(scheme).values("enterprise"))
 
 
-def counts_by_county(scheme, scope=Q()):
-    """[(region code, eligible without a policy, holding this scheme's policy)] within `scope`."""
+def counts_by_county(scheme, scope=None):
+    """[(region code, eligible without a policy, holding this scheme's policy)] within `scope` (a Q; all when None)."""
+    scope = Q() if scope is None else scope
     records = eligible_records(scheme).filter(scope)
     waiting = dict(records.values_list("enterprise__region").annotate(n=Count("id")).order_by())
     issued = dict(

@@ -187,7 +187,7 @@ class CsvRows:
     LONGEST_LINE = 1 << 20
 
     def __init__(self, path, report):
-        self.raw = open(path, "rb")
+        self.raw = open(path, "rb")  # noqa: SIM115 (read across iterations; closed by close())
         self.size = os.fstat(self.raw.fileno()).st_size or 1
         self.encoding = _sniff_encoding(path)
         self.report = report
@@ -293,7 +293,7 @@ class XlsxRows:
             self.total = self.sheet.max_row or 0  # from the sheet's <dimension>, when the writer gave one
             # openpyxl pads every row to the declared width (up to 16,384 columns): read rows as they are
             self.sheet.reset_dimensions()
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 (openpyxl may raise anything on a broken file: refuse it as such)
             log.warning("xlsx %s does not open: %r", path, error)
             self.close()
             raise BadFile(_("XLSX 文件已损坏或格式不受支持，无法打开。请在 Excel 中打开后重新另存为 .xlsx，"
@@ -311,7 +311,7 @@ class XlsxRows:
                 yield [_cell(v) for v in row[:self.width]]
         except BadFile:
             raise
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 (openpyxl may raise anything on a broken row: refuse the file)
             log.warning("xlsx row %s does not read: %r", self.seen + 1, error)
             raise BadFile(_("XLSX 文件读到这一行时出错：文件已损坏或不完整。请在 Excel 中打开后重新另存为 .xlsx，"
                             "或另存为 CSV 后上传。"), self.seen + 1) from None
@@ -473,7 +473,7 @@ def _shared_strings_problem(archive, infos):
                 parser.feed(chunk)
         if counter.count <= limit:
             parser.close()  # read to its end: a table cut short fails here
-    except Exception as error:  # a broken zip stream or XML: openpyxl would not read it either
+    except Exception as error:  # noqa: BLE001 (a broken zip stream or XML: openpyxl would not read it either)
         log.warning("xlsx shared strings do not read: %r", error)
         return _broken_xlsx()
     if counter.count > limit:
@@ -780,7 +780,7 @@ class ErrorReport:
 
     def __init__(self, job):
         self.path = report_file(job)
-        self.file = open(self.path, "w", encoding="utf-8-sig", newline="")
+        self.file = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by close())
         self.writer = CsvWriter(self.file)
         self.writer.writerow([_("行号"), _("字段"), _("内容"), _("问题")])
         self.count = 0
@@ -978,8 +978,7 @@ def submit(user, upload):
     suffix = ".xlsx" if upload.name.lower().endswith((".xlsx", ".xlsm")) else ".csv"
     path = import_dir() / f"job-{job.pk}{suffix}"
     with open(path, "wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+        out.writelines(upload.chunks())
     ImportJob.objects.filter(pk=job.pk).update(path=str(path))
     run_import.enqueue(job.pk)
     job.refresh_from_db()

@@ -20,6 +20,7 @@ from singlewindow.regions.models import Region, within
 from . import eligibility, imports
 from .models import ImportJob
 
+
 class UploadForm(forms.Form):
     file = forms.FileField(label=gettext_lazy("出口数据文件（CSV 或 XLSX）"), error_messages={
         "required": gettext_lazy("请选择要上传的文件。"), "empty": gettext_lazy("上传的文件是空的。")})

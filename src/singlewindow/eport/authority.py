@@ -13,7 +13,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from cardagent.card import KINDS, Card as CardFile, check_pin_format, reset_pin_counter, write_card
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -23,6 +22,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from cardagent.card import KINDS, check_pin_format, reset_pin_counter, write_card
+from cardagent.card import Card as CardFile
 from singlewindow.accounts.sessions import end_sessions
 from singlewindow.audit.services import record
 from singlewindow.enterprises.identifiers import validate_uscc

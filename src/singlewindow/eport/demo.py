@@ -62,7 +62,8 @@ def print_cards(stdout):
 
 
 def _card_number(path):
-    from cardagent.card import Card as CardFile, CardError
+    from cardagent.card import Card as CardFile
+    from cardagent.card import CardError
 
     try:
         return CardFile(path).info()["card_no"]

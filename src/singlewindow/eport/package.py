@@ -63,8 +63,8 @@ def build_wheel():
     scripts = project.get("scripts", {})
     entries += [
         (f"{dist_info}/METADATA", _metadata(project).encode()),
-        (f"{dist_info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: singlewindow.eport.package\n"
-                               b"Root-Is-Purelib: true\nTag: py3-none-any\n"),
+        (f"{dist_info}/WHEEL", (b"Wheel-Version: 1.0\nGenerator: singlewindow.eport.package\n"
+                                b"Root-Is-Purelib: true\nTag: py3-none-any\n")),
         (f"{dist_info}/entry_points.txt",
          ("[console_scripts]\n" + "".join(f"{k} = {v}\n" for k, v in scripts.items())).encode()),
     ]

@@ -59,7 +59,7 @@ def _send(message, now):
     """Hand a claimed message to the backend and record the outcome."""
     try:
         get_backend().send(message)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 (any backend failure is one failed try, recorded and retried)
         return _failed(message, f"{type(error).__name__}: {error}", now)
     if not transitions.succeed(message.pk, message.attempts, timezone.now()):
         log.warning("outbox: message %s was sent after its claim went stale", message.pk)

@@ -32,7 +32,7 @@ MOVES = {
 }
 
 
-def _move(action, message_id, *, when=Q(), **fields):
+def _move(action, message_id, *, when, **fields):
     move = MOVES[action]
     rows = OutboundMessage.objects.filter(when, pk=message_id, status__in=move.sources)
     return rows.update(status=move.target, **fields) == 1

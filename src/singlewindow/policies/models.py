@@ -51,7 +51,7 @@ class PremiumRule(models.TextChoices):
     RATE = "rate", _("按基准年度出口额费率")
 
 
-percent = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+percent = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
 class Scheme(models.Model):

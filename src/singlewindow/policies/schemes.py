@@ -90,7 +90,7 @@ class SchemeForm(forms.ModelForm):
         if get("premium_rule") == PremiumRule.FIXED and get("premium_fixed") is not None and get("premium_fixed") <= 0:
             self.add_error("premium_fixed", _("按每户固定金额计收时，请填写每户保费。"))
         if get("premium_rule") == PremiumRule.RATE:
-            if get("premium_rate") is not None and not Decimal("0") < get("premium_rate") <= Decimal("100"):
+            if get("premium_rate") is not None and not Decimal(0) < get("premium_rate") <= Decimal(100):
                 self.add_error("premium_rate", _("按费率计收时，费率应大于 0 且不超过 100%。"))
             if not get("usd_cny_rate") or get("usd_cny_rate") <= 0:
                 self.add_error("usd_cny_rate", _("按费率计收时，请填写美元兑人民币汇率（大于零）。"))

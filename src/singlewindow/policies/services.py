@@ -107,7 +107,7 @@ def premium_for(scheme, enterprise):
     if scheme.premium_rule == "fixed":
         return scheme.premium_fixed
     record_ = enterprise.export_records.filter(year=scheme.basis_year).first()
-    return premium_from_exports(scheme, record_.export_usd if record_ else Decimal("0"))
+    return premium_from_exports(scheme, record_.export_usd if record_ else Decimal(0))
 
 
 def policy_number(scheme, enterprise):

@@ -38,8 +38,11 @@ LOGINS = [
 LOCAL_ACCOUNT = ("swdemo", "Local@2020")
 IP = "127.0.0.1"
 
-WORDS = "海丰 陆丰 陆河 红海 品清 金厢 碣石 甲子 南塘 东海 梅陇 可塘 河田 螺溪 新田 马宫 捷胜 鲘门 赤坑 联安".split()
-TRADES = "进出口 贸易 电子 服饰 工艺品 五金 水产 食品 塑胶 珠宝".split()
+WORDS = [
+    "海丰", "陆丰", "陆河", "红海", "品清", "金厢", "碣石", "甲子", "南塘", "东海",
+    "梅陇", "可塘", "河田", "螺溪", "新田", "马宫", "捷胜", "鲘门", "赤坑", "联安",
+]
+TRADES = ["进出口", "贸易", "电子", "服饰", "工艺品", "五金", "水产", "食品", "塑胶", "珠宝"]
 
 
 @contextmanager
@@ -141,12 +144,12 @@ def build(enterprises=300, seed=2020, stdout=None):
             # The title is marked so pages in English can name the agreement; its text stays Chinese.
             version="2020.1", title=gettext_noop("中国出口信用保险公司客户网上服务协议"), body=AGREEMENT_TEXT.read_text()
         )
-        common = dict(
-            region_id=SHANWEI, threshold_usd=Decimal("3000000"), insurer_branch=branch,
-            indemnity_ratio=Decimal("80"), max_indemnity_usd=Decimal("150000"), risks_covered=RISKS,
-            premium_rule="fixed", premium_fixed=Decimal("1200"), province_share=Decimal("80"),
-            city_share=Decimal("20"), agreement=agreement,
-        )
+        common = {
+            "region_id": SHANWEI, "threshold_usd": Decimal(3000000), "insurer_branch": branch,
+            "indemnity_ratio": Decimal(80), "max_indemnity_usd": Decimal(150000), "risks_covered": RISKS,
+            "premium_rule": "fixed", "premium_fixed": Decimal(1200), "province_share": Decimal(80),
+            "city_share": Decimal(20), "agreement": agreement,
+        }
         # The notice's own programme (2020): long over, so its policies show the end states.
         scheme_2020 = Scheme.objects.create(
             name="2020年汕尾市小微企业出口信用保险统保方案", year=2020, basis_year=2019,

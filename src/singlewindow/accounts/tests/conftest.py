@@ -8,6 +8,7 @@ from django.utils import translation
 
 from singlewindow.enterprises.identifiers import make_uscc
 from singlewindow.notifications.models import OutboundMessage
+from singlewindow.policies.tests.conftest import bound_demo  # noqa: F401 (a fixture, shared from there)
 
 PASSWORD = "Demo@2020"
 

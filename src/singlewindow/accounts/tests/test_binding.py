@@ -9,7 +9,6 @@ from django.utils.html import escape
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from singlewindow.accounts.models import LocalAccount, LocalBindFailure, Role, User
-from singlewindow.policies.tests.conftest import bound_demo  # noqa: F401 (a fixture)
 
 NEXT = "/insure/?status=pending"
 REGISTER = {"username": "hongwan2026", "password": "Hongwan2026", "contact_name": "李锐",

@@ -89,16 +89,15 @@ def test_whatever_is_typed_a_phone_is_ascii_and_canonical_or_refused(typed):
        positions=st.sets(st.integers(min_value=2, max_value=10), min_size=1))
 def test_no_phone_field_stores_another_scripts_digits(people, zero, field, positions):
     typed = in_script("13912345678", zero, positions)
-    with rolled_back():
-        with pytest.raises(ValidationError) as refused:
-            if field == "mobile":
-                services.add_operator(people.boss, username="newclerk", display_name="张三", mobile=typed, email="",
-                                      password="Harbour2025x")
-            elif field == "contact_phone":
-                services.quick_register(people.boss, username="hongwan2026", password="Hongwan2026",
-                                        contact_name="李锐", contact_phone=typed)
-            else:
-                services.send_mobile_code(people.boss, typed)
+    with rolled_back(), pytest.raises(ValidationError) as refused:
+        if field == "mobile":
+            services.add_operator(people.boss, username="newclerk", display_name="张三", mobile=typed, email="",
+                                  password="Harbour2025x")
+        elif field == "contact_phone":
+            services.quick_register(people.boss, username="hongwan2026", password="Hongwan2026",
+                                    contact_name="李锐", contact_phone=typed)
+        else:
+            services.send_mobile_code(people.boss, typed)
     assert set(refused.value.message_dict) == {"mobile" if field == "new_mobile" else field}
     assert not User.objects.filter(username="newclerk").exists()
 

@@ -1,5 +1,6 @@
 """The audit chain: written only inside the business transaction, append-only, and any tampering is found."""
 import io
+from itertools import pairwise
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -45,7 +46,7 @@ def test_it_refuses_to_write_outside_a_transaction(write):
 
 def test_the_demo_data_leaves_an_intact_chain(chain):
     assert chain[0].prev_hash == GENESIS
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(chain, chain[1:]))
+    assert all(later.prev_hash == earlier.hash for earlier, later in pairwise(chain))
     assert first_broken_link() is None
 
 

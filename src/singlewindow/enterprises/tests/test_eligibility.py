@@ -29,7 +29,7 @@ def is_eligible(world, enterprise, scheme=None):
     (Decimal("3000000.00"), False, "over_threshold"),
     (Decimal("2999999.99"), True, "eligible"),
     (Decimal("0.01"), True, "eligible"),
-    (Decimal("0"), False, "zero"),
+    (Decimal(0), False, "zero"),
     (Decimal("3000000.01"), False, "over_threshold"),
     (None, False, "no_record"),
 ])
@@ -39,23 +39,23 @@ def test_basis_year_exports_must_be_above_zero_and_under_the_threshold(world, ex
 
 
 def test_over_the_threshold_says_the_figure_and_the_limit(world, exporter):
-    verdict = is_eligible(world, exporter(1, Decimal("3000000")))
+    verdict = is_eligible(world, exporter(1, Decimal(3000000)))
     assert verdict.message == (f"贵企业 {world.scheme.basis_year} 年度出口额为 USD 3,000,000.00，"
                                "不低于本方案的上限 USD 3,000,000.00。")
 
 
 def test_only_the_basis_year_counts(world, exporter):
-    enterprise = exporter(1, Decimal("100"), year=world.scheme.basis_year - 1)
+    enterprise = exporter(1, Decimal(100), year=world.scheme.basis_year - 1)
     assert is_eligible(world, enterprise).reason == "no_record"
 
 
 def test_an_enterprise_outside_the_schemes_region_is_not_eligible(world, exporter):
-    verdict = is_eligible(world, exporter(1, Decimal("100"), region="440106"))  # 广州市天河区
+    verdict = is_eligible(world, exporter(1, Decimal(100), region="440106"))  # 广州市天河区
     assert verdict.reason == "outside_region" and "天河区" in verdict.message and "汕尾市" in verdict.message
 
 
 def test_a_policy_under_this_scheme_in_any_status_makes_it_not_eligible(world, exporter):
-    enterprise = exporter(1, Decimal("100"))
+    enterprise = exporter(1, Decimal(100))
     policy = services.issue(world.insurer, world.scheme.pk, enterprise.pk)
     Policy.objects.filter(pk=policy.pk).update(status="declined")  # 已放弃 still counts: one policy per scheme
     verdict = is_eligible(world, enterprise)
@@ -65,7 +65,7 @@ def test_a_policy_under_this_scheme_in_any_status_makes_it_not_eligible(world, e
 def test_a_holding_policy_of_an_overlapping_scheme_blocks_but_one_that_ended_without_cover_does_not(
         world, exporter, another_scheme):
     other = another_scheme(cover_start=world.scheme.cover_end, cover_end=world.scheme.cover_end + dt.timedelta(days=9))
-    holding, lapsed = exporter(1, Decimal("100")), exporter(2, Decimal("100"))
+    holding, lapsed = exporter(1, Decimal(100)), exporter(2, Decimal(100))
     services.issue(world.insurer, other.pk, holding.pk)
     Policy.objects.filter(pk=services.issue(world.insurer, other.pk, lapsed.pk).pk).update(status="lapsed")
     verdict = is_eligible(world, holding)
@@ -75,18 +75,18 @@ def test_a_holding_policy_of_an_overlapping_scheme_blocks_but_one_that_ended_wit
 
 def test_a_policy_of_a_period_that_does_not_overlap_does_not_block(world, exporter, another_scheme):
     before = another_scheme(cover_start=dt.date(2019, 1, 1), cover_end=world.scheme.cover_start - dt.timedelta(days=1))
-    enterprise = exporter(1, Decimal("100"))
+    enterprise = exporter(1, Decimal(100))
     services.issue(world.insurer, before.pk, enterprise.pk)
     assert is_eligible(world, enterprise).eligible
 
 
 def test_counts_per_county_split_waiting_from_issued(world, exporter):
-    exporter(1, Decimal("10"), region=CITY)
-    exporter(2, Decimal("10"), region=HAIFENG)
-    issued = exporter(3, Decimal("10"), region=HAIFENG)
-    before = dict((code, (w, i)) for code, w, i in eligibility.counts_by_county(world.scheme))
+    exporter(1, Decimal(10), region=CITY)
+    exporter(2, Decimal(10), region=HAIFENG)
+    issued = exporter(3, Decimal(10), region=HAIFENG)
+    before = {code: (w, i) for code, w, i in eligibility.counts_by_county(world.scheme)}
     services.issue(world.insurer, world.scheme.pk, issued.pk)
-    after = dict((code, (w, i)) for code, w, i in eligibility.counts_by_county(world.scheme))
+    after = {code: (w, i) for code, w, i in eligibility.counts_by_county(world.scheme)}
     assert after[HAIFENG] == (before[HAIFENG][0] - 1, before[HAIFENG][1] + 1)
     assert after[CITY] == before[CITY]
 
@@ -100,7 +100,7 @@ OTHER_SCHEMES = {"same": None, "overlapping": (0, 30), "before": (-400, -1), "af
 
 def amounts(threshold):
     cent = Decimal("0.01")
-    edges = st.sampled_from([None, Decimal("0"), cent, threshold - cent, threshold, threshold + cent])
+    edges = st.sampled_from([None, Decimal(0), cent, threshold - cent, threshold, threshold + cent])
     return st.one_of(edges, edges, st.decimals(min_value=0, max_value=threshold * 2, places=2))
 
 

@@ -15,7 +15,8 @@ from xml.sax.saxutils import escape
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
-from hypothesis import given, settings as hypothesis_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from singlewindow.enterprises import imports

@@ -60,8 +60,8 @@ def test_enterprises_and_insurers_cannot_import(world, client):
 
 
 def test_the_eligible_list_counts_per_county_within_the_bureaus_region(world, client, exporter):
-    exporter(1, Decimal("100"), region=HAIFENG)
-    exporter(2, Decimal("3000000"), region=HAIFENG)
+    exporter(1, Decimal(100), region=HAIFENG)
+    exporter(2, Decimal(3000000), region=HAIFENG)
     client.force_login(world.county)
     text = page_text(client.get("/insure/eligible/"))
     assert "测试出口企业001有限公司" in text and "测试出口企业002有限公司" not in text

@@ -10,8 +10,7 @@ from stdnum.cn.uscc import calc_check_digit
 
 from singlewindow.audit.models import AuditEvent
 from singlewindow.audit.services import first_broken_link
-from singlewindow.enterprises.identifiers import validate_uscc
-from singlewindow.enterprises.identifiers import uscc_problem
+from singlewindow.enterprises.identifiers import uscc_problem, validate_uscc
 from singlewindow.enterprises.models import Enterprise, ExportRecord, ImportJob
 from singlewindow.spreadsheets import safe_cell
 
@@ -160,9 +159,15 @@ def test_an_import_is_recorded_in_the_audit_chain(world, run_import):
 
 
 ORG = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _code(region, body, org_check, fix):
+    partial = f"91{region}{body}{org_check}"
+    return partial + (calc_check_digit(partial) if fix else "Y")
+
+
 codes = st.builds(  # well-formed codes, some with a wrong organisation or final check character
-    lambda region, body, org_check, fix: (lambda partial: partial + (calc_check_digit(partial) if fix else "Y"))(
-        f"91{region}{body}{org_check}"),
+    _code,
     st.text("0123456789", min_size=6, max_size=6), st.text("0123456789ABCDEFGHJKLMNPQRTUWXY", min_size=8, max_size=8),
     st.sampled_from("0123456789X"), st.booleans(),
 )

@@ -6,10 +6,10 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from cardagent.card import Card as CardFile
 from django.test import Client
 from django.utils import timezone
 
+from cardagent.card import Card as CardFile
 from singlewindow.enterprises.identifiers import make_uscc
 from singlewindow.eport.authority import issue_card
 from singlewindow.eport.demo import DEMO_CARDS, cards_dir

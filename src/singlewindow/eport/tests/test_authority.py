@@ -2,12 +2,13 @@
 import io
 
 import pytest
-from cardagent.card import MAX_PIN_TRIES, Card as CardFile, CardError, WrongPin
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from cardagent.card import MAX_PIN_TRIES, CardError, WrongPin
+from cardagent.card import Card as CardFile
 from singlewindow.audit.models import AuditEvent
 from singlewindow.eport.authority import authority
 from singlewindow.eport.demo import DEMO_CARDS, has_password_account

@@ -31,7 +31,7 @@ FIELD_CODES = {"challenge": "EP-201", "certificate": "EP-204", "signature": "EP-
 
 def storable(attempt):
     """What PostgreSQL can keep: no NUL, no lone surrogate in any text of the attempt."""
-    text = "".join([attempt.code, attempt.detail, attempt.card_number, attempt.uscc])
+    text = f"{attempt.code}{attempt.detail}{attempt.card_number}{attempt.uscc}"
     text.encode("utf-8")  # raises on a lone surrogate
     return "\x00" not in text
 
@@ -46,7 +46,7 @@ def forged_certificate(serial="EP\x0010000000001", uscc="91441502\x00MA4W000001"
         x509.NameAttribute(NameOID.SERIAL_NUMBER, serial, _type=utf8),
         x509.NameAttribute(NameOID.COMMON_NAME, holder),
     ])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
                    .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
                    .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))

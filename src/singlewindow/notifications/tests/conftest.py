@@ -1,2 +1,2 @@
 """The policy fixtures the notification tests share (defined in policies/tests/conftest.py)."""
-from singlewindow.policies.tests.conftest import client_for, confirmed  # noqa: F401 (fixtures)
+from singlewindow.policies.tests.conftest import bound_demo, client_for, confirmed  # noqa: F401 (fixtures)

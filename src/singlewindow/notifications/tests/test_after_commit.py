@@ -15,7 +15,7 @@ from singlewindow.enterprises.identifiers import make_uscc
 from singlewindow.notifications import outbox
 from singlewindow.notifications.models import Notice, OutboundMessage
 from singlewindow.policies.models import PolicyStatus
-from singlewindow.policies.tests.conftest import bound_demo, confirm_as, page_text, refreshed  # noqa: F401
+from singlewindow.policies.tests.conftest import confirm_as, page_text, refreshed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REASON = "联系电话无法接通，请核实后重新确认。"

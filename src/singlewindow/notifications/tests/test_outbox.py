@@ -43,10 +43,9 @@ def console_lines(caplog):
 
 def test_a_message_waits_for_the_commit_and_is_then_delivered(db, caplog, django_capture_on_commit_callbacks):
     caplog.set_level(logging.INFO, logger="singlewindow.outbox")
-    with django_capture_on_commit_callbacks(execute=True):
-        with transaction.atomic():
-            message = outbox.queue(**SMS)
-            assert OutboundMessage.objects.get(pk=message.pk).status == "queued"
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        message = outbox.queue(**SMS)
+        assert OutboundMessage.objects.get(pk=message.pk).status == "queued"
 
     message.refresh_from_db()
     assert (message.status, message.attempts) == ("sent", 1) and message.sent_at is not None
@@ -55,10 +54,13 @@ def test_a_message_waits_for_the_commit_and_is_then_delivered(db, caplog, django
 
 def test_a_rolled_back_change_sends_nothing(db, django_capture_on_commit_callbacks):
     before = OutboundMessage.objects.count()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            outbox.queue(**SMS)
-            raise RuntimeError("the business change failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        outbox.queue(**SMS)
+        raise RuntimeError("the business change failed")
     assert OutboundMessage.objects.count() == before and callbacks == []
 
 
@@ -83,7 +85,7 @@ def test_the_file_backend_writes_one_json_line_with_the_recipient_masked(db, set
 class Gateway(BaseHTTPRequestHandler):
     received, answer = [], 200
 
-    def do_POST(self):  # noqa: N802 (http.server's naming)
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Gateway.received.append((self.headers["Authorization"], json.loads(body)))
         self.send_response(Gateway.answer)

@@ -10,7 +10,7 @@ from singlewindow.enterprises.tests.conftest import exporter  # noqa: F401 (fixt
 from singlewindow.notifications.models import Notice, OutboundMessage
 from singlewindow.policies import services
 from singlewindow.policies.models import PolicyStatus
-from singlewindow.policies.tests.conftest import confirmed, refreshed  # noqa: F401 (fixtures)
+from singlewindow.policies.tests.conftest import refreshed
 
 
 class LaterStepFailed(Exception):

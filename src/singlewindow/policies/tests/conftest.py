@@ -1,7 +1,7 @@
 """Helpers for the HTTP-level tests: bound enterprise users, a confirmed policy, page text.
 
-Test modules of other apps import the fixtures they need from here
-(`from singlewindow.policies.tests.conftest import bound_demo`).
+The tests of other apps import the fixtures they need from here in their own conftest.py
+(`from singlewindow.policies.tests.conftest import bound_demo`); helpers are imported by the test modules.
 """
 import re
 from decimal import Decimal
@@ -25,7 +25,7 @@ CONTACT = {"contact_name": "李锐", "contact_phone": "13729230657", "contact_em
 def page_text(response):
     """What a reader sees: the HTML without tags and with whitespace runs collapsed to one space."""
     html = response.content.decode()
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
 
 
@@ -110,7 +110,7 @@ def guangzhou_policy(world):
     enterprise = Enterprise.objects.create(
         uscc=make_uscc("91", "440103", "87654321"), name="广州市荔湾示例外贸有限公司", region_id="440103",
     )
-    ExportRecord.objects.create(enterprise=enterprise, year=scheme.basis_year, export_usd=Decimal("880000"))
+    ExportRecord.objects.create(enterprise=enterprise, year=scheme.basis_year, export_usd=Decimal(880000))
     return services.issue(world.other_insurer, scheme.pk, enterprise.pk, ip="127.0.0.1")
 
 
@@ -119,7 +119,7 @@ def guangzhou_policy(world):
 REFUSED_MESSAGES = ("不能包含 < > 等标记、控制字符或文字方向控制符。", "不能以 = + - @ 等公式符号开头。",
                     "不允许是用空字符串。")  # the last is Django's own for NUL, shown next to ours
 MARKUP = ["<", ">", "&#", "javascript:", "JavaScript:"]
-CONTROLS = [chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]]
+CONTROLS = [chr(c) for c in [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0)]]
 BIDI = ["\u061c", "\u200e", "\u200f", *map(chr, range(0x202A, 0x202F)), *map(chr, range(0x2066, 0x206A))]
 FORMULA_SIGNS = ["=", "+", "-", "@"]  # tab and CR prefixes are whitespace the forms strip first
 

@@ -17,7 +17,7 @@ from .conftest import page_text
 @pytest.fixture
 def newcomer(world, exporter):  # noqa: F811
     """A user of an eligible enterprise without a policy, bound to its own local account."""
-    enterprise = exporter(1, Decimal("120000"))
+    enterprise = exporter(1, Decimal(120000))
     user = User.objects.create_user("newcomer", password="Demo@2020", role=Role.ENTERPRISE, enterprise=enterprise)
     accounts.quick_register(user, username="newlocal", password="Local2020x", contact_name="王强",
                             contact_phone="13800138009")

@@ -87,9 +87,9 @@ def test_a_run_still_under_way_is_not_started_twice(world, waiting):
 def test_premiums_follow_a_rate_rule_converted_to_yuan_within_min_and_max(world, exporter):  # noqa: F811
     world.scheme.__class__.objects.filter(pk=world.scheme.pk).update(
         premium_rule="rate", premium_rate=Decimal("0.5"), usd_cny_rate=Decimal("7.1"),
-        premium_min=Decimal("500"), premium_max=Decimal("5000"),
+        premium_min=Decimal(500), premium_max=Decimal(5000),
     )
-    small, middle, large = exporter(1, Decimal("10000")), exporter(2, Decimal("100000")), exporter(3, Decimal("2000000"))
+    small, middle, large = exporter(1, Decimal(10000)), exporter(2, Decimal(100000)), exporter(3, Decimal(2000000))
     batch.start_issuance(world.insurer, world.scheme.pk)
     premium = dict(Policy.objects.filter(scheme=world.scheme).values_list("enterprise_id", "premium"))
     assert premium[small.pk] == Decimal("500.00")  # 10,000 × 0.5% × 7.1 = 355 → the minimum

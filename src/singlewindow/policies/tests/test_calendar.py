@@ -12,7 +12,7 @@ from singlewindow.policies.models import Policy, PolicyStatus, Scheme
 from singlewindow.portal.demo import at
 
 DAY = dt.timedelta(days=1)
-UTC = dt.timezone.utc
+UTC = dt.UTC
 LAST_DAY = dt.date(2026, 6, 30)
 # 15:30 UTC is 23:30 on 30 June in Shanghai; 16:30 UTC is already 00:30 on 1 July there, yet still 30 June in UTC.
 LATE_ON_LAST_DAY = dt.datetime(2026, 6, 30, 15, 30, tzinfo=UTC)

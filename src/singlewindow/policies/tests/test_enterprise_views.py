@@ -46,7 +46,7 @@ def test_the_list_shows_every_status_tab_in_order_with_its_count(world, demo_cli
 def test_the_pending_tab_lists_the_policy_with_a_link_to_its_details(world, demo_client):
     response = demo_client.get("/insure/")
     assertContains(response, "出单日期")
-    row = re.search(r"<tr>\s*<td[^>]*>%s</td>.*?</tr>" % world.pending.number, response.content.decode(), re.S)
+    row = re.search(rf"<tr>\s*<td[^>]*>{world.pending.number}</td>.*?</tr>", response.content.decode(), re.DOTALL)
     assert row, "the 待确认 tab lists demo's policy"
     issued = timezone.localtime(world.pending.issued_at).strftime("%Y-%m-%d %H:%M")
     for shown in [world.scheme.name, world.demo.enterprise.uscc, issued, "待确认",

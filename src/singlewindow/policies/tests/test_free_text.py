@@ -76,7 +76,7 @@ def test_the_decline_reason_refuses_such_text(world, demo_client, text):
 
 @pytest.fixture
 def over_threshold(exporter):  # noqa: F811
-    return exporter(1, Decimal("3500000"))
+    return exporter(1, Decimal(3500000))
 
 
 @EXAMPLES

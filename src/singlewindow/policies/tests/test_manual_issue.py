@@ -27,7 +27,7 @@ def post_issue(client, scheme, enterprise, **extra):
 
 def holding(world, exporter, another_scheme, status):  # noqa: F811
     """An otherwise eligible enterprise holding a policy in `status` under another, overlapping scheme."""
-    enterprise = exporter(1, Decimal("100000"))
+    enterprise = exporter(1, Decimal(100000))
     other = another_scheme(cover_start=world.scheme.cover_end, cover_end=world.scheme.cover_end + dt.timedelta(days=30))
     now = timezone.now()
     Policy.objects.create(scheme=other, enterprise=enterprise, number="XW2099OTHER0001", premium=0, issued_at=now,
@@ -36,17 +36,17 @@ def holding(world, exporter, another_scheme, status):  # noqa: F811
 
 
 INELIGIBLE = {
-    "outside_region": (lambda w, e, s: e(1, Decimal("100000"), region=SHANTOU),
+    "outside_region": (lambda w, e, s: e(1, Decimal(100000), region=SHANTOU),
                        "该企业所在县区（龙湖区）不在本方案的适用区域（汕尾市）内。"),
-    "over_threshold": (lambda w, e, s: e(1, Decimal("3000000")),
+    "over_threshold": (lambda w, e, s: e(1, Decimal(3000000)),
                        "该企业 {year} 年度出口额为 USD 3,000,000.00，不低于本方案的上限 USD 3,000,000.00。"),
     "far_over_threshold": (lambda w, e, s: e(1, Decimal("12500000.50")), "不低于本方案的上限"),
     "no_record": (lambda w, e, s: e(1, None), "海关出口数据中没有该企业 {year} 年度的出口记录"),
-    "other_year_only": (lambda w, e, s: e(1, Decimal("100"), year=w.scheme.basis_year - 1),
+    "other_year_only": (lambda w, e, s: e(1, Decimal(100), year=w.scheme.basis_year - 1),
                         "海关出口数据中没有该企业 {year} 年度的出口记录"),
-    "zero": (lambda w, e, s: e(1, Decimal("0")), "该企业 {year} 年度出口额为零"),
+    "zero": (lambda w, e, s: e(1, Decimal(0)), "该企业 {year} 年度出口额为零"),
     **{f"holds_{status}": (lambda w, e, s, status=status: holding(w, e, s, status),
-                           "已有保单 XW2099OTHER0001（另一方案，%s），保险期间与本方案重叠" % PolicyStatus(status).label)
+                           f"已有保单 XW2099OTHER0001（另一方案，{PolicyStatus(status).label}），保险期间与本方案重叠")
        for status in (PolicyStatus.EFFECTIVE, PolicyStatus.PENDING, PolicyStatus.CONFIRMED, PolicyStatus.RETURNED,
                       PolicyStatus.EXPIRED)},
 }
@@ -90,7 +90,7 @@ def test_the_exception_with_a_reason_issues_and_audits_the_reason(world, insurer
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_the_exception_without_a_reason_is_refused_and_changes_nothing(world, insurer_client, exporter,  # noqa: F811
                                                                        reason):
-    enterprise = exporter(1, Decimal("3000000"))
+    enterprise = exporter(1, Decimal(3000000))
     before = state()
     response = post_issue(insurer_client, world.scheme, enterprise, step="issue", exception="on",
                           exception_reason=reason)
@@ -128,7 +128,7 @@ def test_checking_shows_why_not_before_issuing_and_issues_nothing(world, insurer
 
 
 def test_checking_an_eligible_enterprise_says_so(world, insurer_client, exporter):  # noqa: F811
-    enterprise = exporter(1, Decimal("120000"))
+    enterprise = exporter(1, Decimal(120000))
     text = page_text(post_issue(insurer_client, world.scheme, enterprise, step="check"))
     assert "出单资格：符合条件" in text and f"该企业 {world.scheme.basis_year} 年度出口额为 USD 120,000.00，低于 USD 3,000,000.00" in text
     assert not Policy.objects.filter(enterprise=enterprise).exists()
@@ -145,7 +145,7 @@ def test_only_open_schemes_of_the_insurers_own_branch_are_offered(world, insurer
 
 def test_a_closed_scheme_of_the_branch_is_refused(world, insurer_client, exporter, another_scheme):  # noqa: F811
     closed = another_scheme(name="已截止方案", confirm_deadline=timezone.localdate() - dt.timedelta(days=1))
-    enterprise = exporter(1, Decimal("100"))
+    enterprise = exporter(1, Decimal(100))
     before = state()
     response = post_issue(insurer_client, closed, enterprise, step="issue")
     assertContains(response, "请选择本机构开放出单的投保方案。", status_code=400)
@@ -153,7 +153,7 @@ def test_a_closed_scheme_of_the_branch_is_refused(world, insurer_client, exporte
 
 
 def test_another_branchs_insurer_cannot_issue_under_our_scheme(world, client, exporter):  # noqa: F811
-    enterprise = exporter(1, Decimal("100"))
+    enterprise = exporter(1, Decimal(100))
     client.force_login(world.other_insurer)
     before = state()
     for step in ("check", "issue"):

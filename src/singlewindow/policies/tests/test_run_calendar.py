@@ -73,7 +73,7 @@ def test_a_policy_confirmed_on_the_last_day_does_not_lapse(world, ending):
     (dt.datetime(2026, 6, 30, 23, 59, 59, tzinfo=SHANGHAI), 31),
     (dt.datetime(2026, 7, 1, 0, 0, 10, tzinfo=SHANGHAI), 20),
     (dt.datetime(2026, 7, 1, 0, 0, 30, tzinfo=SHANGHAI), 86400),
-    (dt.datetime(2026, 6, 30, 16, 0, 0, tzinfo=dt.timezone.utc), 30),  # UTC afternoon is Shanghai midnight
+    (dt.datetime(2026, 6, 30, 16, 0, 0, tzinfo=dt.UTC), 30),  # UTC afternoon is Shanghai midnight
 ])
 def test_the_loop_wakes_just_after_the_next_shanghai_midnight(now, seconds):
     assert seconds_until_next_run(now) == seconds

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.db import models, transaction
+from django.forms.models import model_to_dict
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from django.forms.models import model_to_dict
 
 from singlewindow.audit.models import AuditEvent
 from singlewindow.policies.models import Scheme
@@ -62,7 +62,7 @@ def test_editing_keeps_issued_policies_and_is_audited(world, client):
                            form_data(world.scheme, name=world.scheme.name, threshold_usd="2500000"), follow=True)
     assert "已保存投保方案" in page_text(response)
     world.scheme.refresh_from_db()
-    assert world.scheme.threshold_usd == Decimal("2500000")
+    assert world.scheme.threshold_usd == Decimal(2500000)
     event = AuditEvent.objects.get(action="scheme.update", object_id=str(world.scheme.pk))
     assert event.data["changed"] == {"threshold_usd": "2500000.00"}
 
@@ -91,7 +91,7 @@ def test_the_operator_manages_every_branchs_schemes(world, client):
 def test_a_rate_premium_is_converted_from_dollars_to_yuan(world):
     scheme = world.scheme
     scheme.premium_rule, scheme.premium_rate, scheme.usd_cny_rate = "rate", Decimal("0.2"), Decimal("7.2")
-    scheme.premium_min, scheme.premium_max = Decimal("0"), Decimal("0")
+    scheme.premium_min, scheme.premium_max = Decimal(0), Decimal(0)
     enterprise = world.demo.enterprise
     usd = enterprise.export_records.get(year=scheme.basis_year).export_usd
     assert premium_for(scheme, enterprise) == (usd * Decimal("0.002") * Decimal("7.2")).quantize(Decimal("0.01"))

@@ -129,7 +129,7 @@ def test_it_refuses_every_edge_not_in_the_table(policy_in, act, action, status):
 
 @pytest.mark.parametrize("action,role", WRONG_ROLE)
 def test_it_refuses_a_party_whose_role_may_not_act(policy_in, act, users, action, role):
-    policy = policy_in(sorted(TRANSITIONS[action].sources)[0])
+    policy = policy_in(min(TRANSITIONS[action].sources))
     before = (policy.status, events_for(policy).count())
     with pytest.raises(PermissionDenied):
         act(action, policy, actor=users[role])

@@ -10,7 +10,7 @@ from singlewindow.enterprises.imports import LABELS
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.notifications.models import OutboundMessage
 from singlewindow.policies.models import Agreement, InsurerBranch, Policy, Scheme
-from singlewindow.policies.tests.conftest import bound_demo, confirm_as, page_text  # noqa: F401 (a fixture)
+from singlewindow.policies.tests.conftest import confirm_as, page_text
 from singlewindow.regions.models import Region
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
@@ -33,7 +33,7 @@ def data_strings():
 
 def leftover_chinese(response):
     """The Chinese a reader still sees (text and labelling attributes) once data is taken out."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.DOTALL)
     html = LOGO.sub(" ", html)
     text = unescape(re.sub(r"<[^>]+>", " ", html) + " " + " ".join(LABELLING_ATTRIBUTES.findall(html)))
     text = re.sub(r"\s+", " ", text)

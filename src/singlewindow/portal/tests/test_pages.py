@@ -8,7 +8,7 @@ from django.conf import settings
 from pytest_django.asserts import assertContains, assertRedirects
 
 from singlewindow.policies.models import Policy
-from singlewindow.policies.tests.conftest import bound_demo, page_text  # noqa: F401 (a fixture)
+from singlewindow.policies.tests.conftest import page_text
 
 LOGIN_LINKS = {"/control/": "客户端控件下载", "/register/": "立即注册", "/forgot-password/": "忘记密码",
                "/forgot-username/": "忘记用户名"}
@@ -92,7 +92,8 @@ def test_switching_to_english_sets_the_language_cookie_and_the_page_language(db,
 def stats_rows(response):
     """{county code: total} from the 统计分析 table."""
     html = response.content.decode()
-    rows = re.findall(r'<th scope="row">(\S+) <span class="text-muted small">(\d{6})</span></th>(.*?)</tr>', html, re.S)
+    rows = re.findall(r'<th scope="row">(\S+) <span class="text-muted small">(\d{6})</span></th>(.*?)</tr>', html,
+                      re.DOTALL)
     return {code: int(re.findall(r'<td class="text-end">(\d+)</td>', cells)[-1]) for _name, code, cells in rows}
 
 
@@ -122,13 +123,14 @@ def test_statistics_are_for_bureaus_only(world, client, who):
 
 # --- no page loads anything from another host ----------------------------------------
 
-LINK = re.compile(r"""(?:\bsrc|\bhref|\baction|\bsrcset|\bformaction|\bhx-get|\bhx-post)\s*=\s*["']\s*([^"']+)""", re.I)
-CSS_URL = re.compile(r"""url\(\s*["']?\s*((?:https?:)?//[^)"']+)""", re.I)
+LINK = re.compile(r"""(?:\bsrc|\bhref|\baction|\bsrcset|\bformaction|\bhx-get|\bhx-post)\s*=\s*["']\s*([^"']+)""",
+                  re.IGNORECASE)
+CSS_URL = re.compile(r"""url\(\s*["']?\s*((?:https?:)?//[^)"']+)""", re.IGNORECASE)
 SKIP = ("/logout/", "/static/", "/i18n/", "/admin/")
 
 
 def external_references(html):
-    refs = [v for v in LINK.findall(html) if re.match(r"(?:https?:)?//", v, re.I)] + CSS_URL.findall(html)
+    refs = [v for v in LINK.findall(html) if re.match(r"(?:https?:)?//", v, re.IGNORECASE)] + CSS_URL.findall(html)
     return [ref for ref in refs if urlsplit(ref if "//" in ref[:8] else "//" + ref).hostname != "testserver"]
 
 

@@ -1,7 +1,7 @@
-from cardagent.card import CardError
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from cardagent.card import CardError
 from singlewindow.eport.authority import unlock_card
 
 
