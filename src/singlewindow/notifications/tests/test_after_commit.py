@@ -64,7 +64,7 @@ def test_an_insurer_decision_answers_done_and_stays_done(world, action, status, 
     policy = confirm_as(world.demo, world.pending)
     insurer = browser_of(world.insurer)
     with database_fails_after_each_commit():
-        response = insurer.post(f"/insurer/{policy.pk}/{action}/", {f"{action}-reason": REASON})
+        response = insurer.post(f"/insurer/{policy.pk}/{action}/", {f"{action}-reason": REASON, "checked": "1"})
     assert response.status_code == 302, response.content.decode()[:500]
     assert refreshed(policy).status == status
     assert Notice.objects.filter(policy=policy, kind=kind).count() == 1

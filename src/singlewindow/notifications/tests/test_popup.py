@@ -16,7 +16,7 @@ def insurer_does(world, client_for, django_capture_on_commit_callbacks):
 
     def act(action, policy, reason="联系电话无法接通，请核实后重新确认。"):
         with django_capture_on_commit_callbacks(execute=True):
-            response = insurer.post(f"/insurer/{policy.pk}/{action}/", {f"{action}-reason": reason})
+            response = insurer.post(f"/insurer/{policy.pk}/{action}/", {f"{action}-reason": reason, "checked": "1"})
         assert response.status_code == 302
         return refreshed(policy)
 
