@@ -1,4 +1,9 @@
-"""Who sees what: every queryset's visible_to(user) is built from these Q objects."""
+"""Who sees what: every model a user can reach has `visible_to(user)`, built from these Q objects.
+
+Decided once (docs/decisions/0020-insurer-scope.md): an insurer sees and decides the policies, applications and
+batch runs of its own branch's schemes (the branch underwrites them), and sees the enterprises of its branch's
+regions (to issue to them). Two branches may serve one region; each still decides only its own schemes.
+"""
 from django.db.models import Q
 
 from singlewindow.regions.models import within
@@ -8,9 +13,13 @@ from .models import Role
 NOTHING = Q(pk__in=[])
 
 
+def _signed_in(user):
+    return getattr(user, "is_authenticated", False) and user.is_active
+
+
 def enterprise_scope(user, field="enterprise", region_field="enterprise__region"):
     """Rows of an enterprise's own data (by `field`) or of a region (by `region_field`)."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _signed_in(user):
         return NOTHING
     if user.role == Role.ENTERPRISE:
         return Q(**{field: user.enterprise_id}) if user.enterprise_id else NOTHING
@@ -20,6 +29,59 @@ def enterprise_scope(user, field="enterprise", region_field="enterprise__region"
         return within(user.insurer_branch.regions.all(), region_field)
     if user.role == Role.BUREAU:
         return within([user.region], region_field) if user.region_id else NOTHING
+    if user.role == Role.OPERATOR:
+        return Q()
+    return NOTHING
+
+
+def _around(region, field):
+    """Divisions inside `region` or containing it (a county bureau works with its city's scheme)."""
+    code = region.code
+    return within([region], field) | Q(**{f"{field}__code__in": [code[:2] + "0000", code[:4] + "00"]})
+
+
+def scheme_scope(user, field=""):
+    """Schemes (by `field`, the path to the scheme): an insurer its branch's, a bureau those of or around its
+    region, an enterprise those that cover its region, the operator all."""
+    at = f"{field}__" if field else ""
+    if not _signed_in(user):
+        return NOTHING
+    if user.role == Role.INSURER:
+        return Q(**{f"{at}insurer_branch": user.insurer_branch_id}) if user.insurer_branch_id else NOTHING
+    if user.role == Role.BUREAU:
+        return _around(user.region, f"{at}region") if user.region_id else NOTHING
+    if user.role == Role.ENTERPRISE:
+        if not user.enterprise_id:
+            return NOTHING
+        code = user.enterprise.region_id
+        return Q(**{f"{at}region__code__in": [code[:2] + "0000", code[:4] + "00", code]})
+    if user.role == Role.OPERATOR:
+        return Q()
+    return NOTHING
+
+
+def policy_scope(user, field=""):
+    """Policies, applications (by `field`, the path to the row that has `scheme` and `enterprise`): an insurer's
+    by its scheme's branch, everyone else's by the enterprise (its own, or its region's)."""
+    at = f"{field}__" if field else ""
+    if _signed_in(user) and user.role == Role.INSURER:
+        return scheme_scope(user, f"{at}scheme")
+    return enterprise_scope(user, f"{at}enterprise", f"{at}enterprise__region")
+
+
+def staff_scope(user, field=""):
+    """Rows only the insurer (by the scheme at `field`) and the operator work with: batch issuance runs."""
+    if _signed_in(user) and user.role in (Role.INSURER, Role.OPERATOR):
+        return scheme_scope(user, field)
+    return NOTHING
+
+
+def import_scope(user):
+    """Customs import jobs: a bureau's of its region, the operator's all."""
+    if not _signed_in(user):
+        return NOTHING
+    if user.role == Role.BUREAU:
+        return within([user.region], "region") if user.region_id else NOTHING
     if user.role == Role.OPERATOR:
         return Q()
     return NOTHING

@@ -61,6 +61,11 @@ class ExportRecord(models.Model):
 
 
 class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from singlewindow.accounts.scopes import import_scope
+
+        return self.filter(import_scope(user))
+
     def stale(self):
         """Jobs whose worker is gone: see ImportJob.is_stale (the same rule, in SQL)."""
         return self.filter(status__in=ImportJob.BUSY).alias(

@@ -40,10 +40,7 @@ class UploadForm(forms.Form):
 
 
 def _jobs(user):
-    jobs = ImportJob.objects.select_related("uploaded_by", "region")
-    if user.role == Role.OPERATOR:
-        return jobs
-    return jobs.filter(region__code__startswith=user.region.prefix) if user.region_id else jobs.none()
+    return ImportJob.objects.visible_to(user).select_related("uploaded_by", "region")
 
 
 importers = role_required(Role.BUREAU, Role.OPERATOR)
@@ -86,13 +83,7 @@ def import_report(request, pk):
 def eligible_list(request):
     """符合条件企业 for one scheme, limited to what the user may see."""
     user = request.user
-    schemes = Scheme.objects.select_related("region").order_by("-year", "name")
-    if user.role == Role.INSURER:
-        schemes = schemes.filter(insurer_branch=user.insurer_branch_id)
-    elif user.role == Role.BUREAU:
-        # the schemes that cover some of the bureau's region, or that its region lies in
-        schemes = [s for s in schemes if s.region.contains(user.region) or user.region.contains(s.region)]
-    schemes = list(schemes)
+    schemes = list(Scheme.objects.visible_to(user).select_related("region").order_by("-year", "name"))
     scheme = next((s for s in schemes if str(s.pk) == request.GET.get("scheme")), schemes[0] if schemes else None)
     context = {"schemes": schemes, "scheme": scheme}
     if scheme is not None:

@@ -51,7 +51,7 @@ def _todo(scheme, actor):
 def _own_scheme(actor, scheme_id):
     if getattr(actor, "role", None) != Role.INSURER:
         raise PermissionDenied
-    scheme = Scheme.objects.select_related("region").filter(pk=scheme_id, insurer_branch=actor.insurer_branch_id).first()
+    scheme = Scheme.objects.visible_to(actor).select_related("region").filter(pk=scheme_id).first()
     if scheme is None:
         raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
     return scheme
@@ -168,9 +168,8 @@ def issue_application(actor, application_id, *, ip=None):
     """出单 on an application: the usual 待确认 policy, and the application is closed with it."""
     if getattr(actor, "role", None) != Role.INSURER:
         raise PermissionDenied
-    application = Application.objects.select_related("scheme", "enterprise__region").filter(
-        pk=application_id, scheme__insurer_branch=actor.insurer_branch_id,
-    ).first()
+    application = Application.objects.visible_to(actor).select_related("scheme", "enterprise__region").filter(
+        pk=application_id).first()
     if application is None:
         raise Application.DoesNotExist
     with transaction.atomic():
@@ -221,7 +220,7 @@ insurer_only = role_required(Role.INSURER)
 @insurer_only
 @require_http_methods(["GET", "POST"])
 def batch_page(request):
-    schemes = Scheme.objects.filter(insurer_branch=request.user.insurer_branch_id).select_related("region")
+    schemes = Scheme.objects.visible_to(request.user).select_related("region")
     if request.method == "POST":
         if not is_checked(request):
             scheme_id = request.POST.get("scheme", "")
@@ -253,9 +252,7 @@ def batch_page(request):
 
 
 def _run(request, pk):
-    return get_object_or_404(
-        IssuanceRun.objects.select_related("scheme"), pk=pk, scheme__insurer_branch=request.user.insurer_branch_id,
-    )
+    return get_object_or_404(IssuanceRun.objects.visible_to(request.user).select_related("scheme"), pk=pk)
 
 
 @insurer_only
@@ -269,9 +266,8 @@ def batch_run(request, pk):
 @insurer_only
 @require_GET
 def application_list(request):
-    rows = Application.objects.filter(
-        scheme__insurer_branch=request.user.insurer_branch_id, status=Application.Status.SUBMITTED,
-    ).select_related("scheme", "enterprise__region", "applicant")
+    rows = Application.objects.visible_to(request.user).filter(status=Application.Status.SUBMITTED).select_related(
+        "scheme", "enterprise__region", "applicant")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "policies/insurer/applications.html", {"page": page})
 

@@ -129,8 +129,8 @@ def policy_action(request, pk, action):
 def _foreign_scheme(request, data):
     """A scheme id of another branch's scheme: not found, as another branch's policies are."""
     scheme_id = (data or {}).get("scheme", "")
-    return scheme_id.isascii() and scheme_id.isdigit() and Scheme.objects.filter(pk=int(scheme_id)).exclude(
-        insurer_branch=request.user.insurer_branch_id).exists()
+    return (scheme_id.isascii() and scheme_id.isdigit() and len(scheme_id) < 10
+            and Scheme.objects.filter(pk=int(scheme_id)).exclude(pk__in=Scheme.objects.visible_to(request.user)).exists())
 
 
 @insurer_only
@@ -138,7 +138,7 @@ def _foreign_scheme(request, data):
 def issue(request):
     """出具保单 to one enterprise. 查看资格 shows the verdict of the batch's rule without issuing; 出具保单
     issues, refusing an ineligible enterprise unless 例外出单 is ticked with a reason."""
-    schemes = eligibility.open_schemes().filter(insurer_branch=request.user.insurer_branch_id)
+    schemes = eligibility.open_schemes().filter(pk__in=Scheme.objects.visible_to(request.user))
     data = request.POST if request.method == "POST" else None
     if _foreign_scheme(request, data):
         raise Http404

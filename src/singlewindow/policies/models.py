@@ -54,6 +54,13 @@ class PremiumRule(models.TextChoices):
 percent = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
 
 
+class SchemeQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from singlewindow.accounts.scopes import scheme_scope
+
+        return self.filter(scheme_scope(user))
+
+
 class Scheme(models.Model):
     """One year's government-funded programme in one region. Every rule is a setting, not a constant."""
 
@@ -84,6 +91,8 @@ class Scheme(models.Model):
     city_share = models.DecimalField(_("市级资助比例（%）"), max_digits=5, decimal_places=2, validators=percent)
     agreement = models.ForeignKey(Agreement, verbose_name=_("服务协议版本"), on_delete=models.PROTECT)
 
+    objects = SchemeQuerySet.as_manager()
+
     class Meta:
         ordering = ["-year", "name"]
         verbose_name = _("投保方案")
@@ -113,9 +122,23 @@ class PolicyStatus(models.TextChoices):
 
 class PolicyQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from singlewindow.accounts.scopes import enterprise_scope
+        from singlewindow.accounts.scopes import policy_scope
 
-        return self.filter(enterprise_scope(user))
+        return self.filter(policy_scope(user))
+
+
+class ApplicationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from singlewindow.accounts.scopes import policy_scope
+
+        return self.filter(policy_scope(user))
+
+
+class IssuanceRunQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from singlewindow.accounts.scopes import staff_scope
+
+        return self.filter(staff_scope(user, "scheme"))
 
 
 class Policy(models.Model):
@@ -202,6 +225,8 @@ class Application(models.Model):
     created_at = models.DateTimeField(_("申领时间"))
     policy = models.ForeignKey(Policy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
+    objects = ApplicationQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
@@ -231,6 +256,8 @@ class IssuanceRun(models.Model):
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
     heartbeat = models.DateTimeField(_("最近进展"), null=True, blank=True)
+
+    objects = IssuanceRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -104,10 +104,7 @@ class SchemeForm(forms.ModelForm):
 
 
 def _schemes(user):
-    schemes = Scheme.objects.select_related("region", "insurer_branch", "agreement")
-    if user.role == Role.INSURER:
-        return schemes.filter(insurer_branch=user.insurer_branch_id)
-    return schemes
+    return Scheme.objects.visible_to(user).select_related("region", "insurer_branch", "agreement")
 
 
 staff_only = role_required(Role.INSURER, Role.OPERATOR)

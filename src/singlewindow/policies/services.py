@@ -143,8 +143,8 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
         exception_reason = check_reason(exception_reason)
     with transaction.atomic():
         # Locked as batch issuance locks it, so the two never decide on the same enterprise at once.
-        scheme = Scheme.objects.select_for_update(of=("self",)).select_related("region").filter(
-            pk=scheme_id, insurer_branch=actor.insurer_branch_id).first()
+        scheme = Scheme.objects.visible_to(actor).select_for_update(of=("self",)).select_related("region").filter(
+            pk=scheme_id).first()
         if scheme is None:
             raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
         check_open(scheme)
