@@ -88,8 +88,8 @@ def substitute(template, values):
     return CONVERTER.sub(lambda m: str(next(rest)), template)
 
 
-def real_keys():
-    pks = {999999, 0}
+def real_keys(world):
+    pks = {999999, 0, world.pending.pk, world.returned.pk, world.scheme.pk}
     for model in (Policy, Scheme, Notice, IssuanceRun, Application, ImportJob):
         pks.update(model.objects.order_by("pk").values_list("pk", flat=True)[:3])
     pks.update(User.objects.filter(username__startswith="demo").values_list("pk", flat=True))
@@ -121,7 +121,7 @@ def party(request, world, client):
         client.logout()
         if user:
             client.force_login(user)
-    pks, words = real_keys(), [*WORDS, package.build_wheel()[0]]
+    pks, words = real_keys(world), [*WORDS, package.build_wheel()[0]]
     paths = sorted({path for t in templates() for path in every_fill(t, pks, words)})
     forms, names = [], set(KNOWN_NAMES)
     with rolled_back():
