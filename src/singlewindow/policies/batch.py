@@ -51,7 +51,9 @@ def _todo(scheme, actor):
 def _own_scheme(actor, scheme_id):
     if getattr(actor, "role", None) != Role.INSURER:
         raise PermissionDenied
-    scheme = Scheme.objects.visible_to(actor).select_related("region").filter(pk=scheme_id).first()
+    scheme_id = str(scheme_id or "")
+    number = scheme_id.isascii() and scheme_id.isdigit() and len(scheme_id) < 10  # a form's value, not trusted
+    scheme = Scheme.objects.visible_to(actor).select_related("region").filter(pk=scheme_id).first() if number else None
     if scheme is None:
         raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
     return scheme

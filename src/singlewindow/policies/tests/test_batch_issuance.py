@@ -134,3 +134,12 @@ def test_another_branch_cannot_see_the_run(world, waiting, client):
     assert client.get(f"/insurer/batch/{run.pk}/").status_code == 404
     client.force_login(world.bureau)
     assert client.get("/insurer/batch/").status_code == 403
+
+
+@pytest.mark.parametrize("scheme", ["", "abc", "\x00", "1e309", "9" * 30, "²", "\u202e1"])
+@pytest.mark.parametrize("checked", ["", "1"])
+def test_a_scheme_that_is_not_one_of_ours_is_refused_not_a_500(world, client, scheme, checked):
+    client.force_login(world.insurer)
+    response = client.post("/insurer/batch/", {"scheme": scheme, "checked": checked}, follow=True)
+    assert response.status_code == 200 and "请选择本机构承保的方案。" in page_text(response)
+    assert not IssuanceRun.objects.exists()
