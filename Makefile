@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgresql://postgres@localhost:5432/singlewindow
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install system-deps run test test-sqlite test-postgres bench messages clean
+.PHONY: install system-deps run test lint test-sqlite test-postgres bench messages clean
 
 $(VENV)/.installed: pyproject.toml cardagent/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,11 @@ run: install
 	$(PY) manage.py load_demo
 	PORT=$(PORT) bin/serve
 
-test: install system-deps node_modules/.installed test-sqlite test-postgres
+test: install system-deps node_modules/.installed lint test-sqlite test-postgres
+
+# ruff: its default rules plus import sorting (pyproject.toml); the suite does not start while it complains.
+lint: install
+	$(VENV)/bin/ruff check .
 
 test-sqlite:
 	SW_TESTING=1 $(PY) -m pytest -q

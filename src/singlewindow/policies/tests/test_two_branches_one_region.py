@@ -26,7 +26,7 @@ def rival(world):
 
 
 def test_each_branch_decides_only_its_own_schemes_policies(world, client, rival):
-    rival_insurer, rival_scheme = rival
+    rival_insurer, _ = rival
     ours = confirm_as(world.demo, world.pending)
     assert Enterprise.objects.visible_to(rival_insurer).filter(pk=world.demo.enterprise_id).exists()
     assert not Policy.objects.visible_to(rival_insurer).filter(pk=ours.pk).exists()
