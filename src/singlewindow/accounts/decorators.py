@@ -25,6 +25,9 @@ def role_required(*roles):
     return decorator
 
 
+insurer_only = role_required(Role.INSURER)  # the insurer's workbench
+
+
 def local_features(view):
     """A 地方特色应用 page: enterprise users bind a local account on their first visit (老用户账号绑定)."""
 

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from . import batch, schemes
 from . import insurer_views as views
+from . import issuance_views, schemes
 
 app_name = "insurer"
 urlpatterns = [
@@ -11,10 +11,10 @@ urlpatterns = [
     path("schemes/", schemes.scheme_list, name="schemes"),
     path("schemes/new/", schemes.scheme_create, name="scheme_new"),
     path("schemes/<int:pk>/", schemes.scheme_edit, name="scheme_edit"),
-    path("batch/", batch.batch_page, name="batch"),
-    path("batch/<int:pk>/", batch.batch_run, name="batch_run"),
-    path("applications/", batch.application_list, name="applications"),
-    path("applications/<int:pk>/issue/", batch.application_issue, name="application_issue"),
+    path("batch/", issuance_views.batch_page, name="batch"),
+    path("batch/<int:pk>/", issuance_views.batch_run, name="batch_run"),
+    path("applications/", issuance_views.application_list, name="applications"),
+    path("applications/<int:pk>/issue/", issuance_views.application_issue, name="application_issue"),
     path("<int:pk>/", views.policy_detail, name="detail"),
     path("<int:pk>/<str:action>/", views.policy_action, name="action"),
 ]

@@ -10,8 +10,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from singlewindow.accounts.decorators import role_required
-from singlewindow.accounts.models import Role
+from singlewindow.accounts.decorators import insurer_only
 from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.identifiers import normalise_uscc
 from singlewindow.enterprises.models import Enterprise
@@ -23,8 +22,6 @@ from .forms import IssueForm, ReasonForm
 from .models import Policy, PolicyStatus, Scheme
 from .transitions import allowed
 from .views import status_param, tab_counts
-
-insurer_only = role_required(Role.INSURER)
 
 
 @insurer_only

@@ -207,7 +207,7 @@ class Confirmation(models.Model):
         verbose_name_plural = _("投保确认")
 
 
-# --- applications, batch issuance and the calendar (policies/batch.py) -----------------------
+# --- applications, batch issuance and the calendar (policies/issuance.py) -----------------------
 
 class Application(models.Model):
     """申领: an eligible enterprise without a policy asks the insurer to issue one."""

@@ -175,7 +175,7 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
 def issue_many(actor, scheme, rows, *, ip=None):
     """Issue 待确认 policies for `rows` [(enterprise_id, basis-year exports USD)] in the caller's transaction.
 
-    The bulk twin of issue() for batch issuance (policies/batch.py decides who is eligible): policies,
+    The bulk twin of issue() for batch issuance (policies/issuance.py decides who is eligible): policies,
     one audit event each (record_many) and one 新保单待确认 notice each, all or none. Numbers are
     policy_number()'s, so a retried batch collides on the unique number instead of minting new ones.
     Rows go in through singlewindow.bulk (COPY on PostgreSQL), not model instances. Returns the new ids.

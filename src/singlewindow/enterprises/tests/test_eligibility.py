@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.models import Enterprise, ExportRecord
-from singlewindow.policies import batch, services
+from singlewindow.policies import issuance, services
 from singlewindow.policies.models import Policy, PolicyStatus
 
 from .conftest import CITY, HAIFENG, new_uscc
@@ -162,7 +162,7 @@ def test_batch_application_and_manual_issue_agree_with_the_rule_on_any_world(wor
     usds = [data.draw(amounts(world.scheme.threshold_usd)) for _spec in specs]
     with transaction.atomic():
         schemes, made = build(world, specs, usds, another_scheme)
-        todo = set(batch._todo(world.scheme, world.insurer).values_list("enterprise_id", flat=True))
+        todo = set(issuance.todo_records(world.scheme, world.insurer).values_list("enterprise_id", flat=True))
         for enterprise, spec, usd in made:
             verdict = eligibility.explain(enterprise, world.scheme)
             listed = eligibility.eligible(world.scheme).filter(pk=enterprise.pk).exists()

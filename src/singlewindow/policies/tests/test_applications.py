@@ -7,7 +7,7 @@ from singlewindow.accounts import services as accounts
 from singlewindow.accounts.models import Role, User
 from singlewindow.audit.models import AuditEvent
 from singlewindow.enterprises.tests.conftest import exporter  # noqa: F401 (fixture)
-from singlewindow.policies import batch
+from singlewindow.policies import issuance
 from singlewindow.policies.models import Application, Policy, PolicyStatus
 from singlewindow.policies.services import TransitionRefused
 
@@ -48,14 +48,14 @@ def test_an_enterprise_already_insured_is_told_why_and_cannot_apply(world, clien
 
 
 def test_applying_twice_answers_already_done(world, newcomer):
-    batch.apply(newcomer, world.scheme.pk)
+    issuance.apply(newcomer, world.scheme.pk)
     with pytest.raises(TransitionRefused, match="已于"):
-        batch.apply(newcomer, world.scheme.pk)
+        issuance.apply(newcomer, world.scheme.pk)
     assert Application.objects.count() == 1
 
 
 def test_the_insurer_issues_the_application_as_the_usual_pending_policy(world, newcomer, client):
-    batch.apply(newcomer, world.scheme.pk)
+    issuance.apply(newcomer, world.scheme.pk)
     client.force_login(world.insurer)
     workbench = page_text(client.get("/insurer/applications/"))
     assert newcomer.enterprise.name in workbench
@@ -71,15 +71,15 @@ def test_the_insurer_issues_the_application_as_the_usual_pending_policy(world, n
 
 
 def test_another_branch_cannot_issue_the_application(world, newcomer, client):
-    batch.apply(newcomer, world.scheme.pk)
+    issuance.apply(newcomer, world.scheme.pk)
     client.force_login(world.other_insurer)
     assert newcomer.enterprise.name not in page_text(client.get("/insurer/applications/"))
     assert client.post(f"/insurer/applications/{Application.objects.get().pk}/issue/").status_code == 404
 
 
 def test_batch_issuance_closes_the_application_with_its_policy(world, newcomer):
-    application = batch.apply(newcomer, world.scheme.pk)
-    batch.start_issuance(world.insurer, world.scheme.pk)
+    application = issuance.apply(newcomer, world.scheme.pk)
+    issuance.start_issuance(world.insurer, world.scheme.pk)
     application.refresh_from_db()
     assert application.status == Application.Status.ISSUED
     assert application.policy == Policy.objects.get(scheme=world.scheme, enterprise=newcomer.enterprise)

@@ -9,7 +9,7 @@ from singlewindow.audit.services import first_broken_link
 from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.tests.conftest import exporter  # noqa: F401 (fixture)
 from singlewindow.notifications.models import Notice
-from singlewindow.policies import batch, services
+from singlewindow.policies import issuance, services
 from singlewindow.policies.models import IssuanceRun, JobStatus, Policy, PolicyStatus
 
 from .conftest import page_text
@@ -25,7 +25,7 @@ def waiting(world, exporter):  # noqa: F811
 
 def test_it_issues_a_pending_policy_with_a_notice_to_every_eligible_enterprise(world, waiting):
     events = AuditEvent.objects.count()
-    run, started = batch.start_issuance(world.insurer, world.scheme.pk)
+    run, started = issuance.start_issuance(world.insurer, world.scheme.pk)
     run.refresh_from_db()
     assert started and (run.status, run.issued, run.total, run.percent) == (JobStatus.DONE, len(waiting),
                                                                                len(waiting), 100)
@@ -43,16 +43,16 @@ def test_it_issues_a_pending_policy_with_a_notice_to_every_eligible_enterprise(w
 
 
 def test_running_it_twice_issues_nothing_new(world, waiting):
-    batch.start_issuance(world.insurer, world.scheme.pk)
+    issuance.start_issuance(world.insurer, world.scheme.pk)
     policies, notices = Policy.objects.count(), Notice.objects.count()
-    again, started = batch.start_issuance(world.insurer, world.scheme.pk)
+    again, started = issuance.start_issuance(world.insurer, world.scheme.pk)
     again.refresh_from_db()
     assert started and (again.status, again.issued, again.total) == (JobStatus.DONE, 0, 0)
     assert (Policy.objects.count(), Notice.objects.count()) == (policies, notices)
 
 
 def test_a_run_that_crashed_resumes_where_it_stopped_without_issuing_twice(world, waiting, monkeypatch):
-    monkeypatch.setattr(batch, "CHUNK", 2)
+    monkeypatch.setattr(issuance, "CHUNK", 2)
     real, calls = services.issue_many, []
 
     def crash_on_second_chunk(*args, **kwargs):
@@ -62,13 +62,13 @@ def test_a_run_that_crashed_resumes_where_it_stopped_without_issuing_twice(world
         return real(*args, **kwargs)
 
     monkeypatch.setattr(services, "issue_many", crash_on_second_chunk)
-    run, _ = batch.start_issuance(world.insurer, world.scheme.pk)
+    run, _ = issuance.start_issuance(world.insurer, world.scheme.pk)
     run.refresh_from_db()
     assert (run.status, run.issued) == (JobStatus.FAILED, 2) and "ConnectionError" in run.error
     assert Policy.objects.filter(scheme=world.scheme, enterprise__in=waiting).count() == 2
 
     monkeypatch.setattr(services, "issue_many", real)
-    resumed, started = batch.start_issuance(world.insurer, world.scheme.pk)
+    resumed, started = issuance.start_issuance(world.insurer, world.scheme.pk)
     resumed.refresh_from_db()
     assert started and resumed.pk == run.pk
     assert (resumed.status, resumed.issued, resumed.total) == (JobStatus.DONE, len(waiting), len(waiting))
@@ -79,7 +79,7 @@ def test_a_run_that_crashed_resumes_where_it_stopped_without_issuing_twice(world
 def test_a_run_still_under_way_is_not_started_twice(world, waiting):
     run = IssuanceRun.objects.create(scheme=world.scheme, started_by=world.insurer, status=JobStatus.RUNNING)
     IssuanceRun.objects.filter(pk=run.pk).update(heartbeat=run.created_at)
-    same, started = batch.start_issuance(world.insurer, world.scheme.pk)
+    same, started = issuance.start_issuance(world.insurer, world.scheme.pk)
     assert (same.pk, started) == (run.pk, False)
     assert not Policy.objects.filter(scheme=world.scheme, enterprise__in=waiting).exists()
 
@@ -90,7 +90,7 @@ def test_premiums_follow_a_rate_rule_converted_to_yuan_within_min_and_max(world,
         premium_min=Decimal(500), premium_max=Decimal(5000),
     )
     small, middle, large = exporter(1, Decimal(10000)), exporter(2, Decimal(100000)), exporter(3, Decimal(2000000))
-    batch.start_issuance(world.insurer, world.scheme.pk)
+    issuance.start_issuance(world.insurer, world.scheme.pk)
     premium = dict(Policy.objects.filter(scheme=world.scheme).values_list("enterprise_id", "premium"))
     assert premium[small.pk] == Decimal("500.00")  # 10,000 × 0.5% × 7.1 = 355 → the minimum
     assert premium[middle.pk] == Decimal("3550.00")
@@ -100,15 +100,15 @@ def test_premiums_follow_a_rate_rule_converted_to_yuan_within_min_and_max(world,
 def test_a_scheme_past_its_confirmation_deadline_is_not_issued(world, waiting):
     closed = world.scheme.__class__.objects.get(year=2020)
     with pytest.raises(ValidationError, match="确认截止日（2020-06-30）已过"):
-        batch.start_issuance(world.insurer, closed.pk)
+        issuance.start_issuance(world.insurer, closed.pk)
     assert not IssuanceRun.objects.exists()
 
 
 def test_only_the_schemes_own_insurer_may_run_it(world, waiting):
     with pytest.raises(ValidationError):
-        batch.start_issuance(world.other_insurer, world.scheme.pk)
+        issuance.start_issuance(world.other_insurer, world.scheme.pk)
     with pytest.raises(PermissionDenied):
-        batch.start_issuance(world.demo, world.scheme.pk)
+        issuance.start_issuance(world.demo, world.scheme.pk)
     assert not IssuanceRun.objects.exists()
 
 
@@ -129,7 +129,7 @@ def test_the_insurer_starts_it_from_the_page_and_sees_it_done(world, waiting, cl
 
 
 def test_another_branch_cannot_see_the_run(world, waiting, client):
-    run, _ = batch.start_issuance(world.insurer, world.scheme.pk)
+    run, _ = issuance.start_issuance(world.insurer, world.scheme.pk)
     client.force_login(world.other_insurer)
     assert client.get(f"/insurer/batch/{run.pk}/").status_code == 404
     client.force_login(world.bureau)

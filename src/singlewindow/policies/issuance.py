@@ -1,4 +1,5 @@
-"""批量出单 (batch issuance) and 申领 (an enterprise's application), with their pages.
+"""批量出单 (batch issuance) and 申领 (an enterprise's application): the services and the worker's task.
+Their pages are in issuance_views.py.
 
 Batch issuance walks the eligible enterprises (enterprises/eligibility.py) in chunks of CHUNK, in
 enterprise-id order. Each chunk is one transaction: the policies, their audit events and notices, the
@@ -6,30 +7,23 @@ closed applications and the run's progress commit together, so a crash loses at 
 flight. Running again resumes: whoever already holds a policy is no longer eligible, so nothing is
 issued twice (and the unique policy numbers would refuse it anyway).
 """
+
 import datetime as dt
 import logging
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tasks import task
 
 from singlewindow import bulk
-from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.audit.services import record
 from singlewindow.enterprises import eligibility
-from singlewindow.http import check_step, client_ip, is_checked
 
 from . import services
 from .models import Application, IssuanceRun, JobStatus, Policy, Scheme
@@ -41,7 +35,7 @@ STALE = dt.timedelta(minutes=2)  # a running batch with no progress for this lon
 
 # --- batch issuance -----------------------------------------------------------------------------------
 
-def _todo(scheme, actor):
+def todo_records(scheme, actor):
     """Basis-year records of the enterprises still to be issued, within the insurer's service area."""
     return eligibility.eligible_records(scheme).filter(
         enterprise_scope(actor, field="enterprise", region_field="enterprise__region")
@@ -66,7 +60,7 @@ def start_issuance(actor, scheme_id, *, ip=None):
     with transaction.atomic():
         Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # one start at a time per scheme
         run = IssuanceRun.objects.filter(scheme=scheme).exclude(status=JobStatus.DONE).order_by("-pk").first()
-        if run and run.status != JobStatus.FAILED and not _stale(run):
+        if run and run.status != JobStatus.FAILED and not is_stale(run):
             return run, False
         if run is None:
             run = IssuanceRun.objects.create(scheme=scheme, started_by=actor)
@@ -80,7 +74,7 @@ def start_issuance(actor, scheme_id, *, ip=None):
     return run, True
 
 
-def _stale(run):
+def is_stale(run):
     return run.status == JobStatus.RUNNING and (run.heartbeat or run.created_at) < timezone.now() - STALE
 
 
@@ -104,12 +98,12 @@ def issue_all(run, *, chunk=None):
     chunk = chunk or CHUNK
     scheme, actor = run.scheme, run.started_by
     now = timezone.now()
-    remaining = _todo(scheme, actor).count()
+    remaining = todo_records(scheme, actor).count()
     IssuanceRun.objects.filter(pk=run.pk).update(
         status=JobStatus.RUNNING, started_at=Coalesce(F("started_at"), now), heartbeat=now,
         total=F("issued") + remaining,
     )
-    todo = _todo(scheme, actor).order_by("enterprise_id").values_list("enterprise_id", "export_usd")
+    todo = todo_records(scheme, actor).order_by("enterprise_id").values_list("enterprise_id", "export_usd")
     answered = Application.objects.filter(  # 申领 of this scheme whose enterprise now holds its policy
         scheme=scheme, status=Application.Status.SUBMITTED, enterprise__policies__scheme=scheme,
     )
@@ -183,109 +177,3 @@ def issue_application(actor, application_id, *, ip=None):
         policy = services.issue(actor, application.scheme_id, application.enterprise_id, ip=ip)
         Application.objects.filter(pk=application.pk).update(policy=policy)
     return policy
-
-
-# --- pages: the enterprise ------------------------------------------------------------------------------
-
-@local_features
-@require_GET
-def eligibility_panel(request):
-    """The small panel on the enterprise's policy list: eligible for the open scheme, or why not."""
-    enterprise = request.user.enterprise
-    verdicts = eligibility.verdicts_for(enterprise)
-    applied = dict(
-        Application.objects.filter(enterprise=enterprise, scheme__in=[v.scheme for v in verdicts])
-        .values_list("scheme_id", "created_at")
-    )
-    rows = [(v, applied.get(v.scheme.pk)) for v in verdicts]
-    return render(request, "policies/_eligibility.html", {"rows": rows})
-
-
-@local_features
-@require_POST
-def apply_view(request, scheme_id):
-    try:
-        apply(request.user, scheme_id, ip=client_ip(request))
-        messages.success(request, _("已提交申领。保险公司出单后，保单会出现在“待确认”中，请留意通知。"))
-    except ValidationError as error:
-        messages.warning(request, " ".join(error.messages))
-    except services.TransitionRefused as refused:
-        messages.info(request, str(refused))
-    return redirect("policies:list")
-
-
-# --- pages: the insurer ---------------------------------------------------------------------------------
-
-insurer_only = role_required(Role.INSURER)
-
-
-@insurer_only
-@require_http_methods(["GET", "POST"])
-def batch_page(request):
-    schemes = Scheme.objects.visible_to(request.user).select_related("region")
-    if request.method == "POST":
-        if not is_checked(request):
-            scheme_id = request.POST.get("scheme", "")
-            scheme = (schemes.filter(pk=int(scheme_id)).first()
-                      if scheme_id.isascii() and scheme_id.isdigit() and len(scheme_id) < 10 else None)
-            if scheme is not None:
-                todo = _todo(scheme, request.user).count()
-                return check_step(
-                    request, title=_("批量出单"), back_url=reverse("insurer:batch"),
-                    summary=_("将为方案“%(scheme)s”内 %(n)d 家符合条件、尚未出单的企业出具“待确认”保单，保费按方案规则计算，"
-                              "企业会收到通知。已出具的保单不能收回，只能逐份撤销。") % {"scheme": scheme.name, "n": todo},
-                    button=_("确认批量出单（%(n)d 家）") % {"n": todo}, keep=[("scheme", scheme.pk)])
-        try:
-            run, started = start_issuance(request.user, request.POST.get("scheme"), ip=client_ip(request))
-        except ValidationError as error:
-            messages.warning(request, " ".join(error.messages))
-            return redirect("insurer:batch")
-        if not started:
-            messages.info(request, _("该方案的批量出单正在进行中，请稍候。"))
-        return redirect("insurer:batch_run", pk=run.pk)
-    today = timezone.localdate()
-    lines = [
-        {"scheme": s, "todo": _todo(s, request.user).count(), "issued": Policy.objects.filter(scheme=s).count(),
-         "open": s.confirm_deadline >= today}
-        for s in schemes
-    ]
-    runs = IssuanceRun.objects.filter(scheme__in=schemes).select_related("scheme", "started_by")[:10]
-    return render(request, "policies/insurer/batch.html", {"lines": lines, "runs": runs})
-
-
-def _run(request, pk):
-    return get_object_or_404(IssuanceRun.objects.visible_to(request.user).select_related("scheme"), pk=pk)
-
-
-@insurer_only
-@require_GET
-def batch_run(request, pk):
-    run = _run(request, pk)
-    template = "policies/insurer/_batch_progress.html" if request.htmx else "policies/insurer/batch_run.html"
-    return render(request, template, {"run": run, "stale": _stale(run)})
-
-
-@insurer_only
-@require_GET
-def application_list(request):
-    rows = Application.objects.visible_to(request.user).filter(status=Application.Status.SUBMITTED).select_related(
-        "scheme", "enterprise__region", "applicant")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "policies/insurer/applications.html", {"page": page})
-
-
-@insurer_only
-@require_POST
-def application_issue(request, pk):
-    try:
-        policy = issue_application(request.user, pk, ip=client_ip(request))
-    except Application.DoesNotExist:
-        raise Http404 from None
-    except ValidationError as error:
-        messages.warning(request, " ".join(error.messages))
-    except services.TransitionRefused as refused:
-        messages.info(request, str(refused))
-    else:
-        messages.success(request, _("已向 %(name)s 出具保单 %(number)s，等待企业确认。") % {
-            "name": policy.enterprise.name, "number": policy.number})
-    return redirect(reverse("insurer:applications"))
