@@ -65,7 +65,7 @@ class Portal:
         form.get_by_role("button", name="快速注册").click()
 
     def enter_as(self, page: Page, username, *, register_as=None):
-        """Log in, walk to 小微企业在线投保 and bind (or 快速注册) on the way: the list's 待确认 tab."""
+        """Log in, walk to 小微企业在线投保 and bind (or 快速注册) on the way: the list opens on its first tab with a policy."""
         self.login(page, username, "Demo@2020")
         self.open_insurance(page)
         if register_as:

@@ -40,7 +40,9 @@ def test_a_dismissed_popup_stays_hidden_until_a_new_event(portal, page):
 def test_a_tab_line_of_the_popup_opens_its_tab(portal, page):
     returned = portal.world.returned
     portal.enter_as(page, "demo2", register_as="meilong2020")
-    expect(portal.tab(page, "待确认")).to_have_attribute("aria-current", "page")
+    expect(portal.tab(page, "已退回", 1)).to_have_attribute("aria-current", "page")  # its only policy's tab
+    portal.tab(page, "待确认", 0).click()
+    expect(portal.tab(page, "待确认", 0)).to_have_attribute("aria-current", "page")
     portal.popup(page).get_by_role("link", name="您有 1 份“已退回”保单，点击查看").click()
     expect(portal.tab(page, "已退回", 1)).to_have_attribute("aria-current", "page")
     expect(portal.row(page, returned)).to_contain_text("已退回")

@@ -35,13 +35,14 @@ def status_param(request, default):
 @require_GET
 def policy_list(request):
     policies = Policy.objects.visible_to(request.user)
-    status = status_param(request, PolicyStatus.PENDING)
+    tabs = tab_counts(policies)
+    # Without a ?status= the list opens on the first tab that has something (待确认 when there is any).
+    first = next((status for status, count in tabs if count), PolicyStatus.PENDING)
+    status = status_param(request, first)
     page = Paginator(
         policies.filter(status=status).select_related("scheme", "enterprise"), 20
     ).get_page(request.GET.get("page"))
-    return render(request, "policies/list.html", {
-        "tabs": tab_counts(policies), "status": status, "page": page,
-    })
+    return render(request, "policies/list.html", {"tabs": tabs, "status": status, "page": page})
 
 
 def _detail(request, policy, form, status=200):

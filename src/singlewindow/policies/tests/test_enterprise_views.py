@@ -229,3 +229,13 @@ def test_it_sends_anonymous_visitors_to_log_in(world, client):
         assertRedirects(visit(client, page, world.pending), f"/login/?{urlencode({'next': path})}",
                         fetch_redirect_response=False)
     assert_untouched(world.pending)
+
+
+def test_after_confirming_the_list_opens_on_the_tab_that_holds_the_policy(world, demo_client):
+    """The demo enterprise's only 待确认 policy becomes 审批中: the list no longer opens on an empty tab."""
+    demo_client.post(f"/insure/{world.pending.pk}/confirm/", confirm_data(world.pending))
+    response = demo_client.get("/insure/")
+    assertContains(response, world.pending.number)
+    assertContains(response, 'aria-current="page"')
+    assert response.context["status"] == PolicyStatus.CONFIRMED
+    assert demo_client.get("/insure/?status=pending").context["status"] == PolicyStatus.PENDING  # asked for
