@@ -2,11 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 
+class TelInput(forms.TextInput):
+    input_type = "tel"  # phones get the dial pad
+
+
 class ConfirmForm(forms.Form):
     contact_name = forms.CharField(label=_("联系人"), max_length=50, error_messages={
         "required": _("请填写联系人。"), "max_length": _("联系人不能超过50个字。")})
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30, error_messages={
-        "required": _("请填写联系电话。"), "max_length": _("联系电话过长。")},
+        "required": _("请填写联系电话。"), "max_length": _("联系电话过长。")}, widget=TelInput,
         help_text=_("11位手机号，或带区号的固定电话，如 0660-3379016。"))
     contact_email = forms.EmailField(label=_("电子邮箱"), required=False, max_length=254, error_messages={
         "invalid": _("电子邮箱格式不正确，例如 name@example.com。")})

@@ -63,8 +63,11 @@ def _own_policy(request, pk):
 @require_GET
 def policy_detail(request, pk):
     policy = _own_policy(request, pk)
-    initial = {"contact_name": policy.contact_name, "contact_phone": policy.contact_phone,
-               "contact_email": policy.contact_email}
+    # What the policy was last confirmed with, else what the account holds (the clerk types it only once).
+    user = request.user
+    initial = {"contact_name": policy.contact_name or user.display_name,
+               "contact_phone": policy.contact_phone or user.mobile,
+               "contact_email": policy.contact_email or user.email}
     return _detail(request, policy, ConfirmForm(initial=initial))
 
 

@@ -239,3 +239,16 @@ def test_after_confirming_the_list_opens_on_the_tab_that_holds_the_policy(world,
     assertContains(response, 'aria-current="page"')
     assert response.context["status"] == PolicyStatus.CONFIRMED
     assert demo_client.get("/insure/?status=pending").context["status"] == PolicyStatus.PENDING  # asked for
+
+
+def test_the_confirm_form_starts_from_the_account_and_keeps_the_tick_across_an_error(world, demo_client, bound_demo):
+    type(bound_demo).objects.filter(pk=bound_demo.pk).update(display_name="李锐", mobile="13729230657")
+    Policy.objects.filter(pk=world.pending.pk).update(contact_name="", contact_phone="", contact_email="")
+    page = demo_client.get(f"/insure/{world.pending.pk}/")
+    assertContains(page, 'value="李锐"')
+    assertContains(page, 'type="tel" name="contact_phone"')
+    assertContains(page, 'value="13729230657"')
+    refused = demo_client.post(f"/insure/{world.pending.pk}/confirm/", confirm_data(world.pending, contact_phone="12"))
+    assert refused.status_code == 400
+    tick = re.search(r'<input[^>]*id="id_agreement"[^>]*>', refused.content.decode()).group(0)
+    assert " checked" in tick  # the agreement stays accepted while the phone is corrected
