@@ -4,9 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
-from django.forms.models import model_to_dict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,11 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import Role
-from singlewindow.audit.services import record
 from singlewindow.http import client_ip
 from singlewindow.regions.models import Region
 from singlewindow.validators import no_markup
 
+from . import services
 from .models import CalendarRun, InsurerBranch, PremiumRule, Scheme
 
 FIELDS = [
@@ -119,24 +117,12 @@ def scheme_list(request):
     })
 
 
-def _save(request, form, scheme=None):
-    before = model_to_dict(scheme, fields=FIELDS) if scheme else {}
-    with transaction.atomic():
-        saved = form.save()
-        saved.refresh_from_db()  # compare values as stored (2500000 and 2500000.00 are one amount)
-        after = model_to_dict(saved, fields=FIELDS)
-        changed = {k: str(v) for k, v in after.items() if before.get(k) != v}
-        record(actor=request.user, action="scheme.update" if scheme else "scheme.create", obj=saved,
-               ip=client_ip(request), data={"changed": changed})
-    return saved
-
-
 @staff_only
 @require_http_methods(["GET", "POST"])
 def scheme_create(request):
     form = SchemeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        scheme = _save(request, form)
+        scheme = services.save_scheme(request.user, form.cleaned_data, ip=client_ip(request))
         messages.success(request, _("已创建投保方案“%(name)s”。") % {"name": scheme.name})
         return redirect("insurer:schemes")
     return render(request, "policies/schemes/form.html", {"form": form, "scheme": None},
@@ -151,7 +137,7 @@ def scheme_edit(request, pk):
         raise PermissionDenied
     form = SchemeForm(request.POST or None, instance=scheme, user=request.user)
     if request.method == "POST" and form.is_valid():
-        _save(request, form, scheme=Scheme.objects.get(pk=scheme.pk))
+        services.save_scheme(request.user, form.cleaned_data, scheme_id=scheme.pk, ip=client_ip(request))
         messages.success(request, _("已保存投保方案“%(name)s”。已出具的保单不受影响，新出单按新设置计算。")
                          % {"name": form.instance.name})
         return redirect("insurer:schemes")

@@ -4,6 +4,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -357,3 +358,29 @@ def _run_system(policies, action, reason):
         last = rows[-1][0]
         log.info("calendar %s: %s policies -> %s", action, len(rows), transition.target)
     return done
+
+
+# --- schemes -------------------------------------------------------------------------------------
+
+def save_scheme(actor, fields, *, scheme_id=None, ip=None):
+    """Create a scheme from `fields` (the scheme form's cleaned data) or change the one `scheme_id` names, within
+    the actor's scope; an insurer only under its own branch. One audit event lists what changed, as stored
+    (2500000 and 2500000.00 are one amount). Issued policies keep their terms; new issuance uses the new ones."""
+    if actor.role == Role.INSURER and getattr(fields.get("insurer_branch"), "pk", None) != actor.insurer_branch_id:
+        raise PermissionDenied
+    names = list(fields)
+    with transaction.atomic():
+        if scheme_id is None:
+            scheme, before = Scheme(), {}
+        else:
+            scheme = Scheme.objects.visible_to(actor).select_for_update().get(pk=scheme_id)
+            before = model_to_dict(scheme, fields=names)
+        for name, value in fields.items():
+            setattr(scheme, name, value)
+        scheme.save()
+        scheme.refresh_from_db()
+        after = model_to_dict(scheme, fields=names)
+        changed = {name: str(value) for name, value in after.items() if before.get(name) != value}
+        record(actor=actor, action="scheme.update" if scheme_id else "scheme.create", obj=scheme, ip=ip,
+               data={"changed": changed})
+    return scheme

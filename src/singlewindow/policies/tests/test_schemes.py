@@ -129,3 +129,19 @@ def test_any_threshold_the_form_accepts_reads_back_unchanged(world, client, thre
         else:
             assert response.status_code == 400 and len(threshold.as_tuple().digits) > 15
         transaction.set_rollback(True)
+
+
+def test_save_scheme_refuses_an_insurer_another_branchs_scheme_and_audits_what_changed(world):
+    from django.core.exceptions import PermissionDenied
+
+    from singlewindow.policies import services
+
+    fields = {"name": "改名后的方案", "insurer_branch": world.scheme.insurer_branch}
+    with pytest.raises(PermissionDenied):  # not under a branch other than its own
+        services.save_scheme(world.other_insurer, fields)
+    with pytest.raises(Scheme.DoesNotExist):  # another branch's scheme is not found, even under its own branch
+        services.save_scheme(world.other_insurer, {"name": "x", "insurer_branch": world.other_insurer.insurer_branch},
+                             scheme_id=world.scheme.pk)
+    services.save_scheme(world.insurer, fields, scheme_id=world.scheme.pk)
+    event = AuditEvent.objects.filter(action="scheme.update", object_id=str(world.scheme.pk)).latest("id")
+    assert event.data["changed"] == {"name": "改名后的方案"}
