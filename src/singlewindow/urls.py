@@ -9,6 +9,7 @@ urlpatterns = [
     path("account/", include("singlewindow.accounts.account_urls")),
     path("insure/", include("singlewindow.policies.urls")),
     path("insurer/", include("singlewindow.policies.insurer_urls")),
+    path("enterprises/", include("singlewindow.enterprises.urls")),
     path("notices/", include("singlewindow.notifications.urls")),
     path("eport/", include("singlewindow.eport.urls")),
 ]

@@ -49,8 +49,8 @@ def pages_of(world):
                                 "/account/password/", "/account/mobile/", "/account/operators/", "/notices/"],
         ("insurer", "Insurer@2020"): ["/insurer/", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",
                                       "/insurer/batch/", "/insurer/applications/", f"/insurer/{pending}/",
-                                      "/insure/imports/"],
-        ("bureau", "Bureau@2020"): ["/insure/stats/", "/insure/eligible/", "/insure/imports/"],
+                                      "/enterprises/imports/"],
+        ("bureau", "Bureau@2020"): ["/insure/stats/", "/enterprises/eligible/", "/enterprises/imports/"],
         ("admin", "Admin@2020"): ["/"],
     }
 

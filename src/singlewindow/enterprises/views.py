@@ -52,7 +52,7 @@ def import_list(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = imports.submit(request.user, form.cleaned_data["file"])
-        return redirect("policies:import_job", pk=job.pk)
+        return redirect("enterprises:import_job", pk=job.pk)
     return render(request, "enterprises/imports.html", {
         "form": form, "jobs": _jobs(request.user)[:20], "header": imports.LABELS, "largest": imports.LARGEST,
         "max_upload_mb": settings.SW_IMPORT_MAX_UPLOAD_MB, "report_rows": settings.SW_IMPORT_REPORT_ROWS,

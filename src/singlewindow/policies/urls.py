@@ -1,7 +1,5 @@
 from django.urls import path
 
-from singlewindow.enterprises import views as enterprise_views
-
 from . import issuance_views, views
 
 app_name = "policies"
@@ -12,11 +10,7 @@ urlpatterns = [
     path("<int:pk>/submitted/", views.policy_submitted, name="submitted"),
     path("<int:pk>/decline/", views.policy_decline, name="decline"),
     path("stats/", views.stats, name="stats"),
-    # eligibility and 申领 (policies/issuance_views.py); the bureau's data import and eligible list (enterprises/views.py)
+    # eligibility and 申领 (policies/issuance_views.py)
     path("eligibility/", issuance_views.eligibility_panel, name="eligibility"),
     path("apply/<int:scheme_id>/", issuance_views.apply_view, name="apply"),
-    path("imports/", enterprise_views.import_list, name="imports"),
-    path("imports/<int:pk>/", enterprise_views.import_job, name="import_job"),
-    path("imports/<int:pk>/report/", enterprise_views.import_report, name="import_report"),
-    path("eligible/", enterprise_views.eligible_list, name="eligible"),
 ]

@@ -276,7 +276,7 @@ def test_the_page_of_a_refused_file_says_what_was_wrong(world, run_import, clien
     job = run_import(workbook(GOOD, parts={"xl/worksheets/sheet1.xml": "<worksheet>\x01</worksheet>"}),
                      name="exports.xlsx")
     client.force_login(world.bureau)
-    text = page_text(client.get(f"/insure/imports/{job.pk}/"))
+    text = page_text(client.get(f"/enterprises/imports/{job.pk}/"))
     assert "未导入：文件有错误" in text and "XLSX 文件" in text and "系统错误" not in text
 
 
@@ -426,7 +426,7 @@ def test_the_report_lists_the_first_thousand_problems_and_counts_the_rest(world,
     assert len(rows) == 1001 and rows[999][0] == "1001"
     assert rows[-1] == ["", "", "", "另有 500 处问题未列出：错误报告只列出前 1,000 处。"]
     client.force_login(world.bureau)
-    text = page_text(client.get(f"/insure/imports/{job.pk}/"))
+    text = page_text(client.get(f"/enterprises/imports/{job.pk}/"))
     assert "发现 1500 处错误" in text and "错误报告列出前 1000 处（共 1500 处）" in text
 
 
@@ -464,9 +464,9 @@ def test_reports_older_than_the_retention_are_deleted_by_the_next_import(world, 
     assert not report.exists() and old.report_path == "" and not orphan.exists()
     assert Path(recent.report_path).exists()
     client.force_login(world.bureau)
-    assert "错误报告已超过 30 天的保留期，已删除。" in page_text(client.get(f"/insure/imports/{old.pk}/"))
-    assert client.get(f"/insure/imports/{old.pk}/report/").status_code == 404
-    text = page_text(client.get(f"/insure/imports/{recent.pk}/"))
+    assert "错误报告已超过 30 天的保留期，已删除。" in page_text(client.get(f"/enterprises/imports/{old.pk}/"))
+    assert client.get(f"/enterprises/imports/{old.pk}/report/").status_code == 404
+    text = page_text(client.get(f"/enterprises/imports/{recent.pk}/"))
     kept = (recent.finished_at + timedelta(days=30)).astimezone(timezone.get_current_timezone())
     assert f"（报告保留 30 天，{kept:%Y-%m-%d} 后自动删除）" in text
 

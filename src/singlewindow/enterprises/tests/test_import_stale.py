@@ -29,17 +29,17 @@ def make_job(world, status, minutes_ago, **fields):
 
 
 def progress(client, job):
-    return client.get(f"/insure/imports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    return client.get(f"/enterprises/imports/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
 
 
 def test_a_running_job_without_heartbeat_for_long_shows_interrupted_and_stops_polling(world, client):
     job = make_job(world, Status.RUNNING, 31, phase=ImportJob.Phase.WRITE)
     client.force_login(world.bureau)
-    text = page_text(client.get(f"/insure/imports/{job.pk}/"))
+    text = page_text(client.get(f"/enterprises/imports/{job.pk}/"))
     assert "已中断" in text and ADVICE in text and "处理中" not in text
     fragment = progress(client, job)
     assert ADVICE in fragment and "hx-trigger" not in fragment and "hx-get" not in fragment
-    assert "已中断" in page_text(client.get("/insure/imports/"))
+    assert "已中断" in page_text(client.get("/enterprises/imports/"))
     job.refresh_from_db()
     assert job.status == Status.RUNNING  # a page view changes nothing
 
@@ -47,7 +47,7 @@ def test_a_running_job_without_heartbeat_for_long_shows_interrupted_and_stops_po
 def test_a_running_job_with_a_fresh_heartbeat_is_still_processing(world, client):
     job = make_job(world, Status.RUNNING, 29)
     client.force_login(world.bureau)
-    text = page_text(client.get(f"/insure/imports/{job.pk}/"))
+    text = page_text(client.get(f"/enterprises/imports/{job.pk}/"))
     assert "处理中" in text and "已中断" not in text and ADVICE not in text
     assert 'hx-trigger="every 1s"' in progress(client, job)
 
@@ -110,15 +110,15 @@ def test_a_job_failed_as_stale_is_not_run_when_a_worker_finally_takes_it(world):
 def test_another_bureau_cannot_see_the_stale_job(world, client):
     job = make_job(world, Status.RUNNING, 45)
     client.force_login(world.county)
-    assert client.get(f"/insure/imports/{job.pk}/").status_code == 404
-    assert "exports.csv" not in page_text(client.get("/insure/imports/"))
+    assert client.get(f"/enterprises/imports/{job.pk}/").status_code == 404
+    assert "exports.csv" not in page_text(client.get("/enterprises/imports/"))
 
 
 def test_the_interrupted_job_reads_in_english(world, client):
     job = make_job(world, Status.RUNNING, 45)
     client.cookies["django_language"] = "en"
     client.force_login(world.bureau)
-    text = page_text(client.get(f"/insure/imports/{job.pk}/"))
+    text = page_text(client.get(f"/enterprises/imports/{job.pk}/"))
     assert "Interrupted" in text and "the background worker stopped" in text and "upload the file again" in text
 
 
@@ -137,9 +137,9 @@ def test_progress_written_beside_the_import_beats_too(live_world):
 def test_the_phase_reads_in_the_readers_language(world, client):
     job = make_job(world, Status.RUNNING, 0, phase=ImportJob.Phase.WRITE)
     client.force_login(world.bureau)
-    assert "写入数据库" in page_text(client.get(f"/insure/imports/{job.pk}/"))
+    assert "写入数据库" in page_text(client.get(f"/enterprises/imports/{job.pk}/"))
     client.cookies["django_language"] = "en"
-    assert "Writing to the database" in page_text(client.get(f"/insure/imports/{job.pk}/"))
+    assert "Writing to the database" in page_text(client.get(f"/enterprises/imports/{job.pk}/"))
 
 
 def test_a_stale_jobs_upload_is_discarded(world, tmp_path):

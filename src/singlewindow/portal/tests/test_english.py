@@ -123,7 +123,7 @@ PAGES = {
              "/notices/popup/"],
     "insurer": ["/insurer/?status=confirmed", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",
                 "/insurer/batch/", "/insurer/applications/"],
-    "bureau": ["/insure/stats/", "/insure/imports/", "/insure/eligible/"],
+    "bureau": ["/insure/stats/", "/enterprises/imports/", "/enterprises/eligible/"],
     "admin": ["/account/locked/", "/insure/stats/"],
 }
 

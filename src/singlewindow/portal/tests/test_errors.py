@@ -23,7 +23,7 @@ def test_it_sends_a_form_posted_before_binding_to_the_binding_page_without_repla
 # --- the edge (issue 9 #17, #18) --------------------------------------------------
 
 @pytest.mark.parametrize("url", [
-    "/insure/eligible/?county=%00", "/insure/eligible/?county=4415%00", "/insure/?status=%00pending",
+    "/enterprises/eligible/?county=%00", "/enterprises/eligible/?county=4415%00", "/insure/?status=%00pending",
     "/insurer/?q=%00", "/insurer/?%00=1", "/notices/%00/", "/insure/%00",
 ])
 def test_nul_in_a_path_or_query_is_refused_before_any_view(world, client, url):
