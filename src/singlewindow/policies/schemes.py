@@ -56,7 +56,8 @@ class SchemeForm(forms.ModelForm):
                 too_long = _("%(label)s最多 %(whole)d 位整数、%(places)d 位小数。") % {
                     "label": field.label, "whole": whole, "places": field.decimal_places}
                 for code in ("max_digits", "max_whole_digits", "max_decimal_places"):
-                    field.error_messages[code] = too_long
+                    # Django formats these with the validator's figures: a label's own % (赔偿比例（%）) is escaped
+                    field.error_messages[code] = too_long.replace("%", "%%")
                 field.error_messages["invalid"] = _("%(label)s应为数字。") % {"label": field.label}
         regions = Region.objects.all()
         branches = InsurerBranch.objects.all()

@@ -106,7 +106,8 @@ def test_every_decimal_column_holds_what_sqlite_reads_back():
     assert too_wide == []
 
 
-@pytest.mark.parametrize("field", ["threshold_usd", "max_indemnity_usd", "premium_fixed", "usd_cny_rate"])
+@pytest.mark.parametrize("field", ["threshold_usd", "max_indemnity_usd", "premium_fixed", "usd_cny_rate", "city_share",
+                                   "indemnity_ratio"])
 @pytest.mark.parametrize("figure", ["9999999999999999.99", "99999999999999.99", "1e20", "3000000.001"])
 def test_a_figure_too_long_to_keep_is_refused_not_stored(world, client, field, figure):
     client.force_login(world.insurer)
