@@ -8,3 +8,10 @@ def add_service_errors(form, error):
         field = getattr(form, "error_fields", {}).get(field, field)  # a service's name for a form field
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+def record_id(value):
+    """A primary key as a page sends it (a hidden field, a checkbox), or None: ASCII digits only ("²" is a digit to
+    str.isdigit) and short enough for any database's integer (a 30-digit key overflows SQLite's)."""
+    value = str(value or "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None

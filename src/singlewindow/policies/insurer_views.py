@@ -14,7 +14,7 @@ from singlewindow.accounts.decorators import insurer_only
 from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.identifiers import normalise_uscc
 from singlewindow.enterprises.models import Enterprise
-from singlewindow.forms import add_service_errors
+from singlewindow.forms import add_service_errors, record_id
 from singlewindow.http import check_step, client_ip, is_checked
 
 from . import services
@@ -44,7 +44,7 @@ def policy_list(request):
 @insurer_only
 @require_POST
 def approve_selected(request):
-    ids = [int(i) for i in request.POST.getlist("policy") if i.isascii() and i.isdigit()][:500]  # not "²"
+    ids = [pk for pk in map(record_id, request.POST.getlist("policy")) if pk][:500]
     if not ids:
         messages.warning(request, _("请先勾选要审批通过的保单。"))
         return redirect("insurer:list")
@@ -125,9 +125,9 @@ def policy_action(request, pk, action):
 
 def _foreign_scheme(request, data):
     """A scheme id of another branch's scheme: not found, as another branch's policies are."""
-    scheme_id = (data or {}).get("scheme", "")
-    return (scheme_id.isascii() and scheme_id.isdigit() and len(scheme_id) < 10
-            and Scheme.objects.filter(pk=int(scheme_id)).exclude(pk__in=Scheme.objects.visible_to(request.user)).exists())
+    scheme_id = record_id((data or {}).get("scheme"))
+    return bool(scheme_id) and Scheme.objects.filter(pk=scheme_id).exclude(
+        pk__in=Scheme.objects.visible_to(request.user)).exists()
 
 
 @insurer_only

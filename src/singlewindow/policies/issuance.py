@@ -24,6 +24,7 @@ from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.audit.services import record
 from singlewindow.enterprises import eligibility
+from singlewindow.forms import record_id
 
 from . import services
 from .models import Application, IssuanceRun, JobStatus, Policy, Scheme
@@ -45,9 +46,8 @@ def todo_records(scheme, actor):
 def _own_scheme(actor, scheme_id):
     if getattr(actor, "role", None) != Role.INSURER:
         raise PermissionDenied
-    scheme_id = str(scheme_id or "")
-    number = scheme_id.isascii() and scheme_id.isdigit() and len(scheme_id) < 10  # a form's value, not trusted
-    scheme = Scheme.objects.visible_to(actor).select_related("region").filter(pk=scheme_id).first() if number else None
+    scheme_id = record_id(scheme_id)  # a form's value, not trusted
+    scheme = Scheme.objects.visible_to(actor).select_related("region").filter(pk=scheme_id).first() if scheme_id else None
     if scheme is None:
         raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
     return scheme

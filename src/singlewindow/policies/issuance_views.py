@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from singlewindow.accounts.decorators import insurer_only, local_features
 from singlewindow.enterprises import eligibility
+from singlewindow.forms import record_id
 from singlewindow.http import check_step, client_ip, is_checked
 
 from . import issuance, services
@@ -48,17 +49,14 @@ def apply_view(request, scheme_id):
 
 # --- pages: the insurer ---------------------------------------------------------------------------------
 
-
-
 @insurer_only
 @require_http_methods(["GET", "POST"])
 def batch_page(request):
     schemes = Scheme.objects.visible_to(request.user).select_related("region")
     if request.method == "POST":
         if not is_checked(request):
-            scheme_id = request.POST.get("scheme", "")
-            scheme = (schemes.filter(pk=int(scheme_id)).first()
-                      if scheme_id.isascii() and scheme_id.isdigit() and len(scheme_id) < 10 else None)
+            scheme_id = record_id(request.POST.get("scheme"))
+            scheme = schemes.filter(pk=scheme_id).first() if scheme_id else None
             if scheme is not None:
                 todo = issuance.todo_records(scheme, request.user).count()
                 return check_step(
