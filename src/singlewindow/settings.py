@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 SRC_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("SW_BASE_DIR", SRC_DIR.parent.parent))
@@ -21,8 +22,6 @@ def env_bool(name, default=False):
         return True
     if value in {"0", "false", "no", "off"}:
         return False
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"{name}={os.environ[name]!r} is neither yes nor no (1/0, true/false, yes/no, on/off).")
 
 
@@ -37,8 +36,6 @@ DEMO = env_bool("SW_DEMO", False)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not (DEBUG or TESTING or DEMO):
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Production reads it from the environment (deploy/singlewindow.env.example "
             "says how to make one); only the demo (SW_DEMO=1, as `make run` sets) generates its own.")

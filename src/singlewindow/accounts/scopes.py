@@ -34,10 +34,14 @@ def enterprise_scope(user, field="enterprise", region_field="enterprise__region"
     return NOTHING
 
 
+def _enclosing(code):
+    """The province and prefecture codes a division lies in (GB/T 2260: 441521 in 441500 in 440000)."""
+    return [code[:2] + "0000", code[:4] + "00"]
+
+
 def _around(region, field):
     """Divisions inside `region` or containing it (a county bureau works with its city's scheme)."""
-    code = region.code
-    return within([region], field) | Q(**{f"{field}__code__in": [code[:2] + "0000", code[:4] + "00"]})
+    return within([region], field) | Q(**{f"{field}__code__in": _enclosing(region.code)})
 
 
 def scheme_scope(user, field=""):
@@ -54,7 +58,7 @@ def scheme_scope(user, field=""):
         if not user.enterprise_id:
             return NOTHING
         code = user.enterprise.region_id
-        return Q(**{f"{at}region__code__in": [code[:2] + "0000", code[:4] + "00", code]})
+        return Q(**{f"{at}region__code__in": [*_enclosing(code), code]})
     if user.role == Role.OPERATOR:
         return Q()
     return NOTHING

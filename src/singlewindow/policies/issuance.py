@@ -43,7 +43,7 @@ def todo_records(scheme, actor):
     )
 
 
-def _own_scheme(actor, scheme_id):
+def own_scheme(actor, scheme_id):
     if getattr(actor, "role", None) != Role.INSURER:
         raise PermissionDenied
     scheme_id = record_id(scheme_id)  # a form's value, not trusted
@@ -55,7 +55,7 @@ def _own_scheme(actor, scheme_id):
 
 def start_issuance(actor, scheme_id, *, ip=None):
     """Start (or resume) the batch for a scheme. Returns (run, started): False when one is already under way."""
-    scheme = _own_scheme(actor, scheme_id)
+    scheme = own_scheme(actor, scheme_id)
     services.check_open(scheme)
     with transaction.atomic():
         Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # one start at a time per scheme

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from singlewindow.accounts.decorators import insurer_only, local_features
 from singlewindow.enterprises import eligibility
-from singlewindow.forms import record_id
 from singlewindow.http import check_step, client_ip, is_checked
 
 from . import issuance, services
@@ -55,15 +54,17 @@ def batch_page(request):
     schemes = Scheme.objects.visible_to(request.user).select_related("region")
     if request.method == "POST":
         if not is_checked(request):
-            scheme_id = record_id(request.POST.get("scheme"))
-            scheme = schemes.filter(pk=scheme_id).first() if scheme_id else None
-            if scheme is not None:
-                todo = issuance.todo_records(scheme, request.user).count()
-                return check_step(
-                    request, title=_("批量出单"), back_url=reverse("insurer:batch"),
-                    summary=_("将为方案“%(scheme)s”内 %(n)d 家符合条件、尚未出单的企业出具“待确认”保单，保费按方案规则计算，"
-                              "企业会收到通知。已出具的保单不能收回，只能逐份撤销。") % {"scheme": scheme.name, "n": todo},
-                    button=_("确认批量出单（%(n)d 家）") % {"n": todo}, keep=[("scheme", scheme.pk)])
+            try:
+                scheme = issuance.own_scheme(request.user, request.POST.get("scheme"))
+            except ValidationError as error:
+                messages.warning(request, " ".join(error.messages))
+                return redirect("insurer:batch")
+            todo = issuance.todo_records(scheme, request.user).count()
+            return check_step(
+                request, title=_("批量出单"), back_url=reverse("insurer:batch"),
+                summary=_("将为方案“%(scheme)s”内 %(n)d 家符合条件、尚未出单的企业出具“待确认”保单，保费按方案规则计算，"
+                          "企业会收到通知。已出具的保单不能收回，只能逐份撤销。") % {"scheme": scheme.name, "n": todo},
+                button=_("确认批量出单（%(n)d 家）") % {"n": todo}, keep=[("scheme", scheme.pk)])
         try:
             run, started = issuance.start_issuance(request.user, request.POST.get("scheme"), ip=client_ip(request))
         except ValidationError as error:
