@@ -5,8 +5,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("", include("singlewindow.portal.urls")),
-    path("local/", include("singlewindow.accounts.urls")),
-    path("account/", include("singlewindow.accounts.account_urls")),
+    path("", include("singlewindow.accounts.urls")),  # /local/bind/ and /account/…
     path("insure/", include("singlewindow.policies.urls")),
     path("insurer/", include("singlewindow.policies.insurer_urls")),
     path("enterprises/", include("singlewindow.enterprises.urls")),

@@ -83,7 +83,7 @@ def register(request):
             add_service_errors(form, error)
         else:
             request.session[REGISTER_KEY] = pending
-            return redirect("account:register_verify")
+            return redirect("accounts:register_verify")
     context = {"form": form, "exists": exists, "hotline": HOTLINE}
     if request.method == "POST":
         return _invalid(request, "accounts/register.html", context)
@@ -106,7 +106,7 @@ def register_verify(request):
             if resend:
                 _resend(request, lambda: services.send_registration_code(pending, ip=client_ip(request)),
                         _("验证码已重新发送。"))
-                return redirect("account:register_verify")
+                return redirect("accounts:register_verify")
             if form.is_valid():
                 username = form.cleaned_data["username"] if "username" in request.POST else None
                 user = services.register(pending, code=form.cleaned_data["code"], username=username,
@@ -169,7 +169,7 @@ def recover_start(request, kind):
             else:
                 request.session[f"sw_recover_{kind}"] = {"channel": channel, "recipient": recipient,
                                                          "verified_at": None}
-                return redirect("account:recover_verify", kind=kind)
+                return redirect("accounts:recover_verify", kind=kind)
         return _invalid(request, "accounts/recover_start.html", {"form": form, "kind": kind, "title": TITLES[kind]})
     return render(request, "accounts/recover_start.html", {"form": form, "kind": kind, "title": TITLES[kind]})
 
@@ -189,12 +189,12 @@ def recover_verify(request, kind):
                 _resend(request, lambda: services.request_recovery_code(PURPOSES[kind], state["recipient"],
                                                                         ip=client_ip(request)),
                         _("已重新处理您的请求；以最新收到的验证码为准。"))
-                return redirect("account:recover_verify", kind=kind)
+                return redirect("accounts:recover_verify", kind=kind)
             if form.is_valid():
                 services.verify_recovery_code(PURPOSES[kind], state["recipient"], form.cleaned_data["code"])
                 state["verified_at"] = timezone.now().isoformat()
                 request.session[f"sw_recover_{kind}"] = state
-                return redirect("account:recover_reset" if kind == "password" else "account:recover_result")
+                return redirect("accounts:recover_reset" if kind == "password" else "accounts:recover_result")
         except ValidationError as error:
             add_service_errors(form, ValidationError({"code": error.messages}))
         return _invalid(request, "accounts/recover_verify.html", context)
@@ -257,7 +257,7 @@ def profile(request):
                 add_service_errors(form, error)
             else:
                 messages.success(request, _("基本信息已保存。"))
-                return redirect("account:profile")
+                return redirect("accounts:profile")
         return _invalid(request, "accounts/profile.html", {"form": form, "tab": "profile"})
     return render(request, "accounts/profile.html", {"form": form, "tab": "profile"})
 
@@ -297,18 +297,18 @@ def change_mobile(request):
         try:
             if action == "cancel":
                 request.session.pop(MOBILE_KEY, None)
-                return redirect("account:mobile")
+                return redirect("accounts:mobile")
             if action == "send" and mobile_form.is_valid():
                 request.session[MOBILE_KEY] = services.send_mobile_code(
                     request.user, mobile_form.cleaned_data["mobile"], ip=client_ip(request))
                 messages.info(request, _("验证码已发送至新手机号码，10分钟内有效。"))
-                return redirect("account:mobile")
+                return redirect("accounts:mobile")
             if action == "verify" and pending and code_form.is_valid():
                 services.change_mobile(request.user, pending, code=code_form.cleaned_data["code"],
                                        ip=client_ip(request))
                 del request.session[MOBILE_KEY]
                 messages.success(request, _("手机号码已更换为 %(mobile)s。") % {"mobile": mask_recipient(pending)})
-                return redirect("account:profile")
+                return redirect("accounts:profile")
         except ValidationError as error:
             add_service_errors(mobile_form if action == "send" else code_form, error)
         return _invalid(request, "accounts/mobile.html", context)
@@ -350,7 +350,7 @@ def operator_add(request):
             else:
                 messages.success(request, _("已添加操作员 %(username)s。请将用户名和初始密码告知本人，并提醒其登录后修改密码。")
                                  % {"username": operator.username})
-                return redirect("account:operators")
+                return redirect("accounts:operators")
         return _invalid(request, "accounts/operator_add.html", {"form": form, "tab": "operators"})
     return render(request, "accounts/operator_add.html", {"form": form, "tab": "operators"})
 
@@ -384,7 +384,7 @@ def operator_action(request, pk, action):
         raise Http404 from None
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
-    return redirect("account:operators")
+    return redirect("accounts:operators")
 
 
 # --- 账号解锁 (single-window operators) -----------------------------------------------------------------
@@ -398,7 +398,7 @@ def locked(request):
         if username or address:
             services.unlock(request.user, username=username, address=address, ip=client_ip(request))
             messages.success(request, _("已解除锁定：%(what)s。") % {"what": username or address})
-        return redirect("account:locked")
+        return redirect("accounts:locked")
     locked_from = lockout.locked_usernames()
     users = {u.username: u for u in User.objects.filter(username__in=locked_from).select_related("enterprise")}
     rows = [(name, users.get(name), locked_from[name]) for name in sorted(locked_from)]
