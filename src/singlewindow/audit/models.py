@@ -15,9 +15,10 @@ class AppendOnlyError(Exception):
 
 def event_hash(*, at, actor_id, actor_label, action, object_type, object_id, from_status, to_status, reason,
                ip, data, prev_hash):
-    """SHA-256 over the canonical JSON of an event's fields (`at` as a UTC ISO string): the chain's link."""
+    """SHA-256 over the canonical JSON of an event's fields (`at`, a datetime, as a UTC ISO string): the chain's
+    link. The one statement of the hash body: AuditEvent.compute_hash and audit.services.record_many call it."""
     body = {
-        "at": at, "actor": actor_id, "actor_label": actor_label, "action": action,
+        "at": at.astimezone(datetime.UTC).isoformat(), "actor": actor_id, "actor_label": actor_label, "action": action,
         "object": f"{object_type}:{object_id}", "from": from_status, "to": to_status, "reason": reason,
         "ip": ip, "data": data, "prev": prev_hash,
     }
@@ -67,7 +68,7 @@ class AuditEvent(models.Model):
 
     def compute_hash(self):
         return event_hash(
-            at=self.at.astimezone(datetime.UTC).isoformat(), actor_id=self.actor_id,
+            at=self.at, actor_id=self.actor_id,
             actor_label=self.actor_label, action=self.action, object_type=self.object_type,
             object_id=self.object_id, from_status=self.from_status, to_status=self.to_status,
             reason=self.reason, ip=self.ip, data=self.data, prev_hash=self.prev_hash,

@@ -1,6 +1,4 @@
 """Writing and checking the audit chain."""
-import datetime
-
 from django.db import transaction
 from django.utils import timezone
 
@@ -47,7 +45,6 @@ def record_many(*, actor, events, actor_label=None):
         raise RuntimeError("audit.record_many must run inside the business transaction")
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
     now = timezone.now()
-    at = now.astimezone(datetime.UTC).isoformat()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     label = actor_label or (actor.get_username() if actor_id else "system")
     previous = head.last_hash
@@ -58,7 +55,7 @@ def record_many(*, actor, events, actor_label=None):
         object_id = str(obj.pk if obj is not None else item["object_id"])
         from_status, to_status = item.get("from_status") or "", item.get("to_status") or ""
         reason, ip, data = item.get("reason") or "", item.get("ip"), item.get("data") or {}
-        digest = event_hash(at=at, actor_id=actor_id, actor_label=label, action=item["action"],
+        digest = event_hash(at=now, actor_id=actor_id, actor_label=label, action=item["action"],
                             object_type=object_type, object_id=object_id, from_status=from_status,
                             to_status=to_status, reason=reason, ip=ip, data=data, prev_hash=previous)
         rows.append([now, actor_id, label, item["action"], object_type, object_id, from_status, to_status, reason,
