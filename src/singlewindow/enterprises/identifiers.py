@@ -8,6 +8,11 @@ from stdnum.cn import uscc as stdnum_uscc
 _ORG_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 _ORG_CHECK = {r: {10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11)}  # check character by sum % 11
+# Where a USCC carries its organisation code: characters 9–17 (GB 32100-2015), 8 of body then its check character.
+# Python reads it with organisation_code(), SQL with organisation_code_sql(): both from this one slice.
+ORG_CODE = slice(8, 17)
+ORG_CODE_LENGTH = ORG_CODE.stop - ORG_CODE.start
+_ORG_BODY, _ORG_CHECK_AT = slice(ORG_CODE.start, ORG_CODE.stop - 1), ORG_CODE.stop - 1
 
 
 def normalise_uscc(value):
@@ -47,7 +52,7 @@ def uscc_problem(code):
         return _("统一社会信用代码格式或校验位不正确。")
     if _USCC_ALPHABET[-int(code[16::-1].encode().translate(_USCC_DIGITS), 34) % 31] != code[17]:
         return _("统一社会信用代码格式或校验位不正确。")
-    if _ORG_CHECK[2 * int(code[8:16], 35) % 11] != code[16]:
+    if _ORG_CHECK[2 * int(code[_ORG_BODY], 35) % 11] != code[_ORG_CHECK_AT]:
         return _("统一社会信用代码中的组织机构代码（第9至17位）校验不正确。")
     return None
 
@@ -62,7 +67,12 @@ def validate_uscc(value):
 
 
 def organisation_code(uscc):
-    return uscc[8:17]
+    return uscc[ORG_CODE]
+
+
+def organisation_code_sql(column):
+    """The SQL expression (SQLite and PostgreSQL alike) for the organisation code of the USCC in `column`."""
+    return f"substr({column}, {ORG_CODE.start + 1}, {ORG_CODE_LENGTH})"
 
 
 def make_uscc(prefix, region_code, org_body):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
-from .identifiers import organisation_code
+from .identifiers import ORG_CODE_LENGTH, organisation_code
 
 
 class EnterpriseQuerySet(models.QuerySet):
@@ -19,7 +19,7 @@ class EnterpriseQuerySet(models.QuerySet):
 
 class Enterprise(models.Model):
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
-    org_code = models.CharField(_("组织机构代码"), max_length=9, unique=True, editable=False)
+    org_code = models.CharField(_("组织机构代码"), max_length=ORG_CODE_LENGTH, unique=True, editable=False)
     name = models.CharField(_("企业名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
     region = models.ForeignKey("regions.Region", verbose_name=_("所在县区"), on_delete=models.PROTECT)
