@@ -17,7 +17,7 @@ from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.policies.models import Scheme
 from singlewindow.regions.models import Region, within
 
-from . import eligibility, imports
+from . import eligibility, import_files, import_rows, imports
 from .models import ImportJob
 
 
@@ -33,7 +33,7 @@ class UploadForm(forms.Form):
         if upload.size > limit << 20:
             raise forms.ValidationError(_("文件不能超过 %(n)s MB；请按年度或地区拆分后分别上传。") % {"n": limit})
         # by its content, not its name: what the worker would refuse anyway, found while the bureau waits
-        problem = imports.file_problem(upload, upload.name)
+        problem = import_files.file_problem(upload, upload.name)
         if problem:
             raise forms.ValidationError(problem)
         return upload
@@ -54,7 +54,7 @@ def import_list(request):
         job = imports.submit(request.user, form.cleaned_data["file"])
         return redirect("enterprises:import_job", pk=job.pk)
     return render(request, "enterprises/imports.html", {
-        "form": form, "jobs": _jobs(request.user)[:20], "header": imports.LABELS, "largest": imports.LARGEST,
+        "form": form, "jobs": _jobs(request.user)[:20], "header": import_rows.LABELS, "largest": import_rows.LARGEST,
         "max_upload_mb": settings.SW_IMPORT_MAX_UPLOAD_MB, "report_rows": settings.SW_IMPORT_REPORT_ROWS,
         "report_days": settings.SW_IMPORT_REPORT_DAYS,
     }, status=400 if request.method == "POST" else 200)

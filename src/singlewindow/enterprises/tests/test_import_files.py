@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from singlewindow.enterprises import imports
+from singlewindow.enterprises import import_files, imports
 from singlewindow.enterprises.models import Enterprise, ExportRecord, ImportJob
 from singlewindow.policies.tests.conftest import page_text
 
@@ -174,7 +174,7 @@ def test_a_workbook_of_too_many_parts_is_refused_before_its_directory_is_read(wo
     assert run_import(many, name="exports.xlsx").status == Status.REJECTED
     five = workbook(rows_of(1))
     settings.SW_IMPORT_XLSX_MAX_ENTRIES = 4
-    monkeypatch.setattr(imports.zipfile, "ZipFile", None)  # the end record alone says how many
+    monkeypatch.setattr(import_files.zipfile, "ZipFile", None)  # the end record alone says how many
     job = run_import(five, name="exports.xlsx")
     assert only_problem(job) == ("1", "文件", "XLSX 文件包含的部件过多（上限 4 个），不是一份数据表。")
 
@@ -230,19 +230,19 @@ def test_a_broken_or_fake_xlsx_is_refused_with_its_reason_not_a_system_error(wor
 
 
 def test_a_sheet_past_excels_last_row_is_refused_not_read_for_ever(world, run_import):
-    far = f'<row r="{imports.EXCEL_ROWS + 1}"><c r="A{imports.EXCEL_ROWS + 1}"><v>1</v></c></row>'
+    far = f'<row r="{import_files.EXCEL_ROWS + 1}"><c r="A{import_files.EXCEL_ROWS + 1}"><v>1</v></c></row>'
     job = run_import(workbook([], parts={"xl/worksheets/sheet1.xml": sheet_xml([HEADER], extra=far)}),
                      name="exports.xlsx")
     assert job.status == Status.REJECTED
-    assert only_problem(job) == (str(imports.EXCEL_ROWS + 1), "文件",
+    assert only_problem(job) == (str(import_files.EXCEL_ROWS + 1), "文件",
                                  "工作表超过 Excel 的最大行数（1,048,576 行）：文件已损坏或不是 Excel 保存的。")
 
 
 def test_a_sheet_declaring_sixteen_thousand_columns_is_read_at_its_real_width(world, run_import, monkeypatch):
     """openpyxl pads each row to the declared width: 16,384 cells a row to convert, for rows of 40 bytes."""
     converted = []
-    cell = imports._cell
-    monkeypatch.setattr(imports, "_cell", lambda value: converted.append(value) or cell(value))
+    cell = import_files._cell
+    monkeypatch.setattr(import_files, "_cell", lambda value: converted.append(value) or cell(value))
     far = '<row r="4"><c r="XFD4"><v>1</v></c></row>'
     declared = sheet_xml([HEADER, *rows_of(2)], extra=far).replace(
         "<sheetData>", '<dimension ref="A1:XFD1048576"/><sheetData>')
@@ -381,14 +381,14 @@ def test_the_csv_reader_gives_the_rows_csv_gives_and_names_each_line_in_another_
                 raw = chunk.encode(encoding)
             else:
                 expected.append(number + 1)
-                chunk = raw.decode(encoding, imports.BYTE_BY_BYTE)
+                chunk = raw.decode(encoding, import_files.BYTE_BY_BYTE)
         data += raw
         text += chunk
     with tempfile.NamedTemporaryFile(suffix=".csv") as handle:
         handle.write(data)
         handle.flush()
         report = Collected()
-        reader = imports.CsvRows(handle.name, report)
+        reader = import_files.CsvRows(handle.name, report)
         reader.BLOCK = block
         try:
             got = list(reader)

@@ -210,7 +210,7 @@ cells = st.one_of(st.sampled_from(["", " ", "2025", "441502", "440106", "-1", "1
 
 @given(st.tuples(st.one_of(codes, cells), cells, cells, cells, cells))
 def test_the_short_way_for_good_rows_agrees_with_the_full_rules(values):
-    from singlewindow.enterprises.imports import RowChecker
+    from singlewindow.enterprises.import_rows import RowChecker
     from singlewindow.regions.models import Region
 
     checker = RowChecker(Region(code="441500", level=2, name="汕尾市"), 2026, {"441502": "城区", "440106": "天河区"})
@@ -243,9 +243,9 @@ def bulk_load(monkeypatch, db):
 
     if connection.vendor != "postgresql":
         pytest.skip("indexes are set aside for big loads on PostgreSQL only")
-    from singlewindow.enterprises import imports
+    from singlewindow.enterprises import import_stage
 
-    monkeypatch.setattr(imports, "BULK_ROWS", 1)
+    monkeypatch.setattr(import_stage, "BULK_ROWS", 1)
     before = {t: _schema(t) for t in ("enterprises_enterprise", "enterprises_exportrecord")}
     yield
     assert {t: _schema(t) for t in before} == before  # every index and constraint is back as it was
@@ -345,7 +345,7 @@ def amount_rule(text):
 
 
 def checker():
-    from singlewindow.enterprises.imports import RowChecker
+    from singlewindow.enterprises.import_rows import RowChecker
     from singlewindow.regions.models import Region
 
     return RowChecker(Region(code="441500", level=2, name="汕尾市"), 2026, {"441502": "城区"})
@@ -458,7 +458,7 @@ def test_a_numeric_xlsx_cell_follows_the_same_rule_and_is_never_rounded(number):
     exactly it (what Excel keeps for 1234.5 or 2999999.99), and read as that decimal."""
     import math
 
-    from singlewindow.enterprises.imports import _cell
+    from singlewindow.enterprises.import_files import _cell
 
     read = amount_read(_cell(number))
     exact = math.isfinite(number) and 0 <= number < LIMIT and float(Decimal(number).quantize(Decimal("0.01"))) == number

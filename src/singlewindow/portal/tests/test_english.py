@@ -6,7 +6,7 @@ import pytest
 from pytest_django.asserts import assertContains
 
 from singlewindow.accounts.models import User
-from singlewindow.enterprises.imports import LABELS
+from singlewindow.enterprises.import_rows import LABELS
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.notifications.models import OutboundMessage
 from singlewindow.policies.models import Agreement, InsurerBranch, Policy, Scheme

@@ -1,0 +1,192 @@
+"""Staging and the merge: the good rows in a per-job temporary table, then one all-or-nothing write.
+
+PostgreSQL stages through COPY, SQLite through executemany; duplicates inside the file are found by the
+database over the staging table; merge() creates the unknown enterprises and replaces the year's figures,
+and any row it cannot write is looked for only then and raised as Rejected. See
+docs/decisions/0006-import-pipeline.md and 0007-bulk-loads-set-indexes-aside.md.
+"""
+from contextlib import contextmanager, nullcontext
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from singlewindow import bulk
+from singlewindow.regions.models import Region
+
+from .import_rows import FIELDS
+from .models import Enterprise, ExportRecord
+
+# --- staging: PostgreSQL COPY, SQLite executemany -----------------------------------------------------
+
+class Stage:
+    def __init__(self, job_id):
+        self.table = f"import_stage_{job_id}"
+        self.dups = f"import_dups_{job_id}"
+        self.postgres = connection.vendor == "postgresql"
+        self.rows = 0
+
+    def create(self):
+        self.drop()
+        types = ("integer", "varchar(18)", "varchar(100)", "varchar(6)", "smallint", "numeric(16,2)") \
+            if self.postgres else ("integer", "text", "text", "text", "integer", "numeric")
+        columns = ", ".join(f"{n} {t}" for n, t in zip(("line", *FIELDS), types))
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE TEMP TABLE {self.table} ({columns})")
+
+    @contextmanager
+    def writer(self):
+        """Yields (add, flush): add(row) stages one good row; flush() pushes what SQLite holds back.
+
+        PostgreSQL: one COPY for the whole file, fed as rows are checked, so the server stores while
+        Python reads on (two cores at work); memory stays one COPY buffer. SQLite: executemany at each flush()
+        (imports.CHUNK rows).
+        """
+        if self.postgres:
+            with connection.cursor() as cursor, cursor.copy(f"COPY {self.table} FROM STDIN") as copy:
+                yield copy.write_row, (lambda: None)
+            return
+        buffer = []
+
+        def flush():
+            if buffer:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.executemany(f"INSERT INTO {self.table} VALUES (%s, %s, %s, %s, %s, %s)", buffer)
+                buffer.clear()
+
+        yield buffer.append, flush
+        flush()
+
+    def duplicates(self, after_line, limit):
+        """Rows repeating an earlier row's (USCC, year): (line, uscc, year, first line), in line order."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT line, uscc, year, first_same_year FROM {self.dups} WHERE line > first_same_year"
+                f" AND line > %s ORDER BY line LIMIT %s",
+                [after_line, limit],
+            )
+            return cursor.fetchall()
+
+    def find_duplicates(self):
+        """Note every row of a code that appears more than once; returns how many repeat a (USCC, year).
+
+        The table also tells the merge which rows are not a code's first (several years of one
+        enterprise): only the first row creates the enterprise.
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE {self.dups} AS SELECT line, uscc, year,"
+                f" min(line) OVER (PARTITION BY uscc, year) AS first_same_year,"
+                f" min(line) OVER (PARTITION BY uscc) AS first_line FROM {self.table}"
+                f" WHERE uscc IN (SELECT uscc FROM {self.table} GROUP BY uscc HAVING count(*) > 1)"
+            )
+            cursor.execute(f"CREATE INDEX {self.dups}_line ON {self.dups} (line)")
+            cursor.execute(f"SELECT count(*) FROM {self.dups} WHERE line > first_same_year")
+            return cursor.fetchone()[0]
+
+    def drop(self):
+        with connection.cursor() as cursor:
+            for table in (self.table, self.dups):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+class Rejected(Exception):
+    """Problems found while writing: the transaction is rolled back and the rows are reported."""
+
+    def __init__(self, problems):
+        super().__init__(f"{len(problems)} rows refused while writing")
+        self.problems = problems
+
+
+# A load this big (and at least a quarter of the enterprises already there) sets the indexes aside and
+# rebuilds them once (PostgreSQL): quicker than a million index updates, at the price of locking the
+# two tables for the write. Smaller loads write through the indexes and lock nothing beyond their rows.
+BULK_ROWS = 50_000
+ANALYZE_ROWS = 10_000  # after writing this many, refresh the planner's statistics at once
+
+
+def merge(stage, *, region, source):
+    """Create unknown enterprises and replace the figures, in the caller's transaction. Returns counts.
+
+    Written optimistically: a row the checks so far cannot judge (its organisation code held by another
+    enterprise, its enterprise registered outside the uploader's region) makes the write fail or fall
+    short, and only then are the rows looked for and reported.
+    """
+    prefix = (region.prefix if region else "") + "%"
+    with connection.cursor() as cursor:
+        bulk.commit_without_waiting()  # a crash loses the import whole; the bureau uploads again
+        if stage.postgres:
+            cursor.execute(f"ANALYZE {stage.table}")  # temporary tables are never analysed automatically
+            cursor.execute(f"ANALYZE {stage.dups}")
+        big = stage.postgres and stage.rows >= BULK_ROWS and stage.rows * 4 >= bulk.estimated_rows(Enterprise)
+        try:
+            with transaction.atomic():
+                created, written = _write(cursor, stage, prefix, source, big)
+                if written != stage.rows:
+                    raise IntegrityError(f"{stage.rows} rows staged but {written} figures written")
+        except IntegrityError:
+            problems = _conflicts(cursor, stage, prefix)
+            if not problems:
+                raise
+            raise Rejected(problems) from None
+    return created, written
+
+
+def _write(cursor, stage, prefix, source, big):
+    enterprise, figures = Enterprise._meta.db_table, ExportRecord._meta.db_table
+    with bulk.indexes_set_aside(Enterprise, ExportRecord) if big else nullcontext():
+        cursor.execute(
+            f"INSERT INTO {enterprise} (uscc, org_code, name, name_en, region_id, address, legal_representative,"
+            f" customs_code, created_at) SELECT uscc, substr(uscc, 9, 9), name, '', county, '', '', '', %s"
+            f" FROM {stage.table} s WHERE NOT EXISTS (SELECT 1 FROM {enterprise} e WHERE e.uscc = s.uscc)"
+            # an enterprise with several years in the file is named by its first row
+            f" AND NOT EXISTS (SELECT 1 FROM {stage.dups} d WHERE d.line = s.line AND d.line > d.first_line)",
+            [connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        created = cursor.rowcount
+        # A re-import of a year replaces that year's figure of each enterprise in the file, no other.
+        cursor.execute(
+            f"DELETE FROM {figures} WHERE (enterprise_id, year) IN"
+            f" (SELECT e.id, s.year FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc)"
+        )
+        cursor.execute(
+            f"INSERT INTO {figures} (enterprise_id, year, export_usd, source)"
+            f" SELECT e.id, s.year, s.export_usd, %s FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc"
+            f" WHERE e.region_id LIKE %s",
+            [source, prefix],
+        )
+        return created, cursor.rowcount
+
+
+def _conflicts(cursor, stage, prefix):
+    """Rows the row checks cannot judge alone, as (line, field, value, message), looked for once a write
+    failed: an organisation code (characters 9–17) held by another enterprise, or by another code earlier
+    in the file, and an enterprise registered outside the uploader's region."""
+    enterprise = Enterprise._meta.db_table
+    cursor.execute(
+        f"SELECT s.line, s.uscc, e.uscc, e.name, NULL, CAST(NULL AS integer) FROM {stage.table} s"
+        f" JOIN {enterprise} e ON e.org_code = substr(s.uscc, 9, 9) WHERE e.uscc <> s.uscc"
+        f" UNION ALL SELECT s.line, s.uscc, NULL, NULL, e.region_id, NULL FROM {stage.table} s"
+        f" JOIN {enterprise} e ON e.uscc = s.uscc WHERE e.region_id NOT LIKE %s"
+        f" UNION ALL SELECT s.line, s.uscc, NULL, NULL, NULL, f.line FROM {stage.table} s JOIN"
+        f" (SELECT substr(uscc, 9, 9) AS org, min(line) AS first_line FROM {stage.table}"
+        f" GROUP BY substr(uscc, 9, 9) HAVING min(uscc) <> max(uscc)) g ON g.org = substr(s.uscc, 9, 9)"
+        f" JOIN {stage.table} f ON f.line = g.first_line WHERE s.uscc <> f.uscc"
+        f" ORDER BY 1 LIMIT 10000",
+        [prefix],
+    )
+    rows = cursor.fetchall()
+    names = dict(Region.objects.values_list("code", "name")) if rows else {}
+    problems = []
+    for line, uscc, other_uscc, other_name, other_region, first_line in rows:
+        if other_uscc:
+            message = _("组织机构代码（第9至17位）与已有企业“%(name)s”（%(uscc)s）相同。") % {
+                "name": other_name, "uscc": other_uscc}
+        elif first_line:
+            message = _("组织机构代码（第9至17位）与第 %(n)d 行的企业相同。") % {"n": first_line}
+        else:
+            message = _("该企业已登记在%(region)s，不在本单位管辖区域内。") % {
+                "region": names.get(other_region, other_region)}
+        problems.append((line, "uscc", uscc, message))
+    return problems
+
