@@ -1,5 +1,10 @@
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+
+from .models import REASON_MAX_LENGTH, reason_too_long
+
+_reason_too_long = lazy(reason_too_long, str)  # in the language of the request that shows it
 
 
 class TelInput(forms.TextInput):
@@ -21,9 +26,8 @@ class ConfirmForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": _("请填写原因。"),
-                                             "max_length": _("原因不能超过500个字。")})
+    reason = forms.CharField(label=_("原因"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("请填写原因。"), "max_length": _reason_too_long()})
 
 
 class IssueForm(forms.Form):
@@ -32,9 +36,9 @@ class IssueForm(forms.Form):
     uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
     exception = forms.BooleanField(label=_("例外出单"), required=False, help_text=_(
         "企业不符合本方案条件而确需出单时勾选，并写明原因；原因记入审计日志。"))
-    exception_reason = forms.CharField(label=_("例外出单原因"), required=False, max_length=500,
+    exception_reason = forms.CharField(label=_("例外出单原因"), required=False, max_length=REASON_MAX_LENGTH,
                                        widget=forms.Textarea(attrs={"rows": 3}),
-                                       error_messages={"max_length": _("原因不能超过500个字。")})
+                                       error_messages={"max_length": _reason_too_long()})
     error_fields = {"enterprise": "uscc", "reason": "exception_reason"}  # services.issue's names
 
     def __init__(self, *args, schemes, **kwargs):

@@ -4,9 +4,18 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from singlewindow.accounts.models import LoginMethod
+
+# A reason (退回, 撤销, 放弃投保, 例外出单) is at most this many characters: the forms' fields, their boxes'
+# maxlength and services.check_reason all read it, and say so with reason_too_long().
+REASON_MAX_LENGTH = 500
+
+
+def reason_too_long():
+    return gettext("原因不能超过%(n)d个字。") % {"n": REASON_MAX_LENGTH}
 
 
 class InsurerBranch(models.Model):

@@ -14,11 +14,10 @@ from singlewindow.machines import Refused
 from singlewindow.notifications import services as notifications
 from singlewindow.validators import clean_contacts, no_markup
 
-from .models import Confirmation, Policy, PolicyStatus, Scheme
+from .models import REASON_MAX_LENGTH, Confirmation, Policy, PolicyStatus, Scheme, reason_too_long
 from .transitions import TRANSITIONS
 
 log = logging.getLogger(__name__)
-MAX_REASON = 500
 
 
 class TransitionRefused(Refused):
@@ -44,8 +43,8 @@ def check_reason(reason):
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("请填写原因。")})
-    if len(reason) > MAX_REASON:
-        raise ValidationError({"reason": _("原因不能超过%(n)d个字。") % {"n": MAX_REASON}})
+    if len(reason) > REASON_MAX_LENGTH:
+        raise ValidationError({"reason": reason_too_long()})
     try:
         no_markup(reason)
     except ValidationError as error:
