@@ -14,7 +14,7 @@ from singlewindow.machines import Refused
 from singlewindow.notifications import services as notifications
 from singlewindow.validators import clean_contacts, no_markup
 
-from .models import REASON_MAX_LENGTH, Confirmation, Policy, PolicyStatus, Scheme, reason_too_long
+from .models import REASON_MAX_LENGTH, Confirmation, Policy, PolicyStatus, PremiumRule, Scheme, reason_too_long
 from .transitions import TRANSITIONS
 
 log = logging.getLogger(__name__)
@@ -90,7 +90,7 @@ def premium_from_exports(scheme, export_usd):
     Fixed rule: the scheme's amount per enterprise. Rate rule: exports × rate % × the scheme's USD→CNY
     rate, rounded to the fen, then raised to the minimum and capped at the maximum (0 = no cap).
     """
-    if scheme.premium_rule == "fixed":
+    if scheme.premium_rule == PremiumRule.FIXED:
         return scheme.premium_fixed
     if not scheme.usd_cny_rate:
         raise ValidationError({"usd_cny_rate": _("按费率计收保费的方案须设置美元兑人民币汇率。")})
@@ -104,7 +104,7 @@ def premium_from_exports(scheme, export_usd):
 
 
 def premium_for(scheme, enterprise):
-    if scheme.premium_rule == "fixed":
+    if scheme.premium_rule == PremiumRule.FIXED:
         return scheme.premium_fixed
     record_ = enterprise.export_records.filter(year=scheme.basis_year).first()
     return premium_from_exports(scheme, record_.export_usd if record_ else Decimal(0))

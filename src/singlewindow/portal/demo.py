@@ -18,7 +18,7 @@ from singlewindow.accounts.models import LocalAccount, LoginMethod, Role, User
 from singlewindow.enterprises.identifiers import make_uscc
 from singlewindow.enterprises.models import Enterprise, ExportRecord
 from singlewindow.policies import services
-from singlewindow.policies.models import Agreement, InsurerBranch, Policy, PolicyStatus, Scheme
+from singlewindow.policies.models import Agreement, InsurerBranch, Policy, PolicyStatus, PremiumRule, Scheme
 from singlewindow.regions.models import Region
 
 SHANWEI = "441500"
@@ -147,7 +147,7 @@ def build(enterprises=300, seed=2020, stdout=None):
         common = {
             "region_id": SHANWEI, "threshold_usd": Decimal(3000000), "insurer_branch": branch,
             "indemnity_ratio": Decimal(80), "max_indemnity_usd": Decimal(150000), "risks_covered": RISKS,
-            "premium_rule": "fixed", "premium_fixed": Decimal(1200), "province_share": Decimal(80),
+            "premium_rule": PremiumRule.FIXED, "premium_fixed": Decimal(1200), "province_share": Decimal(80),
             "city_share": Decimal(20), "agreement": agreement,
         }
         # The notice's own programme (2020): long over, so its policies show the end states.
