@@ -12,10 +12,11 @@ from django.utils.translation import gettext as _
 class Refused(Exception):
     """A business rule said no. `code` is for programs (the API's problem type), `message` for people."""
 
-    def __init__(self, code, message):
+    def __init__(self, code, message, detail=""):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail = detail  # for the log and the security team, never shown (e.g. which card check failed)
 
     def __str__(self):
         return str(self.message)
@@ -58,15 +59,21 @@ class Machine:
         if not self.allowed(action, status):
             raise self.refusal(action, status, subject)
 
-    def move(self, queryset, pk, action, subject="", **fields):
-        """Move row `pk` of `queryset` along `action` or raise Refused; other `fields` change with it."""
+    def try_move(self, queryset, pk, action, *, when=None, **fields):
+        """The conditional UPDATE alone: True when row `pk` of `queryset` was in a source status (and matched
+        the extra condition `when`, a Q: a claim token, a due date) and moved; False when it was not."""
         transition = self.transitions[action]
-        updated = queryset.filter(pk=pk, **{f"{self.field}__in": transition.sources}).update(
-            **{self.field: transition.target}, **fields)
-        if updated != 1:
+        rows = queryset.filter(pk=pk, **{f"{self.field}__in": transition.sources})
+        if when is not None:
+            rows = rows.filter(when)
+        return rows.update(**{self.field: transition.target}, **fields) == 1
+
+    def move(self, queryset, pk, action, subject="", *, when=None, **fields):
+        """Move row `pk` of `queryset` along `action` or raise Refused; other `fields` change with it."""
+        if not self.try_move(queryset, pk, action, when=when, **fields):
             current = queryset.filter(pk=pk).values_list(self.field, flat=True).first()
             raise self.refusal(action, current, subject)
-        return transition
+        return self.transitions[action]
 
     def edges(self):
         """(allowed, refused): every (action, status) pair, for tests generated from the table."""

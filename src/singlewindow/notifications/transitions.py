@@ -4,38 +4,30 @@ Each move is one conditional UPDATE on the allowed source statuses, so of two dr
 it (the row count says which), on PostgreSQL and SQLite alike. A claim counts an attempt; the attempt
 number is the claim's token: a drain that lost its claim to a recovery cannot finish someone else's.
 """
-from dataclasses import dataclass
-
 from django.db.models import F, Q
+
+from singlewindow.machines import Machine, Transition
 
 from .models import OutboundMessage
 
 S = OutboundMessage.Status
 
-
-@dataclass(frozen=True)
-class Move:
-    action: str
-    sources: frozenset
-    target: str
-
-
-MOVES = {
-    m.action: m
-    for m in [
-        Move("claim", frozenset({S.QUEUED}), S.SENDING),  # a drain takes a due message
-        Move("succeed", frozenset({S.SENDING}), S.SENT),  # the backend accepted it
-        Move("retry", frozenset({S.SENDING}), S.QUEUED),  # the backend failed, tries are left: back off
-        Move("give_up", frozenset({S.SENDING}), S.FAILED),  # the last try failed (or went stale)
-        Move("recover", frozenset({S.SENDING}), S.QUEUED),  # the claim went stale: its drain died mid-send
-    ]
-}
+OUTBOUND = Machine(
+    S,
+    [
+        Transition("claim", frozenset({S.QUEUED}), S.SENDING),  # a drain takes a due message
+        Transition("succeed", frozenset({S.SENDING}), S.SENT),  # the backend accepted it
+        Transition("retry", frozenset({S.SENDING}), S.QUEUED),  # the backend failed, tries are left: back off
+        Transition("give_up", frozenset({S.SENDING}), S.FAILED),  # the last try failed (or went stale)
+        Transition("recover", frozenset({S.SENDING}), S.QUEUED),  # the claim went stale: its drain died mid-send
+    ],
+)
+MOVES = OUTBOUND.transitions
 
 
 def _move(action, message_id, *, when, **fields):
-    move = MOVES[action]
-    rows = OutboundMessage.objects.filter(when, pk=message_id, status__in=move.sources)
-    return rows.update(status=move.target, **fields) == 1
+    """A drain's move answers True or False (it lost the race), never raises: losing is routine here."""
+    return OUTBOUND.try_move(OutboundMessage.objects.all(), message_id, action, when=when, **fields)
 
 
 def claim(message_id, now):

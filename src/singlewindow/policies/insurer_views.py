@@ -1,6 +1,5 @@
 """The insurer's workbench (保单审批): decide confirmed policies, return, cancel, issue."""
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
@@ -14,8 +13,9 @@ from singlewindow.accounts.decorators import insurer_only
 from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.identifiers import normalise_uscc
 from singlewindow.enterprises.models import Enterprise
-from singlewindow.forms import add_service_errors, record_id
+from singlewindow.forms import record_id
 from singlewindow.http import check_step, client_ip, is_checked
+from singlewindow.refusals import attempt
 
 from . import services
 from .forms import IssueForm, ReasonForm
@@ -103,23 +103,19 @@ def policy_action(request, pk, action):
             summary=_("审批通过后保单即时生效，保险责任自审批之日起至 %(end)s（含当日）。审批通过后不能退回，只能撤销。") % {
                 "end": date_format(policy.scheme.cover_end, "Y-m-d")},
             items=[f"{policy.number} · {policy.enterprise.name}"], button=_("确认审批通过"))
-    try:
+    if form is not None and not form.is_valid():
+        return _render_detail(request, policy, status=400, **{f"{action}_form": form})
+    with attempt(request, form) as tried:
         if action == "approve":
             services.approve(request.user, policy.pk, ip=ip)
             messages.success(request, _("保单 %(number)s 已审批通过，已生效。") % {"number": policy.number})
-        elif form.is_valid():
+        else:
             act = services.return_policy if action == "return" else services.cancel
             act(request.user, policy.pk, reason=form.cleaned_data["reason"], ip=ip)
             done = _("已退回") if action == "return" else _("已撤销")
             messages.success(request, _("保单 %(number)s %(done)s。") % {"number": policy.number, "done": done})
-        else:
-            kwargs = {f"{action}_form": form}
-            return _render_detail(request, policy, status=400, **kwargs)
-    except ValidationError as error:
-        add_service_errors(form, error)
+    if tried.invalid:
         return _render_detail(request, policy, status=400, **{f"{action}_form": form})
-    except services.TransitionRefused as refused:
-        messages.warning(request, str(refused))
     return redirect("insurer:detail", pk=policy.pk)
 
 
@@ -160,14 +156,9 @@ def issue(request):
 def _issue_or_errors(request, form, enterprise):
     """The policy issued, or None with the service's refusal on the form."""
     exception = form.cleaned_data["exception_reason"] if form.cleaned_data["exception"] else None
-    try:
+    with attempt(request, form, refused_on_form=True):
         policy = services.issue(request.user, form.cleaned_data["scheme"].pk, enterprise.pk,
                                 ip=client_ip(request), exception_reason=exception)
-    except ValidationError as error:
-        add_service_errors(form, error)
-    except services.TransitionRefused as refused:
-        form.add_error(None, str(refused))
-    else:
         messages.success(request, _("已向 %(name)s 出具保单 %(number)s，等待企业确认。")
                          % {"name": enterprise.name, "number": policy.number})
         return policy

@@ -13,7 +13,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,9 +25,11 @@ from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.audit.services import record
 from singlewindow.enterprises import eligibility
 from singlewindow.forms import record_id
+from singlewindow.machines import Refused
 
 from . import services
 from .models import Application, IssuanceRun, JobStatus, Policy, Scheme
+from .transitions import APPLICATION, ISSUANCE_RUN
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
@@ -60,14 +62,13 @@ def start_issuance(actor, scheme_id, *, ip=None):
     with transaction.atomic():
         Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # one start at a time per scheme
         run = IssuanceRun.objects.filter(scheme=scheme).exclude(status=JobStatus.DONE).order_by("-pk").first()
-        if run and run.status != JobStatus.FAILED and not is_stale(run):
-            return run, False
         if run is None:
             run = IssuanceRun.objects.create(scheme=scheme, started_by=actor)
             action = "issuance.start"
-        else:
-            IssuanceRun.objects.filter(pk=run.pk).update(status=JobStatus.QUEUED, error="", finished_at=None)
+        elif resume_run(run.pk):
             action = "issuance.resume"
+        else:
+            return run, False  # under way (queued, or running with a live worker)
         record(actor=actor, action=action, obj=run, ip=ip, data={"scheme": scheme.pk})
     run_issuance.enqueue(run.pk)
     run.refresh_from_db()
@@ -76,6 +77,35 @@ def start_issuance(actor, scheme_id, *, ip=None):
 
 def is_stale(run):
     return run.status == JobStatus.RUNNING and (run.heartbeat or run.created_at) < timezone.now() - STALE
+
+
+# --- the run's moves (ISSUANCE_RUN): each a conditional UPDATE, True when this caller made it ----------
+
+def _move_run(run_id, action, *, when=None, **fields):
+    return ISSUANCE_RUN.try_move(IssuanceRun.objects.all(), run_id, action, when=when, **fields)
+
+
+def begin_run(run_id, *, remaining):
+    """queued → running: a worker takes the run; `remaining` enterprises are still to be issued."""
+    now = timezone.now()
+    return _move_run(run_id, "begin", started_at=Coalesce(F("started_at"), now), heartbeat=now,
+                     total=F("issued") + remaining)
+
+
+def finish_run(run_id):
+    now = timezone.now()
+    return _move_run(run_id, "finish", finished_at=now, heartbeat=now)
+
+
+def fail_run(run_id, error):
+    return _move_run(run_id, "fail", error=str(error)[:1000], finished_at=timezone.now())
+
+
+def resume_run(run_id):
+    """failed → queued, or running → queued when its worker has been silent for STALE (it died)."""
+    stale = timezone.now() - STALE
+    return _move_run(run_id, "resume", when=Q(status=JobStatus.FAILED) | Q(heartbeat__lt=stale) | Q(
+        heartbeat__isnull=True, created_at__lt=stale), error="", finished_at=None)
 
 
 @task()
@@ -87,9 +117,7 @@ def run_issuance(run_id):
         return issue_all(run)
     except Exception as error:  # leave the run resumable and say why it stopped
         log.exception("issuance run %s failed", run_id)
-        IssuanceRun.objects.filter(pk=run_id).update(
-            status=JobStatus.FAILED, error=f"{type(error).__name__}: {error}"[:1000], finished_at=timezone.now(),
-        )
+        fail_run(run_id, f"{type(error).__name__}: {error}")
         raise
 
 
@@ -97,15 +125,12 @@ def issue_all(run, *, chunk=None):
     """Issue to everyone still eligible, chunk by chunk. Returns how many policies this call issued."""
     chunk = chunk or CHUNK
     scheme, actor = run.scheme, run.started_by
-    now = timezone.now()
-    remaining = todo_records(scheme, actor).count()
-    IssuanceRun.objects.filter(pk=run.pk).update(
-        status=JobStatus.RUNNING, started_at=Coalesce(F("started_at"), now), heartbeat=now,
-        total=F("issued") + remaining,
-    )
+    if not begin_run(run.pk, remaining=todo_records(scheme, actor).count()):
+        log.info("issuance run %s: not queued any more, another worker has it", run.pk)
+        return 0
     todo = todo_records(scheme, actor).order_by("enterprise_id").values_list("enterprise_id", "export_usd")
     answered = Application.objects.filter(  # 申领 of this scheme whose enterprise now holds its policy
-        scheme=scheme, status=Application.Status.SUBMITTED, enterprise__policies__scheme=scheme,
+        scheme=scheme, status__in=APPLICATION["issue"].sources, enterprise__policies__scheme=scheme,
     )
     issued, last = 0, 0
     while True:
@@ -117,14 +142,14 @@ def issue_all(run, *, chunk=None):
                 break
             services.issue_many(actor, scheme, rows)
             Application.objects.filter(pk__in=answered.values("pk")).update(
-                status=Application.Status.ISSUED, policy=Subquery(
+                status=APPLICATION["issue"].target, policy=Subquery(
                     Policy.objects.filter(scheme=scheme, enterprise=OuterRef("enterprise")).values("pk")[:1]
                 ))
             IssuanceRun.objects.filter(pk=run.pk).update(issued=F("issued") + len(rows), heartbeat=timezone.now())
         issued += len(rows)
         last = rows[-1][0]
-    IssuanceRun.objects.filter(pk=run.pk).update(status=JobStatus.DONE, finished_at=timezone.now(),
-                                                 heartbeat=timezone.now())
+    if not finish_run(run.pk):  # resumed meanwhile (its heartbeat was late): the newer worker finishes it
+        log.warning("issuance run %s: finished by a worker that no longer held it", run.pk)
     log.info("issuance run %s: %s policies issued under scheme %s", run.pk, issued, scheme.pk)
     return issued
 
@@ -153,7 +178,7 @@ def apply(actor, scheme_id, *, ip=None):
             scheme=scheme, enterprise=enterprise, defaults={"applicant": actor, "created_at": timezone.now()},
         )
         if not created:
-            raise services.TransitionRefused(_("贵企业已于 %(date)s 提交申领，请等待保险公司出单。") % {
+            raise Refused("already", _("贵企业已于 %(date)s 提交申领，请等待保险公司出单。") % {
                 "date": timezone.localtime(application.created_at).strftime("%Y-%m-%d %H:%M")})
         record(actor=actor, action="application.submit", obj=application, to_status=application.status, ip=ip,
                data={"scheme": scheme.pk})
@@ -169,10 +194,8 @@ def issue_application(actor, application_id, *, ip=None):
     if application is None:
         raise Application.DoesNotExist
     with transaction.atomic():
-        closed = Application.objects.filter(pk=application.pk, status=Application.Status.SUBMITTED).update(
-            status=Application.Status.ISSUED)
-        if closed != 1:
-            raise services.TransitionRefused(_("该申领已处理，无需重复出单。"))
+        if not APPLICATION.try_move(Application.objects.all(), application.pk, "issue"):
+            raise Refused("already", _("该申领已处理，无需重复出单。"))
         # services.issue checks eligibility by the batch's rule and refuses (rolling this back) if it fails
         policy = services.issue(actor, application.scheme_id, application.enterprise_id, ip=ip)
         Application.objects.filter(pk=application.pk).update(policy=policy)

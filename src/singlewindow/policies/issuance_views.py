@@ -1,7 +1,6 @@
 """The pages of 批量出单 and 申领: the enterprise's eligibility panel and 申领 button, the insurer's batch page,
 its progress and the applications queue. They call policies/issuance.py."""
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from singlewindow.accounts.decorators import insurer_only, local_features
 from singlewindow.enterprises import eligibility
 from singlewindow.http import check_step, client_ip, is_checked
+from singlewindow.refusals import attempt
 
-from . import issuance, services
+from . import issuance
 from .models import Application, IssuanceRun, Policy, Scheme
 
 # --- pages: the enterprise ------------------------------------------------------------------------------
@@ -36,13 +36,9 @@ def eligibility_panel(request):
 @local_features
 @require_POST
 def apply_view(request, scheme_id):
-    try:
+    with attempt(request, refused_level=messages.INFO):
         issuance.apply(request.user, scheme_id, ip=client_ip(request))
         messages.success(request, _("已提交申领。保险公司出单后，保单会出现在“待确认”中，请留意通知。"))
-    except ValidationError as error:
-        messages.warning(request, " ".join(error.messages))
-    except services.TransitionRefused as refused:
-        messages.info(request, str(refused))
     return redirect("policies:list")
 
 
@@ -54,10 +50,9 @@ def batch_page(request):
     schemes = Scheme.objects.visible_to(request.user).select_related("region")
     if request.method == "POST":
         if not is_checked(request):
-            try:
+            with attempt(request) as tried:
                 scheme = issuance.own_scheme(request.user, request.POST.get("scheme"))
-            except ValidationError as error:
-                messages.warning(request, " ".join(error.messages))
+            if not tried.ok:
                 return redirect("insurer:batch")
             todo = issuance.todo_records(scheme, request.user).count()
             return check_step(
@@ -65,10 +60,9 @@ def batch_page(request):
                 summary=_("将为方案“%(scheme)s”内 %(n)d 家符合条件、尚未出单的企业出具“待确认”保单，保费按方案规则计算，"
                           "企业会收到通知。已出具的保单不能收回，只能逐份撤销。") % {"scheme": scheme.name, "n": todo},
                 button=_("确认批量出单（%(n)d 家）") % {"n": todo}, keep=[("scheme", scheme.pk)])
-        try:
+        with attempt(request) as tried:
             run, started = issuance.start_issuance(request.user, request.POST.get("scheme"), ip=client_ip(request))
-        except ValidationError as error:
-            messages.warning(request, " ".join(error.messages))
+        if not tried.ok:
             return redirect("insurer:batch")
         if not started:
             messages.info(request, _("该方案的批量出单正在进行中，请稍候。"))
@@ -108,14 +102,10 @@ def application_list(request):
 @require_POST
 def application_issue(request, pk):
     try:
-        policy = issuance.issue_application(request.user, pk, ip=client_ip(request))
+        with attempt(request, refused_level=messages.INFO):
+            policy = issuance.issue_application(request.user, pk, ip=client_ip(request))
+            messages.success(request, _("已向 %(name)s 出具保单 %(number)s，等待企业确认。") % {
+                "name": policy.enterprise.name, "number": policy.number})
     except Application.DoesNotExist:
         raise Http404 from None
-    except ValidationError as error:
-        messages.warning(request, " ".join(error.messages))
-    except services.TransitionRefused as refused:
-        messages.info(request, str(refused))
-    else:
-        messages.success(request, _("已向 %(name)s 出具保单 %(number)s，等待企业确认。") % {
-            "name": policy.enterprise.name, "number": policy.number})
     return redirect(reverse("insurer:applications"))

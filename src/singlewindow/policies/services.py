@@ -20,23 +20,21 @@ from .transitions import TRANSITIONS
 log = logging.getLogger(__name__)
 
 
-class TransitionRefused(Refused):
-    """The policy is no longer in a state that allows the action (a second click, another tab)."""
-
-    def __init__(self, message, code="state"):
-        super().__init__(code, message)
+# The old name of machines.Refused, kept until enterprises/tests stops naming it; raise and catch Refused.
+TransitionRefused = Refused
 
 
 def refusal(policy, action):
+    """Refused: the policy is no longer in a state that allows `action` (a second click, another tab)."""
     transition = TRANSITIONS[action]
     current = PolicyStatus(policy.status)
     if current == transition.target:
-        return _("保单 %(number)s 已是“%(status)s”状态，无需重复操作。") % {
+        return Refused("already", _("保单 %(number)s 已是“%(status)s”状态，无需重复操作。") % {
             "number": policy.number, "status": current.label,
-        }
-    return _("保单 %(number)s 当前状态为“%(status)s”，不能%(action)s。页面可能已过期，请刷新后查看。") % {
+        })
+    return Refused("state", _("保单 %(number)s 当前状态为“%(status)s”，不能%(action)s。页面可能已过期，请刷新后查看。") % {
         "number": policy.number, "status": current.label, "action": transition.label,
-    }
+    })
 
 
 def check_reason(reason):
@@ -69,7 +67,7 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
             fields["last_reason"] = reason
         updated = Policy.objects.filter(pk=policy.pk, status__in=transition.sources).update(**fields)
         if updated != 1:
-            raise TransitionRefused(refusal(policy, action))
+            raise refusal(policy, action)
         before = policy.status
         for name, value in fields.items():
             setattr(policy, name, value)
@@ -153,8 +151,8 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
             raise ValidationError({"enterprise": _("该企业不在本机构的服务区域内。")})
         verdict = eligibility.explain(enterprise, scheme)
         if verdict.duplicate:
-            raise TransitionRefused(
-                _("该企业在本方案下已有保单 %(number)s（%(status)s），不能重复出单。")
+            raise Refused(
+                "duplicate", _("该企业在本方案下已有保单 %(number)s（%(status)s），不能重复出单。")
                 % {"number": verdict.policy.number, "status": verdict.policy.get_status_display()}
             )
         if not verdict.eligible and not exception:
@@ -210,8 +208,11 @@ def issue_many(actor, scheme, rows, *, ip=None):
 # --- enterprise -------------------------------------------------------------
 
 def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", agreement_sha256,
-            login_method=LoginMethod.PASSWORD, ip=None, user_agent="", signature=""):
-    """确认投保: store the contacts and the proof of what was accepted, then wait for the insurer."""
+            login_method=LoginMethod.PASSWORD, ip=None, user_agent="", card_proof=""):
+    """确认投保: store the contacts and the proof of what was accepted, then wait for the insurer.
+
+    A card session brings `card_proof` (eport.services.signing_proof: the challenge and the card's signature);
+    the card authority checks it and returns the signature record the Confirmation keeps."""
     errors = {}
     contact_name, contact_phone = clean_contacts(errors, contact_name, contact_phone)
     policy = Policy.objects.visible_to(actor).select_related("scheme__agreement").filter(pk=policy_id).first()
@@ -226,12 +227,13 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
         errors["agreement"] = _("请先阅读并同意《中国出口信用保险公司客户网上服务协议》。")
     if errors:
         raise ValidationError(errors)
+    signature_record = ""
     if login_method == LoginMethod.CARD:
         # A card user's confirmation carries the card's signature: the card authority checks it and what it signed.
         from singlewindow.eport.services import verify_confirmation
 
-        signature = verify_confirmation(
-            actor, policy, signature, contact_name=contact_name, contact_phone=contact_phone,
+        signature_record = verify_confirmation(
+            actor, policy, card_proof, contact_name=contact_name, contact_phone=contact_phone,
             contact_email=contact_email, agreement_sha256=agreement.sha256, ip=ip,
         )
     with transaction.atomic():
@@ -245,12 +247,12 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
             policy=policy, user=actor, at=now, ip=ip, user_agent=(user_agent or "")[:300],
             login_method=login_method, agreement=agreement, agreement_sha256=agreement.sha256,
             contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
-            signature=signature,
+            signature=signature_record,
         )
     return policy
 
 
-def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSWORD, signature=""):
+def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSWORD, card_proof=""):
     """放弃投保. A card user's decline carries the card's signature of the policy, enterprise, reason and time,
     checked as at 确认投保 and kept in the audit event."""
     reason = check_reason(reason)
@@ -262,8 +264,8 @@ def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSW
         if policy is None:
             raise Policy.DoesNotExist
         if policy.status not in TRANSITIONS["decline"].sources:  # said before a signature is spent on it
-            raise TransitionRefused(refusal(policy, "decline"))
-        data["card_signature"] = verify_decline(actor, policy, signature, reason=reason, ip=ip)
+            raise refusal(policy, "decline")
+        data["card_signature"] = verify_decline(actor, policy, card_proof, reason=reason, ip=ip)
     return _transition(actor, policy_id, "decline", ip=ip, reason=reason, data=data)
 
 
@@ -276,7 +278,7 @@ def approve(actor, policy_id, *, ip=None):
         raise Policy.DoesNotExist
     today = timezone.localdate()
     if today > policy.scheme.cover_end:
-        raise TransitionRefused(_("方案保险期间已于 %(date)s 结束，不能再审批生效。") % {
+        raise Refused("cover_ended", _("方案保险期间已于 %(date)s 结束，不能再审批生效。") % {
             "date": policy.scheme.cover_end.isoformat(),
         })
     start = max(today, policy.scheme.cover_start)
@@ -291,7 +293,7 @@ def approve_many(actor, policy_ids, *, ip=None):
     for policy_id in policy_ids:
         try:
             done.append(approve(actor, policy_id, ip=ip))
-        except TransitionRefused as error:
+        except Refused as error:
             refused.append((policy_id, str(error)))
         except Policy.DoesNotExist:
             refused.append((policy_id, _("保单不存在或不在本机构的服务区域内。")))

@@ -1,6 +1,5 @@
 """The enterprise's 小微企业在线投保系统: list, detail, 确认投保, 放弃投保."""
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,13 +10,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.eport.services import signing_proof
-from singlewindow.forms import add_service_errors
 from singlewindow.http import client_ip
+from singlewindow.refusals import attempt
 
 from . import services
 from .forms import ConfirmForm, ReasonForm
 from .models import Policy, PolicyStatus
-from .transitions import allowed
+from .transitions import TAKEN_UP, allowed
 
 
 def tab_counts(queryset):
@@ -78,17 +77,14 @@ def policy_confirm(request, pk):
     form = ConfirmForm(request.POST)
     login_method = request.session.get("login_method", LoginMethod.PASSWORD)
     if form.is_valid():
-        try:
+        with attempt(request, form) as tried:
             services.confirm(
                 request.user, policy.pk, **form.cleaned_data, login_method=login_method,
-                signature=signing_proof(request) if login_method == LoginMethod.CARD else "",
+                card_proof=signing_proof(request) if login_method == LoginMethod.CARD else "",
                 ip=client_ip(request), user_agent=request.headers.get("user-agent", ""),
             )
             return redirect("policies:submitted", pk=policy.pk)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except services.TransitionRefused as refused:
-            messages.warning(request, str(refused))
+        if tried.refused:
             return redirect("policies:detail", pk=policy.pk)
     return _detail(request, policy, form, status=400)
 
@@ -108,22 +104,19 @@ def policy_decline(request, pk):
     policy = _own_policy(request, pk)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if not allowed("decline", policy.status):
-        messages.warning(request, services.refusal(policy, "decline"))
+        messages.warning(request, str(services.refusal(policy, "decline")))
         return redirect("policies:detail", pk=policy.pk)
     if form.is_valid():
         login_method = request.session.get("login_method", LoginMethod.PASSWORD)
-        try:
+        with attempt(request, form) as tried:
             services.decline(
                 request.user, policy.pk, reason=form.cleaned_data["reason"], ip=client_ip(request),
                 login_method=login_method,
-                signature=signing_proof(request) if login_method == LoginMethod.CARD else "",
+                card_proof=signing_proof(request) if login_method == LoginMethod.CARD else "",
             )
             messages.success(request, _("已放弃投保保单 %(number)s。") % {"number": policy.number})
             return redirect(f"{reverse('policies:list')}?status={PolicyStatus.DECLINED}")
-        except ValidationError as error:
-            add_service_errors(form, error)
-        except services.TransitionRefused as refused:
-            messages.warning(request, str(refused))
+        if tried.refused:
             return redirect("policies:detail", pk=policy.pk)
     return render(request, "policies/decline.html", {"policy": policy, "scheme": policy.scheme, "form": form},
                   status=400 if form.is_bound else 200)
@@ -150,7 +143,6 @@ def stats(request):
         lines.append({
             "code": code, "name": names.get(code, code), "total": total,
             "cells": [counts.get(s, 0) for s in PolicyStatus],
-            "uptake": (counts.get(PolicyStatus.CONFIRMED, 0) + counts.get(PolicyStatus.EFFECTIVE, 0)
-                       + counts.get(PolicyStatus.EXPIRED, 0)) * 100 / total if total else 0,
+            "uptake": sum(counts.get(s, 0) for s in TAKEN_UP) * 100 / total if total else 0,
         })
     return render(request, "policies/stats.html", {"statuses": list(PolicyStatus), "lines": lines})

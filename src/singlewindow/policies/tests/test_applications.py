@@ -7,9 +7,9 @@ from singlewindow.accounts import services as accounts
 from singlewindow.accounts.models import Role, User
 from singlewindow.audit.models import AuditEvent
 from singlewindow.enterprises.tests.conftest import exporter  # noqa: F401 (fixture)
+from singlewindow.machines import Refused
 from singlewindow.policies import issuance
 from singlewindow.policies.models import Application, Policy, PolicyStatus
-from singlewindow.policies.services import TransitionRefused
 
 from .conftest import page_text
 
@@ -49,7 +49,7 @@ def test_an_enterprise_already_insured_is_told_why_and_cannot_apply(world, clien
 
 def test_applying_twice_answers_already_done(world, newcomer):
     issuance.apply(newcomer, world.scheme.pk)
-    with pytest.raises(TransitionRefused, match="已于"):
+    with pytest.raises(Refused, match="已于"):
         issuance.apply(newcomer, world.scheme.pk)
     assert Application.objects.count() == 1
 

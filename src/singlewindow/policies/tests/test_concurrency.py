@@ -58,7 +58,7 @@ def confirm(world, policy_id):
 
 def test_parallel_confirms_make_exactly_one_transition(world):
     outcomes = together(THREADS, lambda i: confirm(world, world.pending.pk))
-    assert kinds(outcomes) == {"Policy": 1, "TransitionRefused": THREADS - 1}, outcomes
+    assert kinds(outcomes) == {"Policy": 1, "Refused": THREADS - 1}, outcomes
     assert all("无需重复操作" in str(o) for o in outcomes if not isinstance(o, Policy))
     world.pending.refresh_from_db()
     assert world.pending.status == PolicyStatus.CONFIRMED
@@ -70,7 +70,7 @@ def test_parallel_confirms_make_exactly_one_transition(world):
 def test_parallel_approvals_make_exactly_one_transition(world):
     confirm(world, world.pending.pk)
     outcomes = together(THREADS, lambda i: services.approve(world.insurer, world.pending.pk))
-    assert kinds(outcomes) == {"Policy": 1, "TransitionRefused": THREADS - 1}, outcomes
+    assert kinds(outcomes) == {"Policy": 1, "Refused": THREADS - 1}, outcomes
     world.pending.refresh_from_db()
     assert world.pending.status == PolicyStatus.EFFECTIVE
     assert events(world.pending, "policy.approve").count() == 1

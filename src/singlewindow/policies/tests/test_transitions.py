@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.audit.models import AuditEvent
+from singlewindow.machines import Refused
 from singlewindow.policies import services
 from singlewindow.policies.models import Agreement, Confirmation, Policy, PolicyStatus, Scheme
-from singlewindow.policies.services import TransitionRefused
 from singlewindow.policies.transitions import TRANSITIONS
 
 IP = "203.0.113.7"
@@ -118,7 +118,7 @@ def test_it_refuses_every_edge_not_in_the_table(policy_in, act, action, status):
     policy = policy_in(status)
     before = events_for(policy).count()
     if TRANSITIONS[action].actor_role:
-        with pytest.raises(TransitionRefused, match="不能|无需重复操作"):
+        with pytest.raises(Refused, match="不能|无需重复操作"):
             act(action, policy)
     else:
         act(action, policy)  # the job passes over a policy it may not move
@@ -264,7 +264,7 @@ def test_confirm_is_refused_after_the_deadline(world):
 
 def test_a_second_confirm_answers_already_done(world):
     confirm(world)
-    with pytest.raises(TransitionRefused, match=f"保单 {world.pending.number} 已是“审批中”状态，无需重复操作"):
+    with pytest.raises(Refused, match=f"保单 {world.pending.number} 已是“审批中”状态，无需重复操作"):
         confirm(world)
     assert events_for(world.pending).filter(action="policy.confirm").count() == 1
     assert Confirmation.objects.filter(policy=world.pending).count() == 1
@@ -305,7 +305,7 @@ def test_approve_starts_cover_at_the_scheme_start_when_that_is_later(world, poli
 def test_approve_is_refused_once_the_scheme_cover_has_ended(world, policy_in):
     policy = policy_in(PolicyStatus.CONFIRMED)
     Scheme.objects.filter(pk=world.scheme.pk).update(cover_end=timezone.localdate() - DAY)
-    with pytest.raises(TransitionRefused, match="保险期间已于"):
+    with pytest.raises(Refused, match="保险期间已于"):
         services.approve(world.insurer, policy.pk)
     policy.refresh_from_db()
     assert (policy.status, policy.cover_start) == (PolicyStatus.CONFIRMED, None)
