@@ -7,6 +7,7 @@ docs/decisions/0006-import-pipeline.md and 0007-bulk-loads-set-indexes-aside.md.
 """
 from contextlib import contextmanager, nullcontext
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,16 +133,45 @@ def merge(stage, *, region, source):
     return created, written
 
 
+def _insert_select(model, filled):
+    """(columns, SELECT list, parameters) of an INSERT … SELECT into `model`'s table, from its concrete fields.
+
+    `filled` maps a column to the SQL that fills it from the stage (a string, or (sql, params)); every other
+    column is written as the field's default ('' for a blank CharField), so a column added to the model
+    cannot be left out: a required one with no default that `filled` does not name stops the import here.
+    """
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    unknown = set(filled) - {f.column for f in fields}
+    if unknown:
+        raise ImproperlyConfigured(f"{model.__name__} has no columns {sorted(unknown)}")
+    columns, values, params = [], [], []
+    for field in fields:
+        if field.column in filled:
+            sql, given = (filled[field.column], []) if isinstance(filled[field.column], str) else filled[field.column]
+        else:
+            default = field.get_default() if field.has_default() or field.blank or field.null else None
+            if default is None and not field.null:
+                raise ImproperlyConfigured(f"the import has nothing to write into {model.__name__}.{field.name}")
+            sql, given = "%s", [field.get_db_prep_save(default, connection)]
+        columns.append(field.column)
+        values.append(sql)
+        params.extend(given)
+    return ", ".join(columns), ", ".join(values), params
+
+
 def _write(cursor, stage, prefix, source, big):
     enterprise, figures = Enterprise._meta.db_table, ExportRecord._meta.db_table
     with bulk.indexes_set_aside(Enterprise, ExportRecord) if big else nullcontext():
+        columns, values, params = _insert_select(Enterprise, {
+            "uscc": "s.uscc", "org_code": "substr(s.uscc, 9, 9)", "name": "s.name", "region_id": "s.county",
+            "created_at": ("%s", [connection.ops.adapt_datetimefield_value(timezone.now())]),
+        })
         cursor.execute(
-            f"INSERT INTO {enterprise} (uscc, org_code, name, name_en, region_id, address, legal_representative,"
-            f" customs_code, created_at) SELECT uscc, substr(uscc, 9, 9), name, '', county, '', '', '', %s"
+            f"INSERT INTO {enterprise} ({columns}) SELECT {values}"
             f" FROM {stage.table} s WHERE NOT EXISTS (SELECT 1 FROM {enterprise} e WHERE e.uscc = s.uscc)"
             # an enterprise with several years in the file is named by its first row
             f" AND NOT EXISTS (SELECT 1 FROM {stage.dups} d WHERE d.line = s.line AND d.line > d.first_line)",
-            [connection.ops.adapt_datetimefield_value(timezone.now())],
+            params,
         )
         created = cursor.rowcount
         # A re-import of a year replaces that year's figure of each enterprise in the file, no other.
@@ -149,11 +179,14 @@ def _write(cursor, stage, prefix, source, big):
             f"DELETE FROM {figures} WHERE (enterprise_id, year) IN"
             f" (SELECT e.id, s.year FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc)"
         )
+        columns, values, params = _insert_select(ExportRecord, {
+            "enterprise_id": "e.id", "year": "s.year", "export_usd": "s.export_usd", "source": ("%s", [source]),
+        })
         cursor.execute(
-            f"INSERT INTO {figures} (enterprise_id, year, export_usd, source)"
-            f" SELECT e.id, s.year, s.export_usd, %s FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc"
+            f"INSERT INTO {figures} ({columns})"
+            f" SELECT {values} FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc"
             f" WHERE e.region_id LIKE %s",
-            [source, prefix],
+            [*params, prefix],
         )
         return created, cursor.rowcount
 

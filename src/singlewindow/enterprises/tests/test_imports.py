@@ -508,3 +508,26 @@ def test_a_name_is_taken_exactly_when_the_one_text_rule_takes_it(name):
     assert (row is not None) == allowed and checker().diagnose((new_uscc(1), name, "441502", "2025", "1"))[0] == row
     if allowed:
         assert row[1] == name.strip()
+
+
+def test_the_write_names_every_column_of_the_model_so_a_new_one_is_not_forgotten():
+    from singlewindow.enterprises.import_stage import _insert_select
+
+    columns, values, params = _insert_select(Enterprise, {
+        "uscc": "s.uscc", "org_code": "s.org", "name": "s.name", "region_id": "s.county", "created_at": ("%s", ["now"])})
+    assert columns.split(", ") == [f.column for f in Enterprise._meta.concrete_fields if not f.primary_key]
+    assert values.split(", ")[0] == "s.uscc" and values.count("%s") == len(params)
+    assert params[-1] == "now" and set(params[:-1]) == {""}  # the blank CharFields get their default
+
+
+def test_the_write_refuses_a_column_it_has_nothing_for_or_does_not_know():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from singlewindow.enterprises.import_stage import _insert_select
+
+    every = {"uscc": "s.uscc", "org_code": "s.org", "name": "s.name", "region_id": "s.county", "created_at": "now"}
+    for required in ("org_code", "name", "region_id", "created_at"):  # no default: never a NULL or '' made up
+        with pytest.raises(ImproperlyConfigured, match="nothing to write"):
+            _insert_select(Enterprise, {column: sql for column, sql in every.items() if column != required})
+    with pytest.raises(ImproperlyConfigured, match="amount"):
+        _insert_select(ExportRecord, {"amount": "s.export_usd"})
