@@ -24,7 +24,6 @@ from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.audit.services import record
 from singlewindow.enterprises import eligibility
-from singlewindow.forms import record_id
 from singlewindow.machines import Refused
 
 from . import services
@@ -45,19 +44,9 @@ def todo_records(scheme, actor):
     )
 
 
-def own_scheme(actor, scheme_id):
-    if getattr(actor, "role", None) != Role.INSURER:
-        raise PermissionDenied
-    scheme_id = record_id(scheme_id)  # a form's value, not trusted
-    scheme = Scheme.objects.visible_to(actor).select_related("region").filter(pk=scheme_id).first() if scheme_id else None
-    if scheme is None:
-        raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
-    return scheme
-
-
 def start_issuance(actor, scheme_id, *, ip=None):
     """Start (or resume) the batch for a scheme. Returns (run, started): False when one is already under way."""
-    scheme = own_scheme(actor, scheme_id)
+    scheme = services.own_scheme(actor, scheme_id)
     services.check_open(scheme)
     with transaction.atomic():
         Scheme.objects.select_for_update().filter(pk=scheme.pk).first()  # one start at a time per scheme

@@ -14,7 +14,7 @@ from singlewindow.enterprises import eligibility
 from singlewindow.http import check_step, client_ip, is_checked
 from singlewindow.refusals import attempt
 
-from . import issuance
+from . import issuance, services
 from .models import Application, IssuanceRun, Policy, Scheme
 
 # --- pages: the enterprise ------------------------------------------------------------------------------
@@ -51,7 +51,7 @@ def batch_page(request):
     if request.method == "POST":
         if not is_checked(request):
             with attempt(request) as tried:
-                scheme = issuance.own_scheme(request.user, request.POST.get("scheme"))
+                scheme = services.own_scheme(request.user, request.POST.get("scheme"))
             if not tried.ok:
                 return redirect("insurer:batch")
             todo = issuance.todo_records(scheme, request.user).count()

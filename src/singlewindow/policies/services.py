@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.audit.services import record
+from singlewindow.forms import record_id
 from singlewindow.machines import Refused
 from singlewindow.notifications import services as notifications
 from singlewindow.validators import clean_contacts, no_markup
@@ -117,6 +118,21 @@ def number_for(scheme, enterprise_id):
     return f"XW{scheme.year}{scheme.pk:03d}{enterprise_id:08d}"
 
 
+def own_scheme(actor, scheme_id, *, lock=False):
+    """The scheme `scheme_id` (a page's value, not trusted) names among the insurer's own branch's, or the form's
+    refusal. The one statement of the rule 出具保单 and 批量出单 share; `lock` holds the row as batch issuance does."""
+    if getattr(actor, "role", None) != Role.INSURER:
+        raise PermissionDenied
+    scheme_id = record_id(scheme_id)
+    schemes = Scheme.objects.visible_to(actor).select_related("region")
+    if lock:
+        schemes = schemes.select_for_update(of=("self",))
+    scheme = schemes.filter(pk=scheme_id).first() if scheme_id else None
+    if scheme is None:
+        raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
+    return scheme
+
+
 def check_open(scheme):
     """A scheme takes new policies (batch or single) until its confirmation deadline, inclusive."""
     if timezone.localdate() > scheme.confirm_deadline:
@@ -141,10 +157,7 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
         exception_reason = check_reason(exception_reason)
     with transaction.atomic():
         # Locked as batch issuance locks it, so the two never decide on the same enterprise at once.
-        scheme = Scheme.objects.visible_to(actor).select_for_update(of=("self",)).select_related("region").filter(
-            pk=scheme_id).first()
-        if scheme is None:
-            raise ValidationError({"scheme": _("请选择本机构承保的方案。")})
+        scheme = own_scheme(actor, scheme_id, lock=True)
         check_open(scheme)
         enterprise = Enterprise.objects.visible_to(actor).select_related("region").filter(pk=enterprise_id).first()
         if enterprise is None:
