@@ -8,7 +8,7 @@ from django.conf import settings
 from singlewindow.accounts.models import User
 from singlewindow.policies.models import Policy, PolicyStatus
 
-from .authority import issue_card
+from .card_services import issue_card
 from .models import Card
 
 # (file name, who, kind, holder, PIN)

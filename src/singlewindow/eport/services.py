@@ -31,10 +31,12 @@ from django.utils.translation import gettext_lazy
 from singlewindow.accounts.models import Role, User
 from singlewindow.audit.services import record
 from singlewindow.enterprises.models import Enterprise
+from singlewindow.machines import Refused
 from singlewindow.validators import is_storable, storable
 
 from .authority import authority, fingerprint
-from .models import Card, CardAttempt, CardStatus, Challenge, Purpose
+from .models import Card, CardAttempt, Challenge, Purpose
+from .transitions import USABLE
 
 log = logging.getLogger(__name__)
 SESSION_BINDING = "eport_binding"
@@ -75,24 +77,16 @@ CODES = {
 }
 
 
-class CardRefused(Exception):
-    def __init__(self, code, detail=""):
-        self.code = code
-        self.detail = detail
-        super().__init__(code)
+def summary(code):
+    """What went wrong and what to do, without the code (the login page links the code itself)."""
+    title, advice = CODES[code]
+    return _("%(title)s：%(advice)s") % {"title": title, "advice": advice}
 
-    @property
-    def summary(self):
-        """What went wrong and what to do, without the code (the login page links the code itself)."""
-        title, advice = CODES[self.code]
-        return _("%(title)s：%(advice)s") % {"title": title, "advice": advice}
 
-    @property
-    def message(self):
-        return _("%(summary)s（错误代码 %(code)s）") % {"summary": self.summary, "code": self.code}
-
-    def __str__(self):
-        return self.message
+def card_refusal(code, detail=""):
+    """A card check said no: machines.Refused with the code, what people read (from CODES, with the code)
+    and the `detail` only the attempt log and the security team see."""
+    return Refused(code, _("%(summary)s（错误代码 %(code)s）") % {"summary": summary(code), "code": code}, detail)
 
 
 def canonical(data):
@@ -127,7 +121,7 @@ def new_login_challenge(session, ip=None):
             settings.EPORT_CHALLENGES_PER_ADDRESS:
         log.warning("card login challenges refused for %s: over %s in %s", ip,
                     settings.EPORT_CHALLENGES_PER_ADDRESS, CHALLENGE_WINDOW)
-        raise CardRefused("EP-212", "too many login challenges from this address")
+        raise card_refusal("EP-212", "too many login challenges from this address")
     nonce = secrets.token_urlsafe(32)
     data = canonical({"type": "单一窗口卡介质登录", "nonce": nonce, "issued": now.isoformat(),
                       "expires": (now + _ttl()).isoformat()})
@@ -141,12 +135,12 @@ def _consume(nonce, purpose, binding_hash, user=None):
     challenge = Challenge.objects.filter(nonce=str(nonce or "")[:64], purpose=purpose).first()
     if (challenge is None or not hmac.compare_digest(challenge.session_hash, str(binding_hash or ""))
             or (user is not None and challenge.user_id != user.pk)):
-        raise CardRefused("EP-201", "unknown challenge or another session's")
+        raise card_refusal("EP-201", "unknown challenge or another session's")
     now = timezone.now()
     if Challenge.objects.filter(pk=challenge.pk, used_at__isnull=True).update(used_at=now) != 1:
-        raise CardRefused("EP-201", "challenge already used (replay)")
+        raise card_refusal("EP-201", "challenge already used (replay)")
     if challenge.expires_at <= now:
-        raise CardRefused("EP-202", "challenge expired")
+        raise card_refusal("EP-202", "challenge expired")
     return challenge
 
 
@@ -156,7 +150,7 @@ def _load_certificate(pem):
     try:
         return x509.load_pem_x509_certificate(str(pem or "").encode())
     except ValueError:
-        raise CardRefused("EP-204", "not a PEM certificate") from None
+        raise card_refusal("EP-204", "not a PEM certificate") from None
 
 
 def _check_chain(certificate):
@@ -165,7 +159,7 @@ def _check_chain(certificate):
         PolicyBuilder().store(Store([authority().certificate])).time(timezone.now()).build_client_verifier().verify(
             certificate, [])
     except (VerificationError, ValueError) as error:
-        raise CardRefused("EP-204", f"chain: {error}"[:200]) from None
+        raise card_refusal("EP-204", f"chain: {error}"[:200]) from None
 
 
 def _check_signature(certificate, data, signature):
@@ -176,7 +170,7 @@ def _check_signature(certificate, data, signature):
             raise InvalidSignature
         public_key.verify(raw, data.encode("utf-8"), ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError, binascii.Error, UnicodeEncodeError):
-        raise CardRefused("EP-203", "signature does not verify with the certificate") from None
+        raise card_refusal("EP-203", "signature does not verify with the certificate") from None
 
 
 def _certificate_uscc(certificate):
@@ -185,23 +179,23 @@ def _certificate_uscc(certificate):
 
 
 def check_card(certificate_pem, data, signature):
-    """The card behind a signature of `data`, after every check; raises CardRefused naming the first failure."""
+    """The card behind a signature of `data`, after every check; raises Refused naming the first failure."""
     certificate = _load_certificate(certificate_pem)
     now = timezone.now()
     if not (certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc):
-        raise CardRefused("EP-205", f"certificate valid {certificate.not_valid_before_utc:%Y-%m-%d} to "
+        raise card_refusal("EP-205", f"certificate valid {certificate.not_valid_before_utc:%Y-%m-%d} to "
                                     f"{certificate.not_valid_after_utc:%Y-%m-%d}")
     _check_chain(certificate)
     _check_signature(certificate, data, signature)
     card = Card.objects.filter(fingerprint=fingerprint(certificate)).first()
     if card is None:
-        raise CardRefused("EP-208", "certificate from our CA but no card on record")
-    if card.status != CardStatus.ACTIVE:
-        raise CardRefused("EP-206", f"card {card.number} {card.status}")
+        raise card_refusal("EP-208", "certificate from our CA but no card on record")
+    if card.status not in USABLE:
+        raise card_refusal("EP-206", f"card {card.number} {card.status}")
     uscc = _certificate_uscc(certificate)
     enterprise = Enterprise.objects.filter(uscc=uscc).first() if uscc == card.uscc else None
     if enterprise is None:
-        raise CardRefused("EP-207", f"no enterprise {uscc}")
+        raise card_refusal("EP-207", f"no enterprise {uscc}")
     return card, enterprise
 
 
@@ -220,20 +214,20 @@ def _edge(value, code, name):
     database stores: NUL or a lone surrogate. Checked before anything queries with it."""
     text = value if isinstance(value, str) else str(value or "")
     if not is_storable(text):
-        raise CardRefused(code, f"{name} contains NUL or a lone surrogate")
+        raise card_refusal(code, f"{name} contains NUL or a lone surrogate")
     return text
 
 
-def _attempt(purpose, refused=None, *, card_number="", uscc="", user=None, ip=None):
+def _attempt(purpose, refusal=None, *, card_number="", uscc="", user=None, ip=None):
     # Card number and USCC may come from a forged certificate's subject: kept storable, NUL shown as U+FFFD.
     card_number, uscc = storable(card_number)[:40], storable(uscc)[:40]
     CardAttempt.objects.create(
-        purpose=purpose, ok=refused is None, code=refused.code if refused else "OK",
-        detail=storable(refused.detail if refused else "")[:300], card_number=card_number, uscc=uscc,
+        purpose=purpose, ok=refusal is None, code=refusal.code if refusal else "OK",
+        detail=storable(refusal.detail if refusal else "")[:300], card_number=card_number, uscc=uscc,
         user=user if getattr(user, "pk", None) else None, ip=ip,
     )
-    if refused:
-        log.warning("card %s refused %s: %s (card %s, uscc %s, ip %s)", purpose, refused.code, storable(refused.detail),
+    if refusal:
+        log.warning("card %s refused %s: %s (card %s, uscc %s, ip %s)", purpose, refusal.code, storable(refusal.detail),
                     card_number or "-", uscc or "-", ip or "-")
     else:
         log.info("card %s accepted (card %s, uscc %s, ip %s)", purpose, card_number, uscc, ip or "-")
@@ -258,14 +252,14 @@ def _holder_user(card, enterprise):
             card.save(update_fields=["user"])
             record(actor=user, action="eport.first_login", obj=card, data={"number": card.number})
     if user.role != Role.ENTERPRISE or user.enterprise_id != enterprise.pk:
-        raise CardRefused("EP-207", f"card user {user.pk} belongs to another enterprise")
+        raise card_refusal("EP-207", f"card user {user.pk} belongs to another enterprise")
     if not user.is_active:
-        raise CardRefused("EP-211", f"user {user.pk} inactive")
+        raise card_refusal("EP-211", f"user {user.pk} inactive")
     return user, card
 
 
 def login_with_card(*, challenge, certificate, signature, binding_hash, ip=None):
-    """卡介质登录: returns (user, card) or raises CardRefused. The caller logs the user in."""
+    """卡介质登录: returns (user, card) or raises Refused. The caller logs the user in."""
     card_number = uscc = ""
     try:
         challenge = _edge(challenge, "EP-201", "challenge")
@@ -275,8 +269,8 @@ def login_with_card(*, challenge, certificate, signature, binding_hash, ip=None)
         spent = _consume(challenge, Purpose.LOGIN, binding_hash)
         card, enterprise = check_card(certificate, spent.data, signature)
         user, card = _holder_user(card, enterprise)
-    except CardRefused as refused:
-        _attempt(Purpose.LOGIN, refused, card_number=card_number, uscc=uscc, ip=ip)
+    except Refused as refusal:
+        _attempt(Purpose.LOGIN, refusal, card_number=card_number, uscc=uscc, ip=ip)
         raise
     _attempt(Purpose.LOGIN, card_number=card.number, uscc=card.uscc, user=user, ip=ip)
     return user, card
@@ -292,7 +286,7 @@ def _signing_challenge(session, user, purpose, data_for):
     """A challenge for the session's own card to sign: `data_for(card, nonce, at)` is the text."""
     card = Card.objects.filter(pk=session.get(SESSION_CARD), user=user).first()
     if card is None:
-        raise CardRefused("EP-209", "session has no card")
+        raise card_refusal("EP-209", "session has no card")
     now = timezone.now()
     nonce = secrets.token_urlsafe(32)
     return Challenge.objects.create(nonce=nonce, purpose=purpose, data=data_for(card, nonce, now), user=user,
@@ -327,18 +321,18 @@ def _verify_signed(actor, policy, proof, purpose, expected, *, missing, mismatch
         card = spent.card
         card, enterprise = check_card(card.certificate, spent.data, signature)
         if card.user_id != actor.pk:
-            raise CardRefused("EP-209", f"card {card.number} is not the session's")
+            raise card_refusal("EP-209", f"card {card.number} is not the session's")
         if enterprise.pk != actor.enterprise_id or policy.enterprise_id != enterprise.pk:
-            raise CardRefused("EP-207", f"card enterprise {enterprise.uscc} is not the policy's")
+            raise card_refusal("EP-207", f"card enterprise {enterprise.uscc} is not the policy's")
         signed = json.loads(spent.data)
         expected = {"policy": policy.number, "enterprise": enterprise.uscc, **expected}
         changed = sorted(name for name, value in expected.items() if signed.get(name) != value)
         if changed:
-            raise CardRefused(mismatch, f"signed data differs in {', '.join(changed)}")
-    except CardRefused as refused:
-        _attempt(purpose, refused, card_number=card.number if card else "",
+            raise card_refusal(mismatch, f"signed data differs in {', '.join(changed)}")
+    except Refused as refusal:
+        _attempt(purpose, refusal, card_number=card.number if card else "",
                  uscc=card.uscc if card else "", user=actor, ip=ip)
-        raise ValidationError({"signature": refused.message}) from None
+        raise ValidationError({"signature": refusal.message}) from None
     _attempt(purpose, card_number=card.number, uscc=card.uscc, user=actor, ip=ip)
     return {
         "algorithm": card.algorithm, "card": card.number, "kind": card.kind, "holder": card.holder,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.http import client_ip, safe_next_path
+from singlewindow.machines import Refused
 from singlewindow.policies.forms import ConfirmForm, ReasonForm
 from singlewindow.policies.models import Policy
 from singlewindow.policies.services import check_reason
@@ -27,8 +28,8 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 def login_challenge(request):
     try:
         challenge = services.new_login_challenge(request.session, ip=client_ip(request))
-    except services.CardRefused as refused:
-        return JsonResponse({"code": refused.code, "error": refused.summary}, status=429)
+    except Refused as refused:
+        return JsonResponse({"code": refused.code, "error": services.summary(refused.code)}, status=429)
     return JsonResponse({"challenge": challenge.nonce, "data": challenge.data,
                          "expires_in": settings.EPORT_CHALLENGE_SECONDS})
 
@@ -43,7 +44,7 @@ def card_login(request):
             signature=request.POST.get("signature", ""),
             binding_hash=services.session_binding(request.session), ip=client_ip(request),
         )
-    except services.CardRefused as refused:
+    except Refused as refused:
         messages.error(request, _("卡介质登录失败。%(reason)s") % {"reason": refused.message})
         query = {"method": "card", **({"next": next_url} if next_url else {})}
         return redirect(f"{reverse('portal:login')}?{urlencode(query)}")
@@ -69,7 +70,7 @@ def _signing_policy(request, pk):
 def _challenge_answer(make):
     try:
         challenge = make()
-    except services.CardRefused as refused:
+    except Refused as refused:
         return JsonResponse({"error": refused.message}, status=400)
     return JsonResponse({"challenge": challenge.nonce, "data": challenge.data, "card": challenge.card.number})
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cardagent.card import Card as CardFile
 from singlewindow.enterprises.identifiers import make_uscc
-from singlewindow.eport.authority import issue_card
+from singlewindow.eport.card_services import issue_card
 from singlewindow.eport.demo import DEMO_CARDS, cards_dir
 from singlewindow.eport.models import Card, CardAttempt
 

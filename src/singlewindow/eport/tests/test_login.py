@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from singlewindow.accounts.models import LoginMethod, Role, User
 from singlewindow.enterprises.models import Enterprise
-from singlewindow.eport.authority import revoke_card
+from singlewindow.eport.card_services import revoke_card
 from singlewindow.eport.demo import has_password_account
 from singlewindow.eport.models import Card, Challenge
 from singlewindow.eport.tests.conftest import ask_challenge, card_login, last_attempt, long_ago

@@ -2,7 +2,7 @@
 from django.core.management import call_command
 from django.test import Client
 
-from singlewindow.eport.authority import revoke_card
+from singlewindow.eport.card_services import revoke_card
 from singlewindow.eport.tests.conftest import card_login
 from singlewindow.eport.tests.test_confirm import bound
 from singlewindow.policies.models import Policy, PolicyStatus

@@ -18,6 +18,7 @@ from singlewindow.eport import services
 from singlewindow.eport.models import CardAttempt
 from singlewindow.eport.tests.conftest import ask_challenge, card_login, last_attempt
 from singlewindow.eport.tests.test_confirm import bound
+from singlewindow.machines import Refused
 from singlewindow.policies.models import Policy, PolicyStatus
 from singlewindow.policies.tests.conftest import confirm_data, page_text
 
@@ -100,7 +101,7 @@ def test_any_card_login_input_with_nul_or_a_lone_surrogate_is_refused_and_record
     values = {"challenge": challenge.nonce, "certificate": demo_card.certificate,
               "signature": demo_card.sign(challenge.data), field: poison}
     before = CardAttempt.objects.count()
-    with pytest.raises(services.CardRefused) as refused:
+    with pytest.raises(Refused) as refused:
         services.login_with_card(**values, binding_hash=services.session_binding(session))
     assert refused.value.code == FIELD_CODES[field]
     assert CardAttempt.objects.count() == before + 1 and storable(last_attempt())

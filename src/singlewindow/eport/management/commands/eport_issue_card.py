@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from singlewindow.enterprises.models import Enterprise
-from singlewindow.eport.authority import CARD_DAYS, issue_card
+from singlewindow.eport.authority import CARD_DAYS
+from singlewindow.eport.card_services import issue_card
 
 
 class Command(BaseCommand):

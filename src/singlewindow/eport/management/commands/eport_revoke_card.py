@@ -1,8 +1,9 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from singlewindow.eport.authority import revoke_card
+from singlewindow.eport.card_services import revoke_card
 from singlewindow.eport.models import Card
+from singlewindow.machines import Refused
 
 
 class Command(BaseCommand):
@@ -19,4 +20,6 @@ class Command(BaseCommand):
             raise CommandError(f"no card {number}") from None
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
+        except Refused as refused:
+            raise CommandError(refused.message) from None
         self.stdout.write(f"revoked {card.number} ({card.holder}, {card.uscc}) at {card.revoked_at:%Y-%m-%d %H:%M}\n")

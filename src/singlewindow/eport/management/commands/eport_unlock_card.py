@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from cardagent.card import CardError
-from singlewindow.eport.authority import unlock_card
+from singlewindow.eport.card_services import unlock_card
+from singlewindow.machines import Refused
 
 
 class Command(BaseCommand):
@@ -14,6 +15,8 @@ class Command(BaseCommand):
     def handle(self, *args, card_file, **options):
         try:
             card = unlock_card(card_file)
+        except Refused as refused:
+            raise CommandError(refused.message) from None
         except (CardError, ValidationError) as error:
             raise CommandError(getattr(error, "message", None) or "; ".join(error.messages)) from None
         self.stdout.write(f"unlocked {card.number} ({card.holder})\n")
