@@ -35,13 +35,22 @@ def no_markup(value):
         raise ValidationError(_("不能以 = + - @ 等公式符号开头。"), code="formula")
 
 
-def clean_person_name(value, max_length=50):
-    """A contact person's name: required, at most `max_length` characters, no markup."""
+# A contact person's name (联系人) is at most this many characters: the models' columns, the forms' fields and
+# clean_person_name all read it, and say so with contact_name_too_long().
+CONTACT_NAME_MAX_LENGTH = 50
+
+
+def contact_name_too_long():
+    return _("联系人不能超过%(n)d个字。") % {"n": CONTACT_NAME_MAX_LENGTH}
+
+
+def clean_person_name(value):
+    """A contact person's name: required, at most CONTACT_NAME_MAX_LENGTH characters, no markup."""
     value = (value or "").strip()
     if not value:
         raise ValidationError(_("请填写联系人。"), code="required")
-    if len(value) > max_length:
-        raise ValidationError(_("联系人不能超过%(n)d个字。") % {"n": max_length}, code="max_length")
+    if len(value) > CONTACT_NAME_MAX_LENGTH:
+        raise ValidationError(contact_name_too_long(), code="max_length")
     no_markup(value)
     return value
 

@@ -5,6 +5,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from singlewindow.validators import CONTACT_NAME_MAX_LENGTH
+
 from .lockout import attempts_left, lockout_message, warning
 from .passwords import POLICY
 
@@ -41,7 +43,7 @@ class QuickRegisterForm(forms.Form):
     username = forms.CharField(label=_("本地账号"), max_length=30)
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput, max_length=128,
                                help_text=_("至少8位，须同时包含字母和数字。"))
-    contact_name = forms.CharField(label=_("联系人"), max_length=50)
+    contact_name = forms.CharField(label=_("联系人"), max_length=CONTACT_NAME_MAX_LENGTH)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30,
                                     help_text=_("11位手机号，或带区号的固定电话，如 0660-3379016。"))
     email = forms.EmailField(label=_("电子邮箱"), required=False, max_length=254)

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from singlewindow.validators import CONTACT_NAME_MAX_LENGTH
+
 
 class Role(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
@@ -102,7 +104,7 @@ class LocalAccount(models.Model):
     enterprise = models.ForeignKey(
         "enterprises.Enterprise", verbose_name=_("所属企业"), on_delete=models.PROTECT, related_name="local_accounts"
     )
-    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=CONTACT_NAME_MAX_LENGTH, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     email = models.EmailField(_("电子邮箱"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -2,9 +2,12 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from singlewindow.validators import CONTACT_NAME_MAX_LENGTH, contact_name_too_long
+
 from .models import REASON_MAX_LENGTH, reason_too_long
 
-_reason_too_long = lazy(reason_too_long, str)  # in the language of the request that shows it
+# in the language of the request that shows them
+_reason_too_long, _contact_name_too_long = lazy(reason_too_long, str), lazy(contact_name_too_long, str)
 
 
 class TelInput(forms.TextInput):
@@ -12,8 +15,8 @@ class TelInput(forms.TextInput):
 
 
 class ConfirmForm(forms.Form):
-    contact_name = forms.CharField(label=_("联系人"), max_length=50, error_messages={
-        "required": _("请填写联系人。"), "max_length": _("联系人不能超过50个字。")})
+    contact_name = forms.CharField(label=_("联系人"), max_length=CONTACT_NAME_MAX_LENGTH, error_messages={
+        "required": _("请填写联系人。"), "max_length": _contact_name_too_long()})
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30, error_messages={
         "required": _("请填写联系电话。"), "max_length": _("联系电话过长。")}, widget=TelInput,
         help_text=_("11位手机号，或带区号的固定电话，如 0660-3379016。"))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from singlewindow.accounts.models import LoginMethod
+from singlewindow.validators import CONTACT_NAME_MAX_LENGTH
 
 # A reason (退回, 撤销, 放弃投保, 例外出单) is at most this many characters: the forms' fields, their boxes'
 # maxlength and services.check_reason all read it, and say so with reason_too_long().
@@ -163,7 +164,7 @@ class Policy(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=PolicyStatus.choices, default=PolicyStatus.PENDING)
     premium = models.DecimalField(_("保费（元）"), max_digits=12, decimal_places=2)
     issued_at = models.DateTimeField(_("出单时间"))
-    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_name = models.CharField(_("联系人"), max_length=CONTACT_NAME_MAX_LENGTH, blank=True)
     contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
     contact_email = models.EmailField(_("电子邮箱"), blank=True)
     cover_start = models.DateField(_("保险责任起期"), null=True, blank=True)
@@ -205,7 +206,7 @@ class Confirmation(models.Model):
     login_method = models.CharField(_("登录方式"), max_length=10, choices=LoginMethod.choices)
     agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="+")
     agreement_sha256 = models.CharField(_("协议摘要"), max_length=64)
-    contact_name = models.CharField(_("联系人"), max_length=50)
+    contact_name = models.CharField(_("联系人"), max_length=CONTACT_NAME_MAX_LENGTH)
     contact_phone = models.CharField(_("联系电话"), max_length=20)
     contact_email = models.EmailField(_("电子邮箱"), blank=True)
     signature = models.TextField(_("卡签名"), blank=True)
