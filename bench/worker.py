@@ -90,7 +90,7 @@ def probe(rows):
 def operator():
     from singlewindow.accounts.models import Role, User
 
-    return User.objects.get_or_create(username="bench_operator", defaults={"role": Role.OPERATOR})[0]
+    return User.objects.get_or_create(username="bench_operator", defaults={"role": Role.STAFF})[0]
 
 
 PHASES = {}

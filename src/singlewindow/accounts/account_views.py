@@ -389,7 +389,7 @@ def operator_action(request, pk, action):
 
 # --- 账号解锁 (single-window operators) -----------------------------------------------------------------
 
-@role_required(Role.OPERATOR)
+@role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])
 def locked(request):
     if request.method == "POST":

@@ -11,7 +11,7 @@ class Role(models.TextChoices):
     ENTERPRISE = "enterprise", _("企业")
     INSURER = "insurer", _("保险公司")
     BUREAU = "bureau", _("商务主管部门")
-    OPERATOR = "operator", _("单一窗口管理员")
+    STAFF = "staff", _("单一窗口管理员")  # the portal's administrator; an enterprise's 操作员 is a plain ENTERPRISE user
 
 
 class LoginMethod(models.TextChoices):
@@ -71,18 +71,6 @@ class User(AbstractUser):
     @property
     def can_manage_operators(self):
         return self.role == Role.ENTERPRISE and self.is_enterprise_admin and self.is_active
-
-    @property
-    def is_enterprise(self):
-        return self.role == Role.ENTERPRISE
-
-    @property
-    def is_insurer(self):
-        return self.role == Role.INSURER
-
-    @property
-    def is_bureau(self):
-        return self.role == Role.BUREAU
 
     @property
     def acting_for(self):

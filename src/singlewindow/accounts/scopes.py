@@ -29,7 +29,7 @@ def enterprise_scope(user, field="enterprise", region_field="enterprise__region"
         return within(user.insurer_branch.regions.all(), region_field)
     if user.role == Role.BUREAU:
         return within([user.region], region_field) if user.region_id else NOTHING
-    if user.role == Role.OPERATOR:
+    if user.role == Role.STAFF:
         return Q()
     return NOTHING
 
@@ -59,7 +59,7 @@ def scheme_scope(user, field=""):
             return NOTHING
         code = user.enterprise.region_id
         return Q(**{f"{at}region__code__in": [*_enclosing(code), code]})
-    if user.role == Role.OPERATOR:
+    if user.role == Role.STAFF:
         return Q()
     return NOTHING
 
@@ -75,7 +75,7 @@ def policy_scope(user, field=""):
 
 def staff_scope(user, field=""):
     """Rows only the insurer (by the scheme at `field`) and the operator work with: batch issuance runs."""
-    if _signed_in(user) and user.role in (Role.INSURER, Role.OPERATOR):
+    if _signed_in(user) and user.role in (Role.INSURER, Role.STAFF):
         return scheme_scope(user, field)
     return NOTHING
 
@@ -86,6 +86,6 @@ def import_scope(user):
         return NOTHING
     if user.role == Role.BUREAU:
         return within([user.region], "region") if user.region_id else NOTHING
-    if user.role == Role.OPERATOR:
+    if user.role == Role.STAFF:
         return Q()
     return NOTHING

@@ -423,7 +423,7 @@ def unlock(actor, *, username=None, address=None, ip=None):
     its own operators."""
     from axes.utils import reset as reset_lockout
 
-    if actor.role != Role.OPERATOR:
+    if actor.role != Role.STAFF:
         if address is not None:
             raise PermissionDenied
         target = operators_of(actor).filter(username=username).first()

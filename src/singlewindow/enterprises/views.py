@@ -43,7 +43,7 @@ def _jobs(user):
     return ImportJob.objects.visible_to(user).select_related("uploaded_by", "region")
 
 
-importers = role_required(Role.BUREAU, Role.OPERATOR)
+importers = role_required(Role.BUREAU, Role.STAFF)
 
 
 @importers
@@ -78,7 +78,7 @@ def import_report(request, pk):
                         content_type="text/csv; charset=utf-8")
 
 
-@role_required(Role.BUREAU, Role.OPERATOR, Role.INSURER)
+@role_required(Role.BUREAU, Role.STAFF, Role.INSURER)
 @require_GET
 def eligible_list(request):
     """符合条件企业 for one scheme, limited to what the user may see."""

@@ -106,7 +106,7 @@ def _schemes(user):
     return Scheme.objects.visible_to(user).select_related("region", "insurer_branch", "agreement")
 
 
-staff_only = role_required(Role.INSURER, Role.OPERATOR)
+staff_only = role_required(Role.INSURER, Role.STAFF)
 
 
 @staff_only

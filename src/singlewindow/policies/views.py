@@ -122,7 +122,7 @@ def policy_decline(request, pk):
                   status=400 if form.is_bound else 200)
 
 
-@role_required(Role.BUREAU, Role.OPERATOR)
+@role_required(Role.BUREAU, Role.STAFF)
 @require_GET
 def stats(request):
     """统计分析: uptake per county in the bureau's region."""

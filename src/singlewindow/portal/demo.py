@@ -166,7 +166,7 @@ def build(enterprises=300, seed=2020, stdout=None):
                         display_name="郭泽锐（粤东办事处）")
         _user("bureau", "Bureau@2020", role=Role.BUREAU, region_id=SHANWEI, display_name="汕尾市商务局")
         _user("county", "County@2020", role=Role.BUREAU, region_id="441521", display_name="海丰县商务局")
-        _user("admin", "Admin@2020", role=Role.OPERATOR, is_staff=True, is_superuser=True,
+        _user("admin", "Admin@2020", role=Role.STAFF, is_staff=True, is_superuser=True,
               display_name="单一窗口管理员")
 
         demo = _enterprise(rng, serial, 0, "441502", name="汕尾市红海湾进出口贸易有限公司")

@@ -55,7 +55,7 @@ def people(db):
         clerk=user("clerk", role=Role.ENTERPRISE, enterprise=ours, display_name="黄静", mobile="13800138001"),
         rival=user("rival", role=Role.ENTERPRISE, enterprise=theirs, is_enterprise_admin=True, display_name="陈芳",
                    mobile="13800138002"),
-        sw_admin=user("sw_admin", role=Role.OPERATOR, display_name="单一窗口管理员"),
+        sw_admin=user("sw_admin", role=Role.STAFF, display_name="单一窗口管理员"),
     )
 
 

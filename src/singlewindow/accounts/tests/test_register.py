@@ -168,7 +168,7 @@ def test_resending_the_code_is_rate_limited_with_a_message(people, company, clie
 
 def test_a_username_taken_while_the_code_was_on_its_way_creates_nothing(people, company, client):
     client.post("/register/", company)
-    User.objects.create_user("pinqing", password="Other2024x", role="operator")
+    User.objects.create_user("pinqing", password="Other2024x", role="staff")
 
     response = client.post("/account/register/verify/", {"code": code_sent_to("13912345678"), "action": "verify"})
 

@@ -46,7 +46,7 @@ def events_for(policy):
 @pytest.fixture
 def users(world):
     return {Role.ENTERPRISE: world.demo, Role.INSURER: world.insurer, Role.BUREAU: world.bureau,
-            Role.OPERATOR: world.admin, None: None}
+            Role.STAFF: world.admin, None: None}
 
 
 @pytest.fixture
