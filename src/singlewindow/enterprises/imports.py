@@ -23,9 +23,11 @@ from django_tasks import task
 from singlewindow import bulk
 from singlewindow.accounts.models import Role
 from singlewindow.audit.services import record
+from singlewindow.machines import Refused
 from singlewindow.regions.models import Region
 from singlewindow.spreadsheets import CsvWriter
 
+from . import transitions
 from .import_files import BadFile, is_xlsx_name, open_rows
 from .import_rows import LABELS, RowChecker, header_columns
 from .import_stage import ANALYZE_ROWS, Rejected, Stage, merge
@@ -113,8 +115,9 @@ def _progress_of(job_id, **fields):
 
 
 def run(job):
-    """Import one uploaded file. Sets the job's final status; raises only for unexpected failures."""
-    _progress(job, status=ImportJob.Status.RUNNING, phase=ImportJob.Phase.READ, started_at=timezone.now())
+    """Import one uploaded file. Sets the job's final status; raises only for unexpected failures (and
+    Refused when the job is no longer queued)."""
+    transitions.start(job.pk, timezone.now())
     report = ErrorReport(job)
     stage = Stage(job.pk)
     stage.create()
@@ -149,11 +152,10 @@ def run(job):
     finally:
         report.close()
         stage.drop()
-    final = ImportJob.Status.DONE if report.count == 0 else ImportJob.Status.REJECTED
-    _progress(
-        job, status=final, percent=100, phase="", finished_at=timezone.now(), error_count=report.count,
-        errors_preview=report.preview, report_path=str(report.path) if report.count else "",
-        enterprises_created=created, records_written=written, years=sorted(years),
+    transitions.end(
+        job.pk, timezone.now(), clean=report.count == 0, error_count=report.count, errors_preview=report.preview,
+        report_path=str(report.path) if report.count else "", enterprises_created=created, records_written=written,
+        years=sorted(years),
     )
     if report.count == 0:
         report.path.unlink(missing_ok=True)
@@ -268,9 +270,9 @@ def mark_stale_imports():
     marked = 0
     for job in ImportJob.objects.stale():
         with transaction.atomic():
-            # stale() again: the job may have moved on since the list was read
-            if not ImportJob.objects.stale().filter(pk=job.pk).update(
-                    status=ImportJob.Status.FAILED, finished_at=timezone.now(), message=ImportJob.STALE_MESSAGE):
+            try:  # stale again, checked by the move: the job may have moved on since the list was read
+                transitions.give_up(job.pk, timezone.now())
+            except Refused:
                 continue
             last = job.heartbeat or job.started_at
             record(actor=None, action="exports.import_stale", obj=job, from_status=job.status,
@@ -315,15 +317,19 @@ def run_import(job_id):
     mark_stale_imports()  # a restarted worker first settles what its predecessor left behind
     delete_expired_reports()
     job = ImportJob.objects.select_related("region").get(pk=job_id)
-    if job.status != ImportJob.Status.QUEUED:  # queued so long it was just failed as stale: the page said so
-        log.warning("import %s is %s, not run", job_id, job.status)
+    if not transitions.IMPORT_JOB.allowed("start", job.status):  # queued so long it was failed as stale
+        log.warning("import %s is %s, not run", job_id, job.status)  # (the page said so)
         return
     try:
         run(job)
+    except Refused as refused:  # failed as stale between the read above and the start: not run
+        log.warning("import %s not run: %s", job_id, refused)
     except Exception as error:  # the job must not stay "处理中" forever: say it failed, then re-raise
         log.exception("import %s failed", job_id)
-        _progress(job, status=ImportJob.Status.FAILED, finished_at=timezone.now(),
-                  message=f"{type(error).__name__}: {error}"[:1000])
+        try:
+            transitions.fail(job.pk, timezone.now(), f"{type(error).__name__}: {error}"[:1000])
+        except Refused:  # it had ended already (done, or failed as stale): it keeps what it says
+            log.warning("import %s had ended as %s", job_id, ImportJob.objects.get(pk=job_id).status)
         report_file(job).unlink(missing_ok=True)  # half a report, which the failed job does not offer
         raise
     finally:

@@ -2,8 +2,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -66,11 +64,11 @@ class ImportJobQuerySet(models.QuerySet):
 
         return self.filter(import_scope(user))
 
-    def stale(self):
-        """Jobs whose worker is gone: see ImportJob.is_stale (the same rule, in SQL)."""
-        return self.filter(status__in=ImportJob.BUSY).alias(
-            last_sign=Coalesce("heartbeat", "started_at", "created_at"),
-        ).filter(last_sign__lt=timezone.now() - settings.SW_IMPORT_STALE)
+    def stale(self, now=None):
+        """Jobs whose worker is gone: ImportJob.is_stale's rule (transitions.STALENESS), in SQL."""
+        from .transitions import STALENESS
+
+        return STALENESS.filter(self, now)
 
 
 class ImportJob(models.Model):
@@ -113,7 +111,6 @@ class ImportJob(models.Model):
     heartbeat = models.DateTimeField(null=True, blank=True)  # every progress write; see is_stale
 
     objects = ImportJobQuerySet.as_manager()
-    BUSY = (Status.QUEUED, Status.RUNNING)
     # Kept in `message` of a job mark_stale_imports() failed, so its page can still say why (translated there).
     STALE_MESSAGE = gettext_noop("导入处理意外停止（后台处理进程已停止），数据库未作任何更改。请重新上传该文件。")
 
@@ -127,17 +124,17 @@ class ImportJob(models.Model):
 
     @property
     def finished(self):
-        return self.status in {self.Status.REJECTED, self.Status.DONE, self.Status.FAILED}
+        from .transitions import FINISHED
+
+        return self.status in FINISHED
 
     @property
     def is_stale(self):
         """Queued or running with no sign of life for SW_IMPORT_STALE: the worker died (or none runs).
+        The one rule is transitions.STALENESS, which ImportJob.objects.stale() asks in SQL."""
+        from .transitions import STALENESS
 
-        The merge writes no progress for as long as it takes, hence the generous limit. Nothing was
-        written then: the merge is one transaction, rolled back with the worker's connection.
-        """
-        last = self.heartbeat or self.started_at or self.created_at
-        return self.status in self.BUSY and last is not None and last < timezone.now() - settings.SW_IMPORT_STALE
+        return STALENESS.of(self)
 
     @property
     def interrupted(self):
@@ -147,7 +144,9 @@ class ImportJob(models.Model):
     @property
     def polling(self):
         """The progress fragment asks again only while a worker may still move the job on."""
-        return self.status in self.BUSY and not self.is_stale
+        from .transitions import BUSY
+
+        return self.status in BUSY and not self.is_stale
 
     @property
     def report_kept_until(self):
