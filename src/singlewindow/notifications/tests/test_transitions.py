@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from singlewindow.notifications import transitions
 from singlewindow.notifications.models import OutboundMessage
-from singlewindow.notifications.transitions import MOVES
+from singlewindow.notifications.transitions import MOVES, OUTBOUND
 
 S = OutboundMessage.Status
 MINUTE = dt.timedelta(minutes=1)
@@ -28,8 +28,7 @@ def path_to(status):
     return paths[status]
 
 
-ALLOWED = [(a, s) for a, m in MOVES.items() for s in sorted(m.sources)]
-REFUSED = [(a, s) for a, m in MOVES.items() for s in S if s not in m.sources]
+ALLOWED, REFUSED = OUTBOUND.edges()
 TOKENED = [a for a in MOVES if a != "claim"]  # every move of a claimed message names the claim (its attempt)
 
 
