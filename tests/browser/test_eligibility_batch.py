@@ -72,4 +72,4 @@ def test_upload_progress_eligible_list_batch_issue_and_the_enterprise_sees_its_p
 def _waiting(portal):
     from singlewindow.enterprises import eligibility
 
-    return eligibility.eligible(portal.world.scheme).count()
+    return eligibility.eligible_records(portal.world.scheme).count()

@@ -62,11 +62,6 @@ def _flags(queryset, terms, *fields):
     return queryset.annotate(**flags).values(*fields, *flags).first()
 
 
-def eligible(scheme):
-    """The eligible enterprises themselves."""
-    return Enterprise.objects.filter(pk__in=eligible_records(scheme).values("enterprise"))
-
-
 def counts_by_county(scheme, scope=None):
     """[(region code, eligible without a policy, holding this scheme's policy)] within `scope` (a Q; all when None)."""
     scope = Q() if scope is None else scope

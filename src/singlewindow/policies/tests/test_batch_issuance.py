@@ -20,7 +20,7 @@ def waiting(world, exporter):  # noqa: F811
     """Five more eligible enterprises; returns the ids of everyone eligible before the batch."""
     for n in range(1, 6):
         exporter(n, Decimal(1000 * n))
-    return set(eligibility.eligible(world.scheme).values_list("pk", flat=True))
+    return set(eligibility.eligible_records(world.scheme).values_list("enterprise", flat=True))
 
 
 def test_it_issues_a_pending_policy_with_a_notice_to_every_eligible_enterprise(world, waiting):
@@ -39,7 +39,7 @@ def test_it_issues_a_pending_policy_with_a_notice_to_every_eligible_enterprise(w
     assert AuditEvent.objects.filter(action="policy.issue").count() >= len(waiting)
     assert AuditEvent.objects.count() == events + len(waiting) + 1  # one per policy, one for the run
     assert first_broken_link() is None
-    assert not eligibility.eligible(world.scheme).exists()
+    assert not eligibility.eligible_records(world.scheme).exists()
 
 
 def test_running_it_twice_issues_nothing_new(world, waiting):
