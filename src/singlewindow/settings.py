@@ -105,6 +105,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "singlewindow.portal.context.acting_for",
+                "singlewindow.portal.context.menu",
             ],
         },
     },
