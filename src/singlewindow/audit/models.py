@@ -53,7 +53,7 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("地址"), null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    hash = models.CharField(max_length=64, unique=True)  # PostgreSQL: no "_like" index (audit/0002, decision 0008)
 
     objects = AuditEventQuerySet.as_manager()
 

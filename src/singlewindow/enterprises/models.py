@@ -16,10 +16,12 @@ class EnterpriseQuerySet(models.QuerySet):
 
 
 class Enterprise(models.Model):
+    # uscc and org_code: on PostgreSQL no "_like" index beside the unique one (enterprises/0003, decision 0008).
     uscc = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
     org_code = models.CharField(_("组织机构代码"), max_length=ORG_CODE_LENGTH, unique=True, editable=False)
     name = models.CharField(_("企业名称"), max_length=100)
     name_en = models.CharField(_("英文名称"), max_length=200, blank=True)
+    # PostgreSQL keeps only its "_like" index, which serves = and the region prefix (enterprises/0005, decision 0008).
     region = models.ForeignKey("regions.Region", verbose_name=_("所在县区"), on_delete=models.PROTECT)
     address = models.CharField(_("地址"), max_length=200, blank=True)
     legal_representative = models.CharField(_("法定代表人"), max_length=50, blank=True)

@@ -152,6 +152,7 @@ class IssuanceRunQuerySet(models.QuerySet):
 
 
 class Policy(models.Model):
+    # PostgreSQL: no "_like" index beside the unique one (policies/0003, decision 0008): searched by substring.
     number = models.CharField(_("保单号"), max_length=30, unique=True)
     # No index of their own: the unique (scheme, enterprise) and the (enterprise, status) indexes lead
     # with them, and batch issuance writes every index of 200,000 rows.
