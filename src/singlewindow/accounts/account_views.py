@@ -16,6 +16,7 @@ from singlewindow.enterprises.services import ORG_CODE_EXISTS
 from singlewindow.forms import add_service_errors
 from singlewindow.http import client_ip
 from singlewindow.portal.views import HOTLINE
+from singlewindow.refusals import attempt
 
 from . import lockout, services
 from .decorators import role_required
@@ -54,11 +55,8 @@ def _has_code(error, field, code):
 
 def _resend(request, send, done):
     """重新发送: the answer (sent, or the rate limit) comes back as a message on the same page."""
-    try:
+    with attempt(request, invalid_level=messages.ERROR):
         send()
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
         messages.info(request, done)
 
 
@@ -213,13 +211,10 @@ def recover_reset(request):
     context = {"form": form, "accounts": accounts, "hotline": HOTLINE}
     if request.method == "POST":
         if form.is_valid():
-            try:
+            with attempt(request, form):
                 user = services.reset_password(state["channel"], state["recipient"], ip=client_ip(request),
                                                username=form.cleaned_data["username"],
                                                password=form.cleaned_data["password"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 del request.session["sw_recover_password"]
                 messages.success(request, _("账号 %(username)s 的密码已重置，请用新密码登录。") % {"username": user.username})
                 return redirect("portal:login")
@@ -251,11 +246,8 @@ def profile(request):
     form = ProfileForm(_posted(request), initial={"display_name": user.display_name, "email": user.email})
     if request.method == "POST":
         if form.is_valid():
-            try:
+            with attempt(request, form):
                 services.update_profile(user, ip=client_ip(request), **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(request, _("基本信息已保存。"))
                 return redirect("accounts:profile")
         return _invalid(request, "accounts/profile.html", {"form": form, "tab": "profile"})
@@ -268,13 +260,10 @@ def change_password(request):
     form = ChangePasswordForm(_posted(request))
     if request.method == "POST":
         if form.is_valid():
-            try:
+            with attempt(request, form):
                 services.change_password(request.user, ip=client_ip(request),
                                          old_password=form.cleaned_data["old_password"],
                                          password=form.cleaned_data["password"])
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 # Every session of this user ends, this one too: log in again with the new password.
                 logout(request)
                 messages.success(request, _("密码已修改，所有已登录的会话均已退出，请用新密码重新登录。"))
@@ -294,7 +283,7 @@ def change_mobile(request):
     context = {"mobile_form": mobile_form, "code_form": code_form, "tab": "mobile",
                "pending": mask_recipient(pending) if pending else None}
     if request.method == "POST":
-        try:
+        with attempt(request, mobile_form if action == "send" else code_form):
             if action == "cancel":
                 request.session.pop(MOBILE_KEY, None)
                 return redirect("accounts:mobile")
@@ -309,8 +298,6 @@ def change_mobile(request):
                 del request.session[MOBILE_KEY]
                 messages.success(request, _("手机号码已更换为 %(mobile)s。") % {"mobile": mask_recipient(pending)})
                 return redirect("accounts:profile")
-        except ValidationError as error:
-            add_service_errors(mobile_form if action == "send" else code_form, error)
         return _invalid(request, "accounts/mobile.html", context)
     return render(request, "accounts/mobile.html", context)
 
@@ -343,11 +330,8 @@ def operator_add(request):
     if request.method == "POST":
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if k != "password2"}
-            try:
+            with attempt(request, form):
                 operator = services.add_operator(request.user, ip=client_ip(request), **data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
                 messages.success(request, _("已添加操作员 %(username)s。请将用户名和初始密码告知本人，并提醒其登录后修改密码。")
                                  % {"username": operator.username})
                 return redirect("accounts:operators")
