@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from singlewindow.validators import CONTACT_NAME_MAX_LENGTH
 
+from . import usernames
 from .lockout import attempts_left, lockout_message, warning
-from .passwords import POLICY
+from .passwords import LOCAL_POLICY, POLICY
 
 
 class LoginForm(AuthenticationForm):
@@ -40,9 +41,9 @@ class BindForm(forms.Form):
 
 
 class QuickRegisterForm(forms.Form):
-    username = forms.CharField(label=_("本地账号"), max_length=30)
+    username = forms.CharField(label=_("本地账号"), max_length=usernames.MAX_LENGTH)
     password = forms.CharField(label=_("密码"), widget=forms.PasswordInput, max_length=128,
-                               help_text=_("至少8位，须同时包含字母和数字。"))
+                               help_text=LOCAL_POLICY)
     contact_name = forms.CharField(label=_("联系人"), max_length=CONTACT_NAME_MAX_LENGTH)
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30,
                                     help_text=_("11位手机号，或带区号的固定电话，如 0660-3379016。"))
@@ -93,7 +94,7 @@ class RegisterForm(NewPasswordMixin, forms.Form):
     mobile = text(_("联系手机"), 20, help_text=_("用于接收注册验证码、找回用户名和密码。"))
     email = forms.EmailField(label=_("电子邮箱"), max_length=254,
                              error_messages={**_required(_("电子邮箱")), "invalid": _("电子邮箱格式不正确。")})
-    username = text(_("用户名"), 30, help_text=_("4至30位字母、数字或下划线，以字母开头。"))
+    username = text(_("用户名"), usernames.MAX_LENGTH, help_text=usernames.HELP)
     password = password_field(_("密码"), help_text=POLICY)
     password2 = password_field(_("确认密码"))
 
@@ -109,7 +110,7 @@ class CodeForm(forms.Form):
 class RegisterCodeForm(CodeForm):
     """立即注册 step 2. The username box appears when the one chosen turned out to be taken."""
 
-    username = text(_("用户名"), 30, required=False, help_text=_("4至30位字母、数字或下划线，以字母开头。"))
+    username = text(_("用户名"), usernames.MAX_LENGTH, required=False, help_text=usernames.HELP)
 
 
 class RecipientForm(forms.Form):
@@ -147,7 +148,7 @@ class MobileForm(forms.Form):
 
 
 class OperatorForm(NewPasswordMixin, forms.Form):
-    username = text(_("用户名"), 30, help_text=_("4至30位字母、数字或下划线，以字母开头。"))
+    username = text(_("用户名"), usernames.MAX_LENGTH, help_text=usernames.HELP)
     display_name = text(_("姓名"), 50)
     mobile = text(_("手机号码"), 20, help_text=_("操作员本人的手机，用于找回用户名和密码。"))
     email = forms.EmailField(label=_("电子邮箱"), max_length=254, required=False,

@@ -1,6 +1,4 @@
 """Account actions: 老用户账号绑定, 立即注册, 忘记密码/忘记用户名, passwords, profile, operators."""
-import re
-
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,12 +13,10 @@ from singlewindow.enterprises import services as enterprises
 from singlewindow.regions.models import Region
 from singlewindow.validators import clean_contacts, no_markup
 
-from . import codes, lockout
+from . import codes, lockout, passwords, usernames
 from .logmask import mask_recipient
 from .models import Channel, CodePurpose, LocalAccount, Role, User
 from .sessions import end_sessions
-
-USERNAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,29}")
 
 
 def _bind(user, account, *, ip, action):
@@ -77,12 +73,12 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
         raise ValidationError(_("只有企业用户需要注册本地账号。"))
     errors = {}
     username = (username or "").strip()
-    if not USERNAME_RE.fullmatch(username):
-        errors["username"] = _("本地账号须为4至30位字母、数字或下划线，并以字母开头。")
+    if not usernames.is_well_formed(username):
+        errors["username"] = usernames.local_account_format_error()
     elif LocalAccount.objects.filter(username__iexact=username).exists():
         errors["username"] = _("本地账号“%(name)s”已被使用，请换一个。") % {"name": username}
-    if len(password or "") < 8 or not re.search(r"[A-Za-z]", password) or not re.search(r"[0-9]", password):
-        errors["password"] = _("密码至少8位，且须同时包含字母和数字。")
+    if problem := passwords.local_password_problem(password):
+        errors["password"] = problem
     contact_name, contact_phone = clean_contacts(errors, contact_name, contact_phone)
     if errors:
         raise ValidationError(errors)
@@ -102,8 +98,8 @@ def quick_register(user, *, username, password, contact_name, contact_phone, ema
 # Mobiles and emails go into audit data masked.
 
 def _username_format_error(username):
-    if not USERNAME_RE.fullmatch(username):
-        return _("用户名须为4至30位字母、数字或下划线，并以字母开头。")
+    if not usernames.is_well_formed(username):
+        return usernames.username_format_error()
     return None
 
 
