@@ -3,7 +3,7 @@
 PostgreSQL stages through COPY, SQLite through executemany; duplicates inside the file are found by the
 database over the staging table; merge() creates the unknown enterprises and replaces the year's figures,
 and any row it cannot write is looked for only then and raised as Rejected. See
-docs/decisions/0006-import-pipeline.md and 0007-bulk-loads-set-indexes-aside.md.
+docs/decisions/0006-import-pipeline.md, 0007-bulk-loads-set-indexes-aside.md and 0022-optimistic-merge.md.
 """
 from contextlib import contextmanager, nullcontext
 

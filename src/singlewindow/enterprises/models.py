@@ -47,7 +47,7 @@ class ExportRecord(models.Model):
     # No index of its own: the unique (enterprise, year) index serves every lookup by enterprise.
     # No database foreign key either: records are only written by the import, joined to the enterprise in
     # the same transaction, and a per-row key check would lock every new enterprise row a second time
-    # (docs/decisions/0006-import-pipeline.md). Deletes still cascade through the ORM.
+    # (docs/decisions/0023-export-records-without-a-database-foreign-key.md). Deletes still cascade through the ORM.
     enterprise = models.ForeignKey(Enterprise, on_delete=models.CASCADE, related_name="export_records",
                                    db_index=False, db_constraint=False)
     year = models.PositiveSmallIntegerField(_("年度"))

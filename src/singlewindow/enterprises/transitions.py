@@ -8,7 +8,8 @@
 Each move is one conditional UPDATE on its source statuses (Machine.move), so the worker and
 mark_stale_imports() never both move one job. A worker that was only slow, not dead, may find its job
 failed as stale when its merge has committed: it still ends the job as what it did (finish and reject
-start from failed too), since the figures are written and the page must say so.
+start from failed too), since the figures are written and the page must say so. See
+docs/decisions/0025-import-jobs-heartbeat.md.
 """
 from django.conf import settings
 
