@@ -3,6 +3,7 @@ import re
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 _MARKUP = re.compile(r"[<>]|&#|javascript:", re.IGNORECASE)
@@ -53,6 +54,16 @@ def clean_person_name(value):
         raise ValidationError(contact_name_too_long(), code="max_length")
     no_markup(value)
     return value
+
+
+def clean_email(value):
+    """An e-mail address as typed (already stripped and not empty): Django's check with our one message, lower-cased
+    as accounts keep and look addresses up."""
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise ValidationError(_("电子邮箱格式不正确。"), code="email") from None
+    return value.lower()
 
 
 def normalise_phone(value):

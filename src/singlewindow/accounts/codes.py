@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from singlewindow.notifications import outbox
-from singlewindow.validators import ascii_digits, normalise_phone
+from singlewindow.validators import ascii_digits, clean_email, normalise_phone
 
 from .models import Channel, CodePurpose, VerificationCode
 
@@ -44,11 +43,7 @@ def parse_recipient(value):
     if not value:
         raise ValidationError(_("请填写注册时登记的手机号码或电子邮箱。"), code="required")
     if "@" in value:
-        try:
-            validate_email(value)
-        except ValidationError:
-            raise ValidationError(_("电子邮箱格式不正确。"), code="email") from None
-        return Channel.EMAIL, value.lower()
+        return Channel.EMAIL, clean_email(value)
     return Channel.SMS, normalise_mobile(value)
 
 

@@ -2,7 +2,6 @@
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 from singlewindow.audit.services import record
 from singlewindow.enterprises import services as enterprises
 from singlewindow.regions.models import Region
-from singlewindow.validators import clean_contacts, no_markup
+from singlewindow.validators import clean_contacts, clean_email, no_markup
 
 from . import codes, lockout, passwords, usernames
 from .logmask import mask_recipient
@@ -131,11 +130,7 @@ def _email(value, required=True):
         if required:
             raise ValidationError(_("请填写电子邮箱。"), code="required")
         return ""
-    try:
-        validate_email(value)
-    except ValidationError:
-        raise ValidationError(_("电子邮箱格式不正确。"), code="email") from None
-    return value.lower()
+    return clean_email(value)
 
 
 def _password_errors(password, *, username="", email=""):

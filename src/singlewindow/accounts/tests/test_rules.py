@@ -39,3 +39,17 @@ def test_a_username_is_4_to_30_and_the_forms_boxes_hold_30():
     boxes = {form.base_fields["username"].max_length for form in (
         forms.RegisterForm, forms.RegisterCodeForm, forms.OperatorForm, forms.QuickRegisterForm)}
     assert boxes == {usernames.MAX_LENGTH}
+
+
+@pytest.mark.parametrize("check", ["registration", "recovery"])
+def test_an_email_is_checked_and_kept_alike_by_registration_and_recovery(check):
+    from singlewindow.accounts import codes, services
+
+    def clean(value):
+        return services._email(value) if check == "registration" else codes.parse_recipient(value)[1]
+
+    assert clean(" Li.Rui@Example.COM ") == "li.rui@example.com"
+    for bad in ("li@", "li@example", "li rui@example.com"):
+        with pytest.raises(ValidationError) as refused:
+            clean(bad)
+        assert refused.value.messages == ["电子邮箱格式不正确。"]
