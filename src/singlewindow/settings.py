@@ -311,8 +311,9 @@ TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 EPORT_DIR = Path(os.environ.get("EPORT_DIR", VAR_DIR / "eport"))
 # Where the login page finds the 客户端控件 (the card agent on the user's own PC).
 EPORT_AGENT_URL = os.environ.get("EPORT_AGENT_URL", "ws://127.0.0.1:61232")
-# Login and signing challenges are single-use and expire after this many seconds (never more than 120).
-EPORT_CHALLENGE_SECONDS = min(int(os.environ.get("EPORT_CHALLENGE_SECONDS", "120")), 120)
+# Login and signing challenges are single-use and expire after this many seconds (eport.services.challenge_lifetime
+# holds them to at most 120).
+EPORT_CHALLENGE_SECONDS = int(os.environ.get("EPORT_CHALLENGE_SECONDS", "120"))
 # Anyone may ask for a login challenge (it precedes the login), so one address gets this many per
 # 10 minutes; a person needs one or two per login.
 EPORT_CHALLENGES_PER_ADDRESS = int(os.environ.get("EPORT_CHALLENGES_PER_ADDRESS", "30"))

@@ -1,6 +1,6 @@
 """Card login and card-signed confirmations (DESIGN.md §5).
 
-The server hands out a challenge (single-use, expiring within EPORT_CHALLENGE_SECONDS ≤ 120 s, bound to the
+The server hands out a challenge (single-use, expiring after challenge_lifetime(), ≤ 120 s, bound to the
 browser session); the page has the card agent sign it; the server then checks, in this order: the challenge,
 the certificate's validity period, its chain to our CA, the signature, the card's record, the card's status
 (revoked is refused) and that the certificate's enterprise (USCC) exists here. Every attempt, accepted
@@ -107,8 +107,13 @@ def session_binding(session):
 
 # --- challenges ---------------------------------------------------------------
 
-def _ttl():
-    return dt.timedelta(seconds=min(settings.EPORT_CHALLENGE_SECONDS, 120))
+CHALLENGE_MAX_SECONDS = 120
+
+
+def challenge_lifetime():
+    """How long a challenge lives: settings.EPORT_CHALLENGE_SECONDS, never more than CHALLENGE_MAX_SECONDS. The one
+    statement of it: the challenges' expiry, what they sign and what the page is told all read it."""
+    return dt.timedelta(seconds=min(settings.EPORT_CHALLENGE_SECONDS, CHALLENGE_MAX_SECONDS))
 
 
 CHALLENGE_WINDOW = dt.timedelta(minutes=10)  # EPORT_CHALLENGES_PER_ADDRESS login challenges in this long
@@ -124,10 +129,10 @@ def new_login_challenge(session, ip=None):
         raise card_refusal("EP-212", "too many login challenges from this address")
     nonce = secrets.token_urlsafe(32)
     data = canonical({"type": "单一窗口卡介质登录", "nonce": nonce, "issued": now.isoformat(),
-                      "expires": (now + _ttl()).isoformat()})
+                      "expires": (now + challenge_lifetime()).isoformat()})
     Challenge.objects.filter(expires_at__lt=now - dt.timedelta(hours=1)).delete()
     return Challenge.objects.create(nonce=nonce, purpose=Purpose.LOGIN, data=data, created_at=now,
-                                    session_hash=session_binding(session), expires_at=now + _ttl(), ip=ip)
+                                    session_hash=session_binding(session), expires_at=now + challenge_lifetime(), ip=ip)
 
 
 def _consume(nonce, purpose, binding_hash, user=None):
@@ -291,7 +296,7 @@ def _signing_challenge(session, user, purpose, data_for):
     nonce = secrets.token_urlsafe(32)
     return Challenge.objects.create(nonce=nonce, purpose=purpose, data=data_for(card, nonce, now), user=user,
                                     card=card, created_at=now, session_hash=session_binding(session),
-                                    expires_at=now + _ttl())
+                                    expires_at=now + challenge_lifetime())
 
 
 def signing_proof(request):

@@ -31,7 +31,7 @@ def login_challenge(request):
     except Refused as refused:
         return JsonResponse({"code": refused.code, "error": services.summary(refused.code)}, status=429)
     return JsonResponse({"challenge": challenge.nonce, "data": challenge.data,
-                         "expires_in": settings.EPORT_CHALLENGE_SECONDS})
+                         "expires_in": int(services.challenge_lifetime().total_seconds())})
 
 
 @require_POST
