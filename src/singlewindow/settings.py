@@ -250,7 +250,7 @@ if TESTING:
 # --- jobs -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 # An import queued or running with no progress for this long has lost its worker (已中断). Generous: the
-# final write is one transaction that reports no progress while it runs.
+# final write is one transaction that reports no progress while it runs. The rule: enterprises/transitions.STALENESS.
 SW_IMPORT_STALE = datetime.timedelta(minutes=int(os.environ.get("SW_IMPORT_STALE_MINUTES", "30")))
 # The export-list upload (enterprises/imports.py): uploads and error reports are kept under SW_IMPORT_DIR
 # (shared by the app hosts and the workers in production). A million CSV rows are about 70 MB.

@@ -6,7 +6,11 @@ error report on disk. Duplicates inside the file are found by the database over 
 when no row is bad does one transaction create the unknown enterprises and replace the year's figures;
 any problem found there (an organisation code used by another enterprise, an enterprise registered
 outside the uploader's region) rolls it all back and is reported by row like the others.
-See docs/decisions/0006-import-pipeline.md.
+
+This module runs the job: submit(), run(), the run_import task (its dotted path is stored in queued
+tasks: keep it), the error report and progress, mark_stale_imports(). The parts it calls:
+import_files.py reads the file, import_rows.py holds the row rules, import_stage.py stages and merges,
+transitions.py moves the job's status. See docs/decisions/0006-import-pipeline.md.
 """
 import logging
 import unicodedata
@@ -111,6 +115,7 @@ def _progress(job, **fields):
 
 def _progress_of(job_id, **fields):
     # every write is also a sign of life: a job without one for SW_IMPORT_STALE has lost its worker
+    # (transitions.STALENESS)
     ImportJob.objects.filter(pk=job_id).update(heartbeat=timezone.now(), **fields)
 
 
