@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from singlewindow import bulk
 from singlewindow.regions.models import Region
 
+from .identifiers import organisation_code_sql
 from .import_rows import FIELDS
 from .models import Enterprise, ExportRecord
 
@@ -163,7 +164,7 @@ def _write(cursor, stage, prefix, source, big):
     enterprise, figures = Enterprise._meta.db_table, ExportRecord._meta.db_table
     with bulk.indexes_set_aside(Enterprise, ExportRecord) if big else nullcontext():
         columns, values, params = _insert_select(Enterprise, {
-            "uscc": "s.uscc", "org_code": "substr(s.uscc, 9, 9)", "name": "s.name", "region_id": "s.county",
+            "uscc": "s.uscc", "org_code": organisation_code_sql("s.uscc"), "name": "s.name", "region_id": "s.county",
             "created_at": ("%s", [connection.ops.adapt_datetimefield_value(timezone.now())]),
         })
         cursor.execute(
@@ -196,14 +197,15 @@ def _conflicts(cursor, stage, prefix):
     failed: an organisation code (characters 9–17) held by another enterprise, or by another code earlier
     in the file, and an enterprise registered outside the uploader's region."""
     enterprise = Enterprise._meta.db_table
+    org, org_of_s = organisation_code_sql("uscc"), organisation_code_sql("s.uscc")
     cursor.execute(
         f"SELECT s.line, s.uscc, e.uscc, e.name, NULL, CAST(NULL AS integer) FROM {stage.table} s"
-        f" JOIN {enterprise} e ON e.org_code = substr(s.uscc, 9, 9) WHERE e.uscc <> s.uscc"
+        f" JOIN {enterprise} e ON e.org_code = {org_of_s} WHERE e.uscc <> s.uscc"
         f" UNION ALL SELECT s.line, s.uscc, NULL, NULL, e.region_id, NULL FROM {stage.table} s"
         f" JOIN {enterprise} e ON e.uscc = s.uscc WHERE e.region_id NOT LIKE %s"
         f" UNION ALL SELECT s.line, s.uscc, NULL, NULL, NULL, f.line FROM {stage.table} s JOIN"
-        f" (SELECT substr(uscc, 9, 9) AS org, min(line) AS first_line FROM {stage.table}"
-        f" GROUP BY substr(uscc, 9, 9) HAVING min(uscc) <> max(uscc)) g ON g.org = substr(s.uscc, 9, 9)"
+        f" (SELECT {org} AS org, min(line) AS first_line FROM {stage.table}"
+        f" GROUP BY {org} HAVING min(uscc) <> max(uscc)) g ON g.org = {org_of_s}"
         f" JOIN {stage.table} f ON f.line = g.first_line WHERE s.uscc <> f.uscc"
         f" ORDER BY 1 LIMIT 10000",
         [prefix],
@@ -222,4 +224,3 @@ def _conflicts(cursor, stage, prefix):
                 "region": names.get(other_region, other_region)}
         problems.append((line, "uscc", uscc, message))
     return problems
-
