@@ -23,20 +23,22 @@ from .models import Policy, PolicyStatus, Scheme
 from .transitions import allowed
 from .views import status_param, tab_counts
 
+SEARCH_MAX_LENGTH = 100  # the list's search box: what the page lets one type and the view reads
+
 
 @insurer_only
 @require_GET
 def policy_list(request):
     policies = Policy.objects.visible_to(request.user)
     status = status_param(request, PolicyStatus.CONFIRMED)
-    query = (request.GET.get("q") or "").strip()[:100]  # NUL never gets here (http.InputEdgeMiddleware)
+    query = (request.GET.get("q") or "").strip()[:SEARCH_MAX_LENGTH]  # NUL never gets here (http.InputEdgeMiddleware)
     rows = policies.filter(status=status).select_related("scheme", "enterprise__region")
     if query:
         rows = rows.filter(Q(number__icontains=query) | Q(enterprise__uscc__icontains=normalise_uscc(query))
                            | Q(enterprise__name__icontains=query))
     page = Paginator(rows.order_by("status_changed_at", "id"), 50).get_page(request.GET.get("page"))
     return render(request, "policies/insurer/list.html", {
-        "tabs": tab_counts(policies), "status": status, "page": page, "q": query,
+        "tabs": tab_counts(policies), "status": status, "page": page, "q": query, "q_max_length": SEARCH_MAX_LENGTH,
         "bulk": status == PolicyStatus.CONFIRMED,
     })
 

@@ -44,3 +44,11 @@ def test_a_contact_name_is_refused_past_the_same_length_by_the_forms_the_service
     assert form.errors["contact_name"] == refused.value.messages == ["联系人不能超过50个字。"]
     assert {model._meta.get_field("contact_name").max_length for model in (Policy, Confirmation, LocalAccount)} == {
         QuickRegisterForm.base_fields["contact_name"].max_length} == {CONTACT_NAME_MAX_LENGTH}
+
+
+def test_the_insurer_s_search_box_holds_what_the_list_reads(insurer_client):
+    from singlewindow.policies.insurer_views import SEARCH_MAX_LENGTH
+
+    response = insurer_client.get("/insurer/", {"q": "保" * (SEARCH_MAX_LENGTH + 20)})
+    assert f'maxlength="{SEARCH_MAX_LENGTH}"' in response.content.decode()
+    assert response.context["q"] == "保" * SEARCH_MAX_LENGTH
