@@ -95,3 +95,17 @@ def test_a_crash_after_the_job_is_done_leaves_it_done(world, run_import, monkeyp
     monkeypatch.setattr(imports.bulk, "analyze", broken)
     job = run_import(csv_bytes([(new_uscc(1), "甲公司", CITY, 2025, "10")]))  # the task fails, re-raised
     assert (job.status, job.records_written, job.message) == (S.DONE, 1, "")
+
+
+def test_staleness_reads_the_first_sign_of_life_that_is_set():
+    from types import SimpleNamespace
+
+    from singlewindow.heartbeats import Staleness
+
+    now = timezone.now()
+    rule = Staleness(frozenset({"running"}), ("heartbeat", "created_at"), lambda: timedelta(minutes=2))
+    old, fresh = now - timedelta(minutes=3), now - timedelta(minutes=1)
+    assert rule.of(SimpleNamespace(status="running", heartbeat=None, created_at=old), now)
+    assert not rule.of(SimpleNamespace(status="running", heartbeat=fresh, created_at=old), now)  # it beat
+    assert not rule.of(SimpleNamespace(status="done", heartbeat=None, created_at=old), now)  # not busy
+    assert not rule.of(SimpleNamespace(status="running", heartbeat=None, created_at=None), now)  # no sign
