@@ -383,7 +383,7 @@ def locked(request):
             services.unlock(request.user, username=username, address=address, ip=client_ip(request))
             messages.success(request, _("已解除锁定：%(what)s。") % {"what": username or address})
         return redirect("accounts:locked")
-    locked_from = lockout.locked_usernames()
+    locked_from = lockout.account_locks()
     users = {u.username: u for u in User.objects.filter(username__in=locked_from).select_related("enterprise")}
     rows = [(name, users.get(name), locked_from[name]) for name in sorted(locked_from)]
     return render(request, "accounts/locked.html", {"rows": rows, "addresses": sorted(lockout.locked_addresses())})

@@ -10,7 +10,7 @@ from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -91,17 +91,24 @@ def _recent():
     return AccessAttempt.objects.filter(attempt_time__gte=timezone.now() - get_cool_off())
 
 
-def locked_usernames(usernames=None):
-    """{username: addresses it is locked from} for `usernames` (or all) locked now by their own failures."""
+def account_locks(usernames=None):
+    """{username: [(address, time of the last failure)]} for `usernames` (or all) locked now by their own
+    failures: where each lock holds and since when (the operator's 账号解锁 shows both)."""
     rows = _recent()
     if usernames is not None:
         rows = rows.filter(username__in=list(usernames))
-    totals = rows.values("username", "ip_address").annotate(n=Sum("failures_since_start")).order_by()
+    totals = rows.values("username", "ip_address").annotate(
+        n=Sum("failures_since_start"), last=Max("attempt_time")).order_by()
     locked = {}
     for row in totals:
         if row["n"] >= settings.AXES_FAILURE_LIMIT:
-            locked.setdefault(row["username"], []).append(row["ip_address"])
-    return {username: sorted(addresses) for username, addresses in locked.items()}
+            locked.setdefault(row["username"], []).append((row["ip_address"], row["last"]))
+    return {username: sorted(locks) for username, locks in locked.items()}
+
+
+def locked_usernames(usernames=None):
+    """{username: addresses it is locked from} for `usernames` (or all) locked now by their own failures."""
+    return {username: [address for address, _at in locks] for username, locks in account_locks(usernames).items()}
 
 
 def locked_addresses():

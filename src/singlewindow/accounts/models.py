@@ -1,5 +1,5 @@
 from django.contrib.auth.hashers import check_password, make_password
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +17,17 @@ class Role(models.TextChoices):
 class LoginMethod(models.TextChoices):
     PASSWORD = "password", _("账号密码")
     CARD = "card", _("卡介质")
+
+
+class UserQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from .scopes import user_scope
+
+        return self.filter(user_scope(user))
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (create_user…) with `visible_to`, like every model a user can reach."""
 
 
 class User(AbstractUser):
@@ -48,6 +59,8 @@ class User(AbstractUser):
     # Raised whenever a credential behind this account's sessions changes (its status, a card revoked):
     # part of the session hash, so every open session ends (accounts.sessions.end_sessions).
     credential_version = models.PositiveIntegerField(_("凭据版本"), default=0, editable=False)
+
+    objects = ScopedUserManager()
 
     class Meta:
         verbose_name = _("用户")

@@ -89,3 +89,13 @@ def import_scope(user):
     if user.role == Role.STAFF:
         return Q()
     return NOTHING
+
+
+def user_scope(user):
+    """Portal accounts: the single-window administrator's all (to look one up, unlock it); everyone else's
+    only its own. An enterprise's manager reaches its operators through accounts.services.operators_of."""
+    if not _signed_in(user):
+        return NOTHING
+    if user.role == Role.STAFF:
+        return Q()
+    return Q(pk=user.pk)

@@ -4,7 +4,7 @@ from django.urls import path
 from singlewindow.accounts import account_views
 from singlewindow.eport.views import control_download
 
-from . import views
+from . import staff, views
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("features/", views.features, name="features"),
     path("help/", views.faq, name="faq"),
+    path("staff/", staff.staff_home, name="staff"),
     path("register/", account_views.register, name="register"),
     path("forgot-password/", account_views.recover_start, {"kind": "password"}, name="forgot_password"),
     path("forgot-username/", account_views.recover_start, {"kind": "username"}, name="forgot_username"),

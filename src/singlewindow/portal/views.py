@@ -5,11 +5,14 @@ from django.urls import reverse
 from singlewindow.accounts.forms import LoginForm
 from singlewindow.accounts.models import LoginMethod, Role
 
+from . import todo
+
 HOTLINE = "95198"
 
 
 def home(request):
-    return render(request, "portal/home.html")
+    """The portal's front page: the steps of the notice for a visitor, the to-do for a signed-in party."""
+    return render(request, "portal/home.html", {"todos": todo.todos_for(request.user)})
 
 
 class LoginView(auth_views.LoginView):
@@ -30,6 +33,8 @@ class LoginView(auth_views.LoginView):
             return reverse("insurer:list")
         if role == Role.BUREAU:
             return reverse("policies:stats")
+        if role == Role.STAFF:
+            return reverse("portal:staff")
         return reverse("portal:home")
 
 

@@ -1,0 +1,5 @@
+from singlewindow.readonly_admin import register
+
+from .models import Region
+
+register(Region, search_fields=("code", "name"))
