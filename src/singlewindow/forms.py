@@ -1,4 +1,38 @@
-"""Form helpers shared by the apps' views."""
+"""Form helpers shared by the apps' views, and the one way a field is shown (FORM_RENDERER: templates/forms/field.html
+through `{{ form.name.as_field_group }}`)."""
+from django import forms
+from django.forms.renderers import TemplatesSetting
+
+# Bootstrap's class for each kind of widget (BoundField.widget_type); the rest are form-control.
+WIDGET_CLASSES = {"select": "form-select", "selectmultiple": "form-select", "checkbox": "form-check-input",
+                  "radioselect": "form-check-input", "checkboxselectmultiple": "form-check-input"}
+
+
+class BoundField(forms.BoundField):
+    """Every widget gets its Bootstrap class, and is-invalid with errors. Django marks it aria-invalid itself and
+    describes it by `<id>_helptext`; with errors it is described by `<id>_error` alone (the ids
+    templates/forms/field.html gives them)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        widget = widget or self.field.widget
+        attrs = super().build_widget_attrs(attrs, widget)
+        if widget.is_hidden:
+            return attrs
+        classes = [*widget.attrs.get("class", "").split(), *attrs.get("class", "").split(),
+                   *WIDGET_CLASSES.get(self.widget_type, "form-control").split()]
+        if self.errors:
+            classes.append("is-invalid")
+            if self.auto_id and not widget.attrs.get("aria-describedby") and not self.use_fieldset:
+                attrs["aria-describedby"] = f"{self.auto_id}_error"  # what is wrong, not the help read again
+        attrs["class"] = " ".join(dict.fromkeys(classes))
+        return attrs
+
+
+class Renderer(TemplatesSetting):
+    """The project's templates render forms (so forms/field.html is found) with the BoundField above."""
+
+    field_template_name = "forms/field.html"
+    bound_field_class = BoundField
 
 
 def add_service_errors(form, error):

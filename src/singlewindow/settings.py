@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.forms",  # its widget templates, for FORM_RENDERER (the project's templates render forms)
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
@@ -110,6 +111,7 @@ TEMPLATES = [
         },
     },
 ]
+FORM_RENDERER = "singlewindow.forms.Renderer"  # one field template: templates/forms/field.html
 
 # --- data -------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'singlewindow.sqlite3'}")

@@ -95,7 +95,7 @@ def test_cancelling_without_a_reason_is_refused_and_changes_nothing(portal, page
     portal.row(insurer, policy).get_by_role("link", name="查看详情").click()
     insurer.get_by_role("button", name="撤销").click()
 
-    expect(portal.field(insurer, "撤销原因")).to_have_class("form-control mb-2 is-invalid")
+    expect(portal.field(insurer, "撤销原因")).to_have_class("form-control is-invalid")
     expect(insurer.get_by_text("请填写原因。")).to_be_visible()
     expect(insurer.get_by_role("button", name="审批通过")).to_be_visible()
     assert Policy.objects.get(pk=policy.pk).status == PolicyStatus.CONFIRMED

@@ -13,8 +13,9 @@ from .passwords import LOCAL_POLICY, POLICY
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("用户名"), max_length=150)
-    password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput)
+    username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput({"autocomplete": "username"}))
+    password = forms.CharField(label=_("密码"), strip=False,
+                               widget=forms.PasswordInput({"autocomplete": "current-password"}))
 
     error_messages = {
         "invalid_login": _("用户名或密码不正确。请注意区分大小写；如忘记，可使用“忘记用户名”或“忘记密码”找回。"),
@@ -55,14 +56,21 @@ def _required(label):
     return {"required": lazy(lambda: gettext("请填写%(label)s。") % {"label": label}, str)()}
 
 
-def text(label, max_length, required=True, **kwargs):
+def text(label, max_length, required=True, attrs=None, **kwargs):
+    """A text box whose message names it; `attrs` for the browser (autocomplete, inputmode)."""
     return forms.CharField(label=label, max_length=max_length, required=required, error_messages=_required(label),
-                           **kwargs)
+                           widget=forms.TextInput(attrs), **kwargs)
 
 
-def password_field(label, help_text=None):
-    return forms.CharField(label=label, max_length=128, strip=False, widget=forms.PasswordInput,
+def password_field(label, help_text=None, autocomplete="new-password"):
+    return forms.CharField(label=label, max_length=128, strip=False,
+                           widget=forms.PasswordInput({"autocomplete": autocomplete}),
                            error_messages=_required(label), help_text=help_text)
+
+
+TEL = {"autocomplete": "tel", "inputmode": "tel"}
+ONE_TIME_CODE = {"autocomplete": "one-time-code", "inputmode": "numeric"}
+EMAIL = {"autocomplete": "email"}
 
 
 class NewPasswordMixin:
@@ -86,15 +94,15 @@ def county_choices():
 
 
 class RegisterForm(NewPasswordMixin, forms.Form):
-    uscc = text(_("统一社会信用代码"), 40, help_text=_("18位，见营业执照；可含空格或短横线，字母不区分大小写。"))
-    name = text(_("企业名称"), 100)
+    uscc = text(_("统一社会信用代码"), 40, attrs={"autocomplete": "off", "spellcheck": "false"}, help_text=_("18位，见营业执照；可含空格或短横线，字母不区分大小写。"))
+    name = text(_("企业名称"), 100, attrs={"autocomplete": "organization"})
     region = forms.ChoiceField(label=_("所在县区"), error_messages={"required": _("请选择企业所在县区。"),
                                                                 "invalid_choice": _("请选择企业所在县区。")})
     legal_representative = text(_("法定代表人"), 50)
-    mobile = text(_("联系手机"), 20, help_text=_("用于接收注册验证码、找回用户名和密码。"))
-    email = forms.EmailField(label=_("电子邮箱"), max_length=254,
+    mobile = text(_("联系手机"), 20, attrs=TEL, help_text=_("用于接收注册验证码、找回用户名和密码。"))
+    email = forms.EmailField(label=_("电子邮箱"), max_length=254, widget=forms.EmailInput(EMAIL),
                              error_messages={**_required(_("电子邮箱")), "invalid": _("电子邮箱格式不正确。")})
-    username = text(_("用户名"), usernames.MAX_LENGTH, help_text=usernames.HELP)
+    username = text(_("用户名"), usernames.MAX_LENGTH, attrs={"autocomplete": "username"}, help_text=usernames.HELP)
     password = password_field(_("密码"), help_text=POLICY)
     password2 = password_field(_("确认密码"))
 
@@ -104,17 +112,18 @@ class RegisterForm(NewPasswordMixin, forms.Form):
 
 
 class CodeForm(forms.Form):
-    code = text(_("验证码"), 10, help_text=_("6位数字，10分钟内有效；以最新收到的验证码为准。"))
+    code = text(_("验证码"), 10, attrs=ONE_TIME_CODE, help_text=_("6位数字，10分钟内有效；以最新收到的验证码为准。"))
 
 
 class RegisterCodeForm(CodeForm):
     """立即注册 step 2. The username box appears when the one chosen turned out to be taken."""
 
-    username = text(_("用户名"), usernames.MAX_LENGTH, required=False, help_text=usernames.HELP)
+    username = text(_("用户名"), usernames.MAX_LENGTH, required=False, attrs={"autocomplete": "username"},
+                    help_text=usernames.HELP)
 
 
 class RecipientForm(forms.Form):
-    recipient = text(_("手机号码或电子邮箱"), 254, help_text=_("填写注册账号时登记的手机号码或电子邮箱。"))
+    recipient = text(_("手机号码或电子邮箱"), 254, attrs={"autocomplete": "tel"}, help_text=_("填写注册账号时登记的手机号码或电子邮箱。"))
 
 
 class ResetPasswordForm(NewPasswordMixin, forms.Form):
@@ -132,25 +141,25 @@ class ResetPasswordForm(NewPasswordMixin, forms.Form):
 
 
 class ChangePasswordForm(NewPasswordMixin, forms.Form):
-    old_password = password_field(_("当前密码"))
+    old_password = password_field(_("当前密码"), autocomplete="current-password")
     password = password_field(_("新密码"), help_text=POLICY)
     password2 = password_field(_("确认新密码"))
 
 
 class ProfileForm(forms.Form):
-    display_name = text(_("姓名"), 50)
-    email = forms.EmailField(label=_("电子邮箱"), max_length=254, required=False,
+    display_name = text(_("姓名"), 50, attrs={"autocomplete": "name"})
+    email = forms.EmailField(label=_("电子邮箱"), max_length=254, required=False, widget=forms.EmailInput(EMAIL),
                              error_messages={"invalid": _("电子邮箱格式不正确。")})
 
 
 class MobileForm(forms.Form):
-    mobile = text(_("新手机号码"), 20)
+    mobile = text(_("新手机号码"), 20, attrs=TEL)
 
 
 class OperatorForm(NewPasswordMixin, forms.Form):
-    username = text(_("用户名"), usernames.MAX_LENGTH, help_text=usernames.HELP)
+    username = text(_("用户名"), usernames.MAX_LENGTH, attrs={"autocomplete": "off"}, help_text=usernames.HELP)
     display_name = text(_("姓名"), 50)
-    mobile = text(_("手机号码"), 20, help_text=_("操作员本人的手机，用于找回用户名和密码。"))
+    mobile = text(_("手机号码"), 20, attrs={"inputmode": "tel"}, help_text=_("操作员本人的手机，用于找回用户名和密码。"))
     email = forms.EmailField(label=_("电子邮箱"), max_length=254, required=False,
                              error_messages={"invalid": _("电子邮箱格式不正确。")})
     password = password_field(_("初始密码"), help_text=POLICY)

@@ -16,12 +16,14 @@ class TelInput(forms.TextInput):
 
 class ConfirmForm(forms.Form):
     contact_name = forms.CharField(label=_("联系人"), max_length=CONTACT_NAME_MAX_LENGTH, error_messages={
-        "required": _("请填写联系人。"), "max_length": _contact_name_too_long()})
+        "required": _("请填写联系人。"), "max_length": _contact_name_too_long()},
+        widget=forms.TextInput({"autocomplete": "name"}))
     contact_phone = forms.CharField(label=_("联系电话"), max_length=30, error_messages={
-        "required": _("请填写联系电话。"), "max_length": _("联系电话过长。")}, widget=TelInput,
+        "required": _("请填写联系电话。"), "max_length": _("联系电话过长。")},
+        widget=TelInput({"autocomplete": "tel", "inputmode": "tel"}),
         help_text=_("11位手机号，或带区号的固定电话，如 0660-3379016。"))
     contact_email = forms.EmailField(label=_("电子邮箱"), required=False, max_length=254, error_messages={
-        "invalid": _("电子邮箱格式不正确，例如 name@example.com。")})
+        "invalid": _("电子邮箱格式不正确，例如 name@example.com。")}, widget=forms.EmailInput({"autocomplete": "email"}))
     # The 已认真阅读以上内容并同意 checkbox (id_agreement) posts the hash of the agreement text it showed.
     agreement_sha256 = forms.CharField(label=_("服务协议"), required=False, max_length=64,
                                        widget=forms.TextInput(attrs={"id": "id_agreement"}))
@@ -29,8 +31,17 @@ class ConfirmForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
+    """放弃投保's reason; with prefix "return" or "cancel" the insurer's 退回 / 撤销, a smaller box under its label."""
+
     reason = forms.CharField(label=_("原因"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
                              error_messages={"required": _("请填写原因。"), "max_length": _reason_too_long()})
+    insurer_labels = {"return": _("退回原因"), "cancel": _("撤销原因")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.prefix in self.insurer_labels:
+            self.fields["reason"].label = self.insurer_labels[self.prefix]
+            self.fields["reason"].widget.attrs["rows"] = 2
 
 
 class IssueForm(forms.Form):
@@ -47,3 +58,5 @@ class IssueForm(forms.Form):
     def __init__(self, *args, schemes, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["scheme"].queryset = schemes
+        if not schemes.exists():
+            self.fields["scheme"].help_text = _("本机构当前没有开放出单的投保方案。")

@@ -138,7 +138,7 @@ def test_confirming_a_policy_already_under_review_says_nothing_more_is_needed(wo
 
 def test_declining_requires_a_reason(world, demo_client):
     response = demo_client.post(f"/insure/{world.pending.pk}/decline/", {"reason": "  "})
-    assertContains(response, '<div class="invalid-feedback d-block" id="id_reason_error">请填写原因。</div>', html=True,
+    assertContains(response, '<div class="invalid-feedback" id="id_reason_error">请填写原因。</div>', html=True,
                    status_code=400)
     assertContains(response, '<li><a href="#id_reason">原因：请填写原因。</a></li>', html=True, status_code=400)
     assert_untouched(world.pending)

@@ -113,10 +113,10 @@ def test_return_and_cancel_require_a_proper_reason(world, insurer_client, confir
     for reason, message in BAD_REASONS:
         response = insurer_client.post(f"/insurer/{confirmed.pk}/{action}/", {f"{action}-reason": reason})
         if message is None:  # Django's own message for a NUL character
-            assertContains(response, "form-control mb-2 is-invalid", status_code=400)
+            assertContains(response, "form-control is-invalid", status_code=400)
         else:
-            assertContains(response, f'<div class="invalid-feedback d-block mb-2">{message}</div>', html=True,
-                           status_code=400)
+            assertContains(response, f'<div class="invalid-feedback" id="id_{action}-reason_error">{message}</div>',
+                           html=True, status_code=400)
         assertNotContains(response, "<b>x</b>", status_code=400)
     policy = refreshed(confirmed)
     assert (policy.status, policy.last_reason) == (PolicyStatus.CONFIRMED, "")
