@@ -111,3 +111,12 @@ def check_step(request, *, title, summary, items=(), button, back_url, keep=()):
         "title": title, "summary": summary, "items": items, "button": button, "back_url": back_url,
         "keep": keep, "action": request.path,
     })
+
+
+def page_query(request, **fixed):
+    """The list's query string without its page (filters, search, `fixed` values set), for the pager's links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    for name, value in fixed.items():
+        query[name] = value
+    return query.urlencode()

@@ -141,10 +141,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "singlewindow.accounts.passwords.UserAttributeSimilarityValidator"},  # Django's, messages of our own
     {"NAME": "singlewindow.accounts.passwords.MinimumLengthValidator"},  # at passwords.MIN_LENGTH
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "singlewindow.accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "singlewindow.accounts.passwords.NumericPasswordValidator"},
     {"NAME": "singlewindow.accounts.passwords.LettersAndDigitsValidator"},
 ]
 # Lockout (django-axes, docs/decisions/0010-accounts-lockout.md): a username locks *from one address*

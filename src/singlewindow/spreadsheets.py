@@ -5,10 +5,14 @@ prefixed with a single quote; spreadsheets then show it as text. Numbers and dat
 """
 import csv
 
+from django.utils.functional import Promise
+
 from singlewindow.validators import FORMULA_PREFIXES
 
 
 def safe_cell(value):
+    if isinstance(value, Promise):  # a lazy translation (a status label): its text in the active language
+        value = str(value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value

@@ -51,7 +51,7 @@ def pages_of(world):
                                       "/insurer/batch/", "/insurer/applications/", f"/insurer/{pending}/",
                                       "/enterprises/imports/"],
         ("bureau", "Bureau@2020"): ["/insure/stats/", "/enterprises/eligible/", "/enterprises/imports/"],
-        ("admin", "Admin@2020"): ["/"],
+        ("admin", "Admin@2020"): ["/", "/staff/", "/staff/?q=demo", "/account/locked/"],
     }
 
 

@@ -32,8 +32,11 @@ def test_insurer_approves_the_two_ticked_policies(portal, page, new_context, awa
     assert len(awaiting) >= 3
     insurer = portal.insurer_page(new_context)
     first, second, untouched = awaiting[:3]
+    bar = insurer.get_by_test_id("action-bar")
+    expect(bar).to_contain_text("已选 0 份")
     insurer.get_by_role("checkbox", name=first.number).check()
     insurer.get_by_role("checkbox", name=second.number).check()
+    expect(bar).to_contain_text("已选 2 份")
     insurer.get_by_role("button", name="审批通过").click()
     check = insurer.get_by_role("region", name="审批通过")  # a second step lists what will be approved
     expect(check.get_by_role("listitem")).to_have_count(2)
@@ -52,6 +55,7 @@ def test_select_all_approves_every_policy_on_the_page(portal, page, new_context,
     insurer.get_by_role("checkbox", name="全选").check()
     for policy in awaiting:
         expect(insurer.get_by_role("checkbox", name=policy.number)).to_be_checked()
+    expect(insurer.get_by_test_id("action-bar")).to_contain_text(f"已选 {len(awaiting)} 份")
     insurer.get_by_role("button", name="审批通过").click()
     insurer.get_by_role("button", name=f"确认审批通过（{len(awaiting)} 份）").click()
 
@@ -71,7 +75,9 @@ def test_a_returned_policy_shows_the_reason_and_can_be_confirmed_again(portal, p
     portal.row(insurer, policy).get_by_role("link", name="查看详情").click()
     portal.field(insurer, "退回原因").fill(reason)
     insurer.get_by_role("button", name="退回").click()
-    expect(insurer.get_by_role("alert")).to_have_text(f"保单 {policy.number} 已退回。")
+    # One banner: what was done, and that the workbench moved on to the next confirmation waiting.
+    expect(insurer.get_by_role("alert")).to_contain_text(f"保单 {policy.number} 已退回。")
+    expect(insurer.get_by_role("alert")).to_contain_text("下一份待审批：")
 
     portal.enter_as(page, "demo2", register_as="meilong2020")
     portal.popup(page).get_by_role("link", name="您有 1 份“已退回”保单，点击查看").click()
@@ -124,3 +130,14 @@ def test_manual_issue_shows_why_not_and_issues_only_as_an_audited_exception(port
     policy = Policy.objects.get(enterprise=enterprise)
     expect(insurer.get_by_role("alert")).to_have_text(f"已向 {enterprise.name} 出具保单 {policy.number}，等待企业确认。")
     assert AuditEvent.objects.get(action="policy.issue", object_id=str(policy.pk)).reason.startswith("经市商务局")
+
+
+def test_the_action_bar_stays_at_the_foot_of_a_short_window(portal, page, new_context, awaiting):
+    insurer = portal.insurer_page(new_context)
+    height = 600  # the list runs past the foot of the window; the bar rises to stay in sight
+    insurer.set_viewport_size({"width": 1366, "height": height})
+    insurer.evaluate("window.scrollTo(0, 0)")
+    last_row = portal.row(insurer, awaiting[-1]).bounding_box()
+    bar = insurer.get_by_test_id("action-bar").bounding_box()
+    assert last_row["y"] + last_row["height"] > bar["y"], "the bar stands over the list's foot, not after it"
+    assert bar["y"] + bar["height"] <= height + 1, "the bar and its 审批通过 are in sight without scrolling"

@@ -54,3 +54,20 @@ class MinimumLengthValidator(password_validation.MinimumLengthValidator):
 
     def get_error_message(self):
         return _("密码太短，至少需要%(n)d位。") % {"n": self.min_length}
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    """Django's, with a message that reads as Chinese (Django's own says "密码跟 用户名 太相似了。")."""
+
+    def get_error_message(self):
+        return _("密码与%(verbose_name)s太相近，请换一个。")
+
+
+class CommonPasswordValidator(password_validation.CommonPasswordValidator):
+    def get_error_message(self):
+        return _("这个密码太常见，容易被猜中，请换一个。")
+
+
+class NumericPasswordValidator(password_validation.NumericPasswordValidator):
+    def get_error_message(self):
+        return _("密码不能全是数字，须同时包含字母和数字。")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from singlewindow.policies.models import Policy, PolicyStatus, Scheme
 
 from .models import Enterprise, ExportRecord
-from .templatetags.money import format_usd
+from .templatetags.money import format_money
 
 # Statuses in which a policy insures (or is on its way to insure) its period.
 HOLDING = (PolicyStatus.PENDING, PolicyStatus.CONFIRMED, PolicyStatus.RETURNED, PolicyStatus.EFFECTIVE,
@@ -105,7 +105,7 @@ class Verdict:
 
 
 def _usd(amount):
-    return f"USD {format_usd(amount)}"
+    return f"USD {format_money(amount)}"
 
 
 def explain(enterprise, scheme):

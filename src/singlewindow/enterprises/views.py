@@ -1,11 +1,12 @@
 """Bureau pages: 数据导入 (upload the customs export list, follow its progress, download the error report)
 and 符合条件企业 (who is eligible for a scheme, with counts per county). Routed in policies/urls.py."""
+import io
 from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +17,7 @@ from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.policies.models import Scheme
 from singlewindow.regions.models import Region, within
+from singlewindow.spreadsheets import XlsxWriter
 
 from . import eligibility, import_files, import_rows, imports
 from .models import ImportJob
@@ -62,6 +64,23 @@ def import_list(request):
 
 @importers
 @require_GET
+def import_template(request, kind):
+    """The file to fill in: the header the import reads (import_rows.FIELDS, named as it names them)."""
+    header = [import_rows.LABELS[field] for field in import_rows.FIELDS]
+    if kind == "csv":  # with a BOM, so Excel opens it as UTF-8
+        return HttpResponse("\ufeff" + ",".join(header) + "\r\n", headers={
+            "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="import-template.csv"'})
+    sheet = XlsxWriter(_("出口数据"))
+    sheet.writerow(header)
+    out = io.BytesIO()
+    sheet.save(out)
+    return HttpResponse(out.getvalue(), headers={
+        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "Content-Disposition": 'attachment; filename="import-template.xlsx"'})
+
+
+@importers
+@require_GET
 def import_job(request, pk):
     job = get_object_or_404(_jobs(request.user), pk=pk)
     template = "enterprises/_import_progress.html" if request.htmx else "enterprises/import_job.html"
@@ -99,6 +118,6 @@ def eligible_list(request):
             "total_waiting": sum(w for _c, w, _i in counts), "total_issued": sum(i for _c, _w, i in counts),
             "page": Paginator(records.order_by("enterprise__region", "enterprise__uscc"), 50)
             .get_page(request.GET.get("page")),
-            "county": county,
+            "county": county, "county_name": Region.objects.filter(pk=county).values_list("name", flat=True).first(),
         })
     return render(request, "enterprises/eligible.html", context)

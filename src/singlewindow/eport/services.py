@@ -35,7 +35,7 @@ from singlewindow.machines import Refused
 from singlewindow.validators import is_storable, storable
 
 from .authority import authority, fingerprint
-from .models import Card, CardAttempt, Challenge, Purpose
+from .models import Card, CardAttempt, CardKind, Challenge, Purpose
 from .transitions import USABLE
 
 log = logging.getLogger(__name__)
@@ -241,14 +241,21 @@ def _attempt(purpose, refusal=None, *, card_number="", uscc="", user=None, ip=No
 # --- login --------------------------------------------------------------------
 
 def _holder_user(card, enterprise):
-    """The card holder's portal user, created on the card's first login (no registration)."""
+    """The card holder's portal user, created on the card's first login (no registration).
+
+    A 法人卡's holder is the legal person: the enterprise's administrator (操作员管理, cannot be removed by an
+    operator) unless the enterprise already has one — so a customs-listed enterprise without any account opens
+    its first one with the card alone (立即注册 sends it here)."""
     with transaction.atomic():
         card = Card.objects.select_for_update().get(pk=card.pk)
         user = card.user
         if user is None:
+            legal = card.kind == CardKind.LEGAL and not User.objects.filter(
+                enterprise=enterprise, is_enterprise_admin=True, removed_at__isnull=True).exists()
             user, created = User.objects.get_or_create(
                 username=f"card-{card.number.lower()}",
-                defaults={"role": Role.ENTERPRISE, "enterprise": enterprise, "display_name": card.holder},
+                defaults={"role": Role.ENTERPRISE, "enterprise": enterprise, "display_name": card.holder,
+                          "is_enterprise_admin": legal},
             )
             if created:
                 user.set_unusable_password()

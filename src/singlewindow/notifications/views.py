@@ -5,6 +5,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import Role
+from singlewindow.http import page_query
 
 from . import services
 
@@ -39,7 +40,7 @@ def center(request):
     page = Paginator(services.notices_for(request.user), 20).get_page(request.GET.get("page"))
     read = set(request.user.notices_read.filter(notice__in=[n.pk for n in page]).values_list("notice", flat=True))
     return render(request, "notifications/center.html", {
-        "page": page, "read": read, "unread": services.unread_count(request.user),
+        "page": page, "read": read, "unread": services.unread_count(request.user), "keep": page_query(request),
     })
 
 

@@ -1,4 +1,5 @@
 """The insurer's workbench (保单审批): decide confirmed policies, return, cancel, issue."""
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from singlewindow.accounts.decorators import insurer_only
@@ -14,8 +16,9 @@ from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.identifiers import normalise_uscc
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.forms import record_id
-from singlewindow.http import check_step, client_ip, is_checked
+from singlewindow.http import check_step, client_ip, is_checked, page_query
 from singlewindow.refusals import attempt
+from singlewindow.regions.models import Region, within
 
 from . import services
 from .forms import IssueForm, ReasonForm
@@ -26,21 +29,56 @@ from .views import status_param, tab_counts
 SEARCH_MAX_LENGTH = 100  # the list's search box: what the page lets one type and the view reads
 
 
+class QueueFilter(forms.Form):
+    """The workbench's filters: a scheme of the branch, a county of its regions (each refused by name if foreign)."""
+
+    scheme = forms.ModelChoiceField(label=gettext_lazy("投保方案"), queryset=Scheme.objects.none(), required=False,
+                                    empty_label=gettext_lazy("全部方案"),
+                                    error_messages={"invalid_choice": gettext_lazy("请选择列表中的投保方案。")})
+    county = forms.ModelChoiceField(label=gettext_lazy("县区"), queryset=Region.objects.none(), required=False,
+                                    empty_label=gettext_lazy("全部县区"),
+                                    error_messages={"invalid_choice": gettext_lazy("请选择列表中的县区。")})
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["scheme"].queryset = Scheme.objects.visible_to(user).order_by("-cover_start", "name")
+        regions = user.insurer_branch.regions.all() if user.insurer_branch_id else []
+        self.fields["county"].queryset = Region.objects.filter(
+            within(regions, "parent") | within(regions, "parent__parent"), level=Region.Level.COUNTY)
+
+
+def _queue(user, status, filters, query=""):
+    """The policies of one tab, oldest change first (for 审批中: the confirmation waiting longest first)."""
+    rows = Policy.objects.visible_to(user).filter(status=status)
+    if filters.get("scheme"):
+        rows = rows.filter(scheme=filters["scheme"])
+    if filters.get("county"):
+        rows = rows.filter(enterprise__region=filters["county"])
+    if query:
+        rows = rows.filter(Q(number__icontains=query) | Q(enterprise__uscc__icontains=normalise_uscc(query))
+                           | Q(enterprise__name__icontains=query))
+    return rows.order_by("status_changed_at", "id")
+
+
 @insurer_only
 @require_GET
 def policy_list(request):
     policies = Policy.objects.visible_to(request.user)
     status = status_param(request, PolicyStatus.CONFIRMED)
     query = (request.GET.get("q") or "").strip()[:SEARCH_MAX_LENGTH]  # NUL never gets here (http.InputEdgeMiddleware)
-    rows = policies.filter(status=status).select_related("scheme", "enterprise__region")
-    if query:
-        rows = rows.filter(Q(number__icontains=query) | Q(enterprise__uscc__icontains=normalise_uscc(query))
-                           | Q(enterprise__name__icontains=query))
-    page = Paginator(rows.order_by("status_changed_at", "id"), 50).get_page(request.GET.get("page"))
+    form = QueueFilter(request.user, request.GET)
+    filters = form.cleaned_data if form.is_valid() else {}
+    rows = _queue(request.user, status, filters, query).select_related("scheme", "enterprise__region")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "policies/insurer/list.html", {
         "tabs": tab_counts(policies), "status": status, "page": page, "q": query, "q_max_length": SEARCH_MAX_LENGTH,
-        "bulk": status == PolicyStatus.CONFIRMED,
+        "bulk": status == PolicyStatus.CONFIRMED, "form": form, "keep": page_query(request),
     })
+
+
+def _next_in_queue(request, after):
+    """The policy to decide next: the oldest confirmation still waiting, other than the one just decided."""
+    return _queue(request.user, PolicyStatus.CONFIRMED, {}).exclude(pk=after.pk).first()
 
 
 @insurer_only
@@ -110,15 +148,26 @@ def policy_action(request, pk, action):
     with attempt(request, form) as tried:
         if action == "approve":
             services.approve(request.user, policy.pk, ip=ip)
-            messages.success(request, _("保单 %(number)s 已审批通过，已生效。") % {"number": policy.number})
+            done = _("保单 %(number)s 已审批通过，已生效。") % {"number": policy.number}
         else:
             act = services.return_policy if action == "return" else services.cancel
             act(request.user, policy.pk, reason=form.cleaned_data["reason"], ip=ip)
-            done = _("已退回") if action == "return" else _("已撤销")
-            messages.success(request, _("保单 %(number)s %(done)s。") % {"number": policy.number, "done": done})
+            done = _("保单 %(number)s %(done)s。") % {
+                "number": policy.number, "done": _("已退回") if action == "return" else _("已撤销")}
     if tried.invalid:
         return _render_detail(request, policy, status=400, **{f"{action}_form": form})
-    return redirect("insurer:detail", pk=policy.pk)
+    if not tried.ok:
+        return redirect("insurer:detail", pk=policy.pk)
+    if action == "cancel":
+        messages.success(request, done)
+        return redirect("insurer:detail", pk=policy.pk)
+    # Decided: on to the confirmation that has waited longest (one banner says both).
+    following = _next_in_queue(request, policy)
+    if following is None:
+        messages.success(request, done + _("审批中的保单已全部处理。"))
+        return redirect(f"{reverse('insurer:list')}?status={PolicyStatus.CONFIRMED}")
+    messages.success(request, done + _("下一份待审批：%(number)s。") % {"number": following.number})
+    return redirect("insurer:detail", pk=following.pk)
 
 
 def _foreign_scheme(request, data):

@@ -4,6 +4,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -186,6 +187,18 @@ class Policy(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def awaits_confirmation(self):
+        """Still waiting for 确认投保, so 确认截止日 still matters (the sources of confirm, by the table)."""
+        from .transitions import WAITING
+
+        return self.status in WAITING
+
+    @property
+    def days_to_deadline(self):
+        """Days left to confirm, Asia/Shanghai: 0 on the deadline day itself (it is included), < 0 after it."""
+        return (self.scheme.confirm_deadline - timezone.localdate()).days
 
     @property
     def province_premium(self):

@@ -44,8 +44,9 @@ class SchemeForm(forms.ModelForm):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.error_messages["required"] = _("请填写%(label)s。") % {"label": field.label}
+        for field in self.fields.values():  # a list is chosen from, a box is filled in
+            required = _("请选择%(label)s。") if isinstance(field.widget, forms.Select) else _("请填写%(label)s。")
+            field.error_messages["required"] = required % {"label": field.label}
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)

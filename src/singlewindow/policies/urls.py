@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.policy_detail, name="detail"),
     path("<int:pk>/confirm/", views.policy_confirm, name="confirm"),
     path("<int:pk>/submitted/", views.policy_submitted, name="submitted"),
+    path("<int:pk>/receipt/", views.policy_receipt, name="receipt"),
     path("<int:pk>/decline/", views.policy_decline, name="decline"),
     path("stats/", views.stats, name="stats"),
     # eligibility and 申领 (policies/issuance_views.py)

@@ -2,6 +2,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,13 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.eport.services import signing_proof
-from singlewindow.http import client_ip
+from singlewindow.http import client_ip, page_query
 from singlewindow.refusals import attempt
 
-from . import services
+from . import history, services
+from . import stats as stats_tables
 from .forms import ConfirmForm, ReasonForm
 from .models import Policy, PolicyStatus
-from .transitions import TAKEN_UP, allowed
+from .transitions import WAITING, allowed
 
 
 def tab_counts(queryset):
@@ -41,13 +43,16 @@ def policy_list(request):
     page = Paginator(
         policies.filter(status=status).select_related("scheme", "enterprise"), 20
     ).get_page(request.GET.get("page"))
-    return render(request, "policies/list.html", {"tabs": tabs, "status": status, "page": page})
+    return render(request, "policies/list.html", {
+        "tabs": tabs, "status": status, "page": page, "show_deadline": status in WAITING,
+        "keep": page_query(request, status=status.value)})
 
 
 def _detail(request, policy, form, status=200):
     return render(request, "policies/detail.html", {
         "policy": policy, "scheme": policy.scheme, "agreement": policy.scheme.agreement, "form": form,
         "can_confirm": allowed("confirm", policy.status), "can_decline": allowed("decline", policy.status),
+        "timeline": history.timeline(policy), "confirmation": history.last_confirmation(policy),
     }, status=status)
 
 
@@ -97,6 +102,18 @@ def policy_submitted(request, pk):
 
 
 @local_features
+@require_GET
+def policy_receipt(request, pk):
+    """确认回执: what was confirmed, by whom, when and how, on a page made to be printed or kept."""
+    policy = _own_policy(request, pk)
+    confirmation = history.last_confirmation(policy)
+    if confirmation is None:
+        raise Http404
+    return render(request, "policies/receipt.html", {
+        "policy": policy, "scheme": policy.scheme, "confirmation": confirmation})
+
+
+@local_features
 @require_http_methods(["GET", "POST"])
 def policy_decline(request, pk):
     """放弃投保 is a page of its own, a second step after the detail page's secondary link: what it means, the
@@ -125,24 +142,13 @@ def policy_decline(request, pk):
 @role_required(Role.BUREAU, Role.STAFF)
 @require_GET
 def stats(request):
-    """统计分析: uptake per county in the bureau's region."""
-    from singlewindow.regions.models import Region
-
-    rows = (
-        Policy.objects.visible_to(request.user)
-        .values("enterprise__region", "status").annotate(n=Count("id")).order_by()
-    )
-    table = {}
-    for row in rows:
-        table.setdefault(row["enterprise__region"], {})[row["status"]] = row["n"]
-    names = dict(Region.objects.filter(pk__in=table).values_list("code", "name"))
-    lines = []
-    for code in sorted(table):
-        counts = table[code]
-        total = sum(counts.values())
-        lines.append({
-            "code": code, "name": names.get(code, code), "total": total,
-            "cells": [counts.get(s, 0) for s in PolicyStatus],
-            "uptake": sum(counts.get(s, 0) for s in TAKEN_UP) * 100 / total if total else 0,
-        })
-    return render(request, "policies/stats.html", {"statuses": list(PolicyStatus), "lines": lines})
+    """统计分析: policies per county in the reader's region, a scheme filter, and the same table as .xlsx."""
+    form = stats_tables.StatsFilter(request.user, request.GET or None)
+    scheme = form.cleaned_data["scheme"] if form.is_valid() else None
+    lines, total = stats_tables.by_county(request.user, scheme)
+    if request.GET.get("format") == "xlsx" and not form.errors:
+        return HttpResponse(stats_tables.workbook(lines, total, scheme), headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Disposition": 'attachment; filename="stats.xlsx"'})
+    return render(request, "policies/stats.html", {
+        "form": form, "statuses": list(PolicyStatus), "lines": lines, "total": total, "scheme": scheme})

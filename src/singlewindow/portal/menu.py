@@ -42,6 +42,7 @@ SIGNED_IN = roles(*Role.values)
 # The main navigation, in its order (DESIGN: 地方特色应用 > 金融服务 > 出口信用 > 小微企业在线投保).
 NAV = (
     Entry(_("首页"), "portal:home"),
+    Entry(_("单一窗口管理"), "portal:staff", roles(Role.STAFF)),
     Entry(_("地方特色应用"), "portal:features", current=("policies:*", "accounts:bind")),
     Entry(_("保单审批"), "insurer:list", roles(Role.INSURER), current=("insurer:*",)),
     Entry(_("数据导入"), "enterprises:imports", roles(Role.BUREAU, Role.STAFF),

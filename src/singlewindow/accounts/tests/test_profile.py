@@ -25,7 +25,7 @@ def test_a_password_change_ends_every_session(people, login_as):
 @pytest.mark.parametrize(("data", "message"), [
     ({"old_password": "Wrong2020x", "password": NEW, "password2": NEW}, "当前密码不正确。"),
     ({"old_password": PASSWORD, "password": NEW, "password2": NEW + "y"}, "两次输入的密码不一致。"),
-    ({"old_password": PASSWORD, "password": "Example12", "password2": "Example12"}, "太相似了。"),  # boss@example.com
+    ({"old_password": PASSWORD, "password": "Example12", "password2": "Example12"}, "太相近，请换一个。"),  # boss@example.com
     ({"old_password": PASSWORD, "password": PASSWORD, "password2": PASSWORD}, "新密码不能与当前密码相同。"),
     ({"old_password": "", "password": NEW, "password2": NEW}, "请填写当前密码。"),
 ])

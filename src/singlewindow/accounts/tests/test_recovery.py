@@ -114,7 +114,7 @@ def test_a_new_password_must_follow_the_policy(people, client):
     response = client.post("/account/recover/password/reset/",
                            {"username": "boss", "password": "password", "password2": "password"})
     assert response.status_code == 400
-    assert "这个密码太常见了。" in page_text(response) and "密码须同时包含字母和数字。" in page_text(response)
+    assert "这个密码太常见，容易被猜中，请换一个。" in page_text(response) and "密码须同时包含字母和数字。" in page_text(response)
 
 
 def test_usernames_are_recovered_by_email_with_their_enterprises(people, client):

@@ -53,3 +53,17 @@ def test_an_email_is_checked_and_kept_alike_by_registration_and_recovery(check):
         with pytest.raises(ValidationError) as refused:
             clean(bad)
         assert refused.value.messages == ["电子邮箱格式不正确。"]
+
+
+@pytest.mark.parametrize(("password", "message"), [
+    ("bossboss1", "密码与用户名太相近，请换一个。"),
+    ("password1", "这个密码太常见，容易被猜中，请换一个。"),
+    ("20240806159", "密码不能全是数字，须同时包含字母和数字。"),
+])
+def test_django_s_password_checks_speak_plain_chinese(db, password, message):
+    from singlewindow.accounts.models import User
+
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as refused:
+        validate_password(password, User(username="bossboss"))
+    assert message in refused.value.messages
+    assert not any("密码跟 " in text for text in refused.value.messages)

@@ -1,4 +1,4 @@
-"""{{ amount|usd }}: US dollars with thousands separators and cents, as the eligibility messages write them."""
+"""{{ amount|money }}: money as the portal writes it, in 元 and in US dollars alike (150,000.00 美元, 1,200.00 元)."""
 from decimal import Decimal, InvalidOperation
 
 from django import template
@@ -6,15 +6,15 @@ from django import template
 register = template.Library()
 
 
-def format_usd(amount):
-    """A US-dollar amount as the portal writes it: thousands separated by commas, two decimals (2,999,999.99).
-    The one statement of it: this filter and the eligibility messages (enterprises/eligibility.py) call it."""
+def format_money(amount):
+    """An amount with thousands separated by commas and two decimals (2,999,999.99), in every language.
+    The one statement of it: the |money filter and the eligibility messages (enterprises/eligibility.py) call it."""
     return f"{Decimal(amount):,.2f}"
 
 
 @register.filter
-def usd(value):
+def money(value):
     try:
-        return format_usd(value)
+        return format_money(value)
     except (InvalidOperation, TypeError, ValueError):
         return value

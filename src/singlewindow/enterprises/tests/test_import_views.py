@@ -117,3 +117,41 @@ def test_an_upload_is_checked_by_its_content_not_its_name(world, client, name, c
     response = upload(client, content() if callable(content) else content, name=name)
     assert response.status_code == 400 and said in page_text(response)
     assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_the_import_page_offers_a_template_that_the_import_reads_back(world, client, kind):
+    client.force_login(world.bureau)
+    assert f'href="/enterprises/imports/template.{kind}"' in client.get("/enterprises/imports/").content.decode()
+    template = client.get(f"/enterprises/imports/template.{kind}")
+    assert template.status_code == 200 and template["Content-Disposition"].startswith("attachment")
+    if kind == "xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(template.content))  # the clerk's way: open the template, add a row, save
+        header = [cell.value for cell in next(book.active.iter_rows())]
+        book.active.append([new_uscc(7), "模板公司", CITY, 2025, 10])
+        out = io.BytesIO()
+        book.save(out)
+        filled = out.getvalue()
+    else:
+        header = template.content.decode("utf-8-sig").strip().split(",")
+        filled = template.content + ",".join([new_uscc(7), "模板公司", CITY, "2025", "10"]).encode() + b"\r\n"
+    assert header == ["统一社会信用代码", "企业名称", "县区代码", "年度", "出口额（美元）"]
+    assert "已写入 1 条出口记录" in page_text(upload(client, filled, f"filled.{kind}"))
+
+
+def test_the_template_is_for_importers_only(world, client):
+    for user in (world.demo, world.insurer):
+        client.force_login(user)
+        assert client.get("/enterprises/imports/template.xlsx").status_code == 403
+
+
+def test_the_eligible_list_shows_which_county_is_selected(world, client, exporter):
+    exporter(1, Decimal(100), region=HAIFENG)
+    client.force_login(world.bureau)
+    response = client.get("/enterprises/eligible/", {"scheme": world.scheme.pk, "county": HAIFENG})
+    html = response.content.decode()
+    assert 'aria-current="true">海丰县</a>' in html
+    assert "符合条件、尚未出单的企业 · 海丰县 看全部县区" in page_text(response)
+    assert "符合条件、尚未出单的企业 · 全部县区" in page_text(client.get("/enterprises/eligible/"))

@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils import timezone
 
 from singlewindow.accounts.models import LoginMethod, Role, User
+from singlewindow.enterprises.identifiers import make_uscc
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.eport.card_services import revoke_card
 from singlewindow.eport.demo import has_password_account
@@ -141,3 +142,25 @@ def test_the_login_page_asks_the_configured_agent_and_never_posts_the_pin(client
     html = client.get("/login/").content.decode()
     assert 'data-agent-url="ws://127.0.0.1:61999"' in html
     assert 'id="eport-pin"' in html and 'name="pin"' not in html and "客户端控件下载" in html
+
+
+def test_a_legal_person_card_makes_its_holder_the_enterprise_administrator(world, issue, logged_in):
+    """A customs-listed enterprise without any account: its 法人卡 opens the first one, the legal person's
+    (企业管理员（法人）, the holder's name), which manages operators and is not listed as one to remove."""
+    enterprise = Enterprise.objects.create(uscc=make_uscc("91", "441521", "55667788"), name="海丰县新近出口有限公司",
+                                           region_id="441521")
+    holder = issue(kind="legal", holder="黄海", uscc=enterprise.uscc, ent_name=enterprise.name)
+    session = logged_in(holder)
+    user = session.user
+    assert (user.is_enterprise_admin, user.display_name, user.enterprise) == (True, "黄海", enterprise)
+    page = page_text(session.client.get("/account/operators/"))
+    assert f"{user.username} 黄海" in page and "企业管理员（法人）" in page
+
+
+def test_an_operator_card_or_a_second_legal_card_does_not_make_another_administrator(world, issue, logged_in):
+    operator = logged_in(issue(kind="operator", holder="赵六")).user
+    assert not operator.is_enterprise_admin
+    world.demo.is_enterprise_admin = True
+    world.demo.save()
+    second = logged_in(issue(kind="legal", holder="钱七")).user
+    assert not second.is_enterprise_admin  # the enterprise has its administrator already

@@ -7,6 +7,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from singlewindow.enterprises.models import Enterprise
+from singlewindow.policies import services
 from singlewindow.policies.models import Confirmation, Policy, PolicyStatus
 
 from .conftest import confirm_data, page_text, refreshed
@@ -90,9 +91,13 @@ def test_the_detail_page_shows_how_the_enterprise_confirmed(world, client_for, b
 
 
 def test_approving_puts_the_policy_in_force_from_today(world, insurer_client, confirmed):
+    following = (Policy.objects.visible_to(world.insurer).filter(status=PolicyStatus.CONFIRMED)
+                 .exclude(pk=confirmed.pk).order_by("status_changed_at", "id").first())
     response = insurer_client.post(f"/insurer/{confirmed.pk}/approve/", {"checked": "1"})
-    assertRedirects(response, f"/insurer/{confirmed.pk}/", fetch_redirect_response=False)
-    assert f"保单 {confirmed.number} 已审批通过，已生效。" in messages_after(insurer_client, response)
+    # Decided: the workbench goes on to the confirmation that has waited longest.
+    assertRedirects(response, f"/insurer/{following.pk}/", fetch_redirect_response=False)
+    told = messages_after(insurer_client, response)
+    assert f"保单 {confirmed.number} 已审批通过，已生效。下一份待审批：{following.number}。" in told
     policy = refreshed(confirmed)
     assert (policy.status, policy.cover_start, policy.cover_end) == (
         PolicyStatus.EFFECTIVE, timezone.localdate(), world.scheme.cover_end)
@@ -252,3 +257,31 @@ def test_bulk_approval_lists_what_it_will_approve_first(world, insurer_client, c
     assert effective.number not in text and guangzhou_policy.number not in text  # neither waiting nor ours
     assertContains(check, f'<input type="hidden" name="policy" value="{confirmed.pk}">', html=True)
     assert refreshed(confirmed).status == PolicyStatus.CONFIRMED
+
+
+def test_the_last_decision_of_the_queue_leads_back_to_the_emptied_list(world, insurer_client, confirmed):
+    others = Policy.objects.visible_to(world.insurer).filter(status=PolicyStatus.CONFIRMED).exclude(pk=confirmed.pk)
+    for other in others:
+        services.approve(world.insurer, other.pk)
+    response = insurer_client.post(f"/insurer/{confirmed.pk}/return/", {"return-reason": "联系电话有误，请核对。"})
+    assertRedirects(response, "/insurer/?status=confirmed", fetch_redirect_response=False)
+    assert "审批中的保单已全部处理。" in messages_after(insurer_client, response)
+
+
+def test_the_queue_filters_by_scheme_and_county_and_keeps_them_across_pages(world, insurer_client, confirmed):
+    county = confirmed.enterprise.region_id
+    response = insurer_client.get("/insurer/", {"status": "confirmed", "county": county, "scheme": confirmed.scheme_id})
+    text = page_text(response)
+    assert confirmed.number in text
+    expected = Policy.objects.visible_to(world.insurer).filter(
+        status=PolicyStatus.CONFIRMED, enterprise__region=county, scheme=confirmed.scheme_id).count()
+    assert f"共 {expected} 份，按确认时间先后排列（等待最久的在前）。" in text
+    other_county = "441581" if county != "441581" else "441521"
+    assert confirmed.number not in page_text(insurer_client.get("/insurer/", {"status": "confirmed",
+                                                                             "county": other_county}))
+
+
+def test_a_foreign_scheme_or_county_in_the_filter_is_refused_by_name(world, insurer_client, guangzhou_policy):
+    text = page_text(insurer_client.get("/insurer/", {"scheme": guangzhou_policy.scheme_id, "county": "440103"}))
+    assert "请选择列表中的投保方案。" in text and "请选择列表中的县区。" in text
+    assert guangzhou_policy.number not in text

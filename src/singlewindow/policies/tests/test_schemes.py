@@ -47,6 +47,7 @@ def test_the_insurer_creates_a_scheme_with_every_setting(world, client):
      "最高保费不能低于最低保费"),
     ({"threshold_usd": "0"}, "出口额上限（美元）应大于零。"),
     ({"name": ""}, "请填写方案名称。"),
+    ({"region": ""}, "请选择适用区域。"),  # a list is chosen from, not filled in
 ])
 def test_bad_settings_are_refused_with_the_reason(world, client, changes, message):
     client.force_login(world.insurer)

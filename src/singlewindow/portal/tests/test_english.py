@@ -86,7 +86,10 @@ def test_a_bound_enterprise_user_finds_and_confirms_the_policy_in_english(world,
     assert leftover_chinese(response) == []
     confirm_as(bound_demo, world.pending)
     english_page(english, f"/insure/{world.pending.pk}/submitted/", "Insurance Confirmation Submitted",
-                 "Current status: Under Review")
+                 "Current status: Under Review", "View and Print the Confirmation Receipt")
+    english_page(english, f"/insure/{world.pending.pk}/", "Confirmation Details", "Progress", "Password")
+    english_page(english, f"/insure/{world.pending.pk}/receipt/", "Export Credit Insurance Confirmation Receipt",
+                 "Print Receipt")
 
 
 def test_an_unbound_user_binds_in_english(world, english):

@@ -19,7 +19,7 @@ MENUS = {  # who: (main navigation, header tools)
     "insurer": ([*PORTAL, "保单审批", "方案管理", "批量出单", "申领", "常见问题"], ["账户设置"]),
     "bureau": ([*PORTAL, "数据导入", "符合条件企业", "统计分析", "常见问题"], ["账户设置"]),
     "county": ([*PORTAL, "数据导入", "符合条件企业", "统计分析", "常见问题"], ["账户设置"]),
-    "admin": ([*PORTAL, "数据导入", "符合条件企业", "方案管理", "统计分析", "常见问题"], ["账户设置", "账号解锁"]),
+    "admin": (["首页", "单一窗口管理", "地方特色应用", "数据导入", "符合条件企业", "方案管理", "统计分析", "常见问题"], ["账户设置", "账号解锁"]),
 }
 # Pages a party may open although its menu does not lead there: the insurer's 批量出单 links 查看名单.
 REACHABLE_OFF_MENU = {("insurer", "enterprises:eligible")}
@@ -99,6 +99,7 @@ def test_the_pages_behind_another_partys_entries_refuse_this_one(world, client, 
     ("demo", "/account/password/", "账户设置"),
     ("demo", "/account/operators/add/", "操作员管理"),
     ("admin", "/account/locked/", "账号解锁"),
+    ("admin", "/staff/", "单一窗口管理"),
 ])
 def test_only_the_entry_of_the_page_shown_is_current(world, client, request, who, path, current):
     if who == "bound_demo":

@@ -49,7 +49,7 @@ def test_a_failed_login_says_why_in_chinese_and_logs_nobody_in(world, client, us
 
 @pytest.mark.parametrize("username, password, landing", [
     ("insurer", "Insurer@2020", "/insurer/"), ("bureau", "Bureau@2020", "/insure/stats/"),
-    ("county", "County@2020", "/insure/stats/"), ("demo", "Demo@2020", "/"),
+    ("county", "County@2020", "/insure/stats/"), ("demo", "Demo@2020", "/"), ("admin", "Admin@2020", "/staff/"),
 ])
 def test_login_takes_each_party_to_its_own_start_page(world, client, username, password, landing):
     assertRedirects(log_in(client, username, password), landing, fetch_redirect_response=False)

@@ -10,6 +10,11 @@
     if (question && !window.confirm(question)) event.preventDefault();
   });
 
+  // <button data-sw-print>: the browser's print dialog (the print stylesheet leaves the page's chrome out).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-sw-print]")) window.print();
+  });
+
   // <select data-sw-autosubmit>: choosing a value submits its form.
   document.addEventListener("change", function (event) {
     var field = event.target;
@@ -22,6 +27,17 @@
     if (!all.dataset || !all.dataset.swSelectAll) return;
     document.querySelectorAll(all.dataset.swSelectAll).forEach(function (box) { box.checked = all.checked; });
   });
+
+  // <span data-sw-count=".sw-pick" data-sw-count-text="已选 {n} 份">: how many of those boxes are ticked, kept current
+  // (after the select-all box above has done its work, since that listener was added first).
+  function showCounts() {
+    document.querySelectorAll("[data-sw-count]").forEach(function (counter) {
+      var n = document.querySelectorAll(counter.dataset.swCount + ":checked").length;
+      counter.textContent = counter.dataset.swCountText.replace("{n}", n);
+    });
+  }
+  document.addEventListener("change", showCounts);
+  showCounts();  // a box the browser kept ticked across a reload counts too
 
   // The agreement box (确认投保): ticking it opens the full agreement; only the dialog's 同意 ticks it.
   var box = document.querySelector("[data-sw-agreement]");

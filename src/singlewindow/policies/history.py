@@ -1,0 +1,54 @@
+"""What happened to a policy, read back for its holder: the timeline and the 确认回执.
+
+Read-only: the audit chain is the one record of every move (who, when, why), so the timeline is drawn
+from it, not from a second history table that could disagree.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from singlewindow.accounts.models import Role
+from singlewindow.audit.models import AuditEvent
+
+from .models import Confirmation, Policy
+from .transitions import TRANSITIONS
+
+ISSUED = _("出单")
+
+
+@dataclass(frozen=True)
+class Step:
+    at: datetime
+    label: str
+    by: str
+    reason: str
+
+
+def _by(event):
+    """Who, as the enterprise may be told: its own people by name, others by organisation."""
+    actor = event.actor
+    if actor is None:
+        return _("系统")
+    if actor.role == Role.ENTERPRISE:
+        return actor.display_name or actor.get_username()
+    return actor.get_role_display()
+
+
+def timeline(policy):
+    """The policy's moves, oldest first: 出单 → 确认投保 → 审批通过 …, each with who and why."""
+    events = (AuditEvent.objects.filter(object_type=Policy._meta.label_lower, object_id=str(policy.pk))
+              .select_related("actor").order_by("id"))
+    steps = []
+    for event in events:
+        action = event.action.removeprefix("policy.")
+        label = ISSUED if action == "issue" else TRANSITIONS[action].label if action in TRANSITIONS else None
+        if label is not None:
+            steps.append(Step(at=event.at, label=label, by=_by(event), reason=event.reason))
+    return steps
+
+
+def last_confirmation(policy):
+    """The newest 确认投保 of the policy (a returned policy is confirmed again), or None."""
+    return (Confirmation.objects.filter(policy=policy).select_related("user", "agreement")
+            .order_by("-at", "-id").first())
