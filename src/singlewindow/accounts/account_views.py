@@ -63,29 +63,60 @@ def _resend(request, send, done):
 # --- 立即注册 -----------------------------------------------------------------------------------------
 
 @require_http_methods(["GET", "POST"])
+def _code_standing(request, value):
+    """What 立即注册 tells of a typed code ({"state": …, "message": …}); rate-limited per client address."""
+    if not services.allow_code_check(client_ip(request)):
+        return {"state": "limited", "message": _("查询过于频繁，请一小时后再试。")}
+    try:
+        _uscc, state = services.registration_standing(value)
+    except ValidationError as error:
+        return {"state": "invalid", "message": error.messages[0]}
+    return {"state": state}
+
+
+@require_POST
+def register_check(request):
+    """立即注册's 查询 (htmx, on leaving the code box or on the button): the code's standing, nothing else."""
+    return render(request, "accounts/_code_standing.html",
+                  {"standing": _code_standing(request, request.POST.get("uscc")), "hotline": HOTLINE})
+
+
 def register(request):
     """立即注册, step 1: the enterprise, its first account and the contact mobile the code goes to."""
     if request.user.is_authenticated:
         messages.info(request, _("您已登录。如需为另一家企业注册账号，请先退出。"))
         return redirect("portal:home")
+    if request.method == "POST" and request.POST.get("action") == "check":  # 查询 without JavaScript
+        typed = {k: v for k, v in request.POST.items() if not k.startswith("password")}
+        return render(request, "accounts/register.html", {
+            "form": RegisterForm(initial=typed), "hotline": HOTLINE,
+            "standing": _code_standing(request, request.POST.get("uscc"))})
     pending = request.session.get(REGISTER_KEY) or {}
     form = RegisterForm(_posted(request), initial={k: v for k, v in pending.items() if k != "password_hash"})
-    exists = False
+    standing = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "password2"}
         try:
             pending = services.check_registration(**data)
             services.send_registration_code(pending, ip=client_ip(request))
         except ValidationError as error:
-            exists = _has_code(error, "uscc", ORG_CODE_EXISTS)
+            standing = _standing_of(error)
             add_service_errors(form, error)
         else:
             request.session[REGISTER_KEY] = pending
             return redirect("accounts:register_verify")
-    context = {"form": form, "exists": exists, "hotline": HOTLINE}
+    context = {"form": form, "hotline": HOTLINE, "standing": standing}
     if request.method == "POST":
         return _invalid(request, "accounts/register.html", context)
     return render(request, "accounts/register.html", context)
+
+
+def _standing_of(error):
+    """The code's standing a refused registration revealed (to show its ways forward), or None."""
+    for code, state in ((ORG_CODE_EXISTS, services.REGISTERED), (services.FIRST_ACCOUNT, services.FIRST_ACCOUNT)):
+        if _has_code(error, "uscc", code):
+            return {"state": state}
+    return None
 
 
 @require_http_methods(["GET", "POST"])

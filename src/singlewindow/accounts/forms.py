@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -94,7 +95,12 @@ def county_choices():
 
 
 class RegisterForm(NewPasswordMixin, forms.Form):
-    uscc = text(_("统一社会信用代码"), 40, attrs={"autocomplete": "off", "spellcheck": "false"}, help_text=_("18位，见营业执照；可含空格或短横线，字母不区分大小写。"))
+    uscc = text(_("统一社会信用代码"), 40, attrs={
+        "autocomplete": "off", "spellcheck": "false",
+        # Checked as soon as it is typed (the FAQ's advice), before the other fields are filled in.
+        "hx-post": reverse_lazy("portal:register_check"), "hx-trigger": "change", "hx-target": "#uscc-standing",
+        "hx-swap": "outerHTML", "hx-params": "uscc,csrfmiddlewaretoken",
+    }, help_text=_("18位，见营业执照；可含空格或短横线，字母不区分大小写。"))
     name = text(_("企业名称"), 100, attrs={"autocomplete": "organization"})
     region = forms.ChoiceField(label=_("所在县区"), error_messages={"required": _("请选择企业所在县区。"),
                                                                 "invalid_choice": _("请选择企业所在县区。")})

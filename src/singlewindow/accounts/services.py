@@ -1,6 +1,7 @@
 """Account actions: 老用户账号绑定, 立即注册, 忘记密码/忘记用户名, passwords, profile, operators."""
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from singlewindow.audit.services import record
 from singlewindow.enterprises import services as enterprises
+from singlewindow.enterprises.identifiers import validate_uscc
 from singlewindow.regions.models import Region
 from singlewindow.validators import clean_contacts, clean_email, no_markup
 
@@ -149,6 +151,52 @@ def _collect(errors, field, check, *args, **kwargs):
         return None
 
 
+# What 立即注册 may tell of a code as soon as it is typed (the FAQ's advice: type the code to learn whether the
+# enterprise is registered). It says no more than that: no name, no region, no figures.
+FREE, REGISTERED, FIRST_ACCOUNT = "free", "registered", "first_account"
+CODE_CHECKS_PER_HOUR = 30  # per client address: enough for a clerk's typos, too few to walk the register
+
+
+def registration_standing(uscc):
+    """(the normalised code, FREE | REGISTERED | FIRST_ACCOUNT), or ValidationError for a malformed code.
+
+    FIRST_ACCOUNT: the enterprise is known (from the customs list) but nobody holds an account of it. It is
+    not told it has one; its first account is opened by its 法人卡 (the card proves the enterprise), not by
+    an SMS to whatever mobile the registrant types."""
+    uscc = validate_uscc(uscc)
+    enterprise = enterprises.by_organisation_code(uscc)
+    if enterprise is None:
+        return uscc, FREE
+    if User.objects.filter(enterprise=enterprise, removed_at__isnull=True).exists():
+        return uscc, REGISTERED
+    return uscc, FIRST_ACCOUNT
+
+
+def first_account_error():
+    return ValidationError(_("该企业尚未开通单一窗口账号。为确认是企业本身开通，第一个账号须用本企业的电子口岸法人卡登录开通。"),
+                           code=FIRST_ACCOUNT)
+
+
+def _registrable_uscc(value):
+    uscc, standing = registration_standing(value)
+    if standing == REGISTERED:
+        raise enterprises.org_code_exists_error()
+    if standing == FIRST_ACCOUNT:
+        raise first_account_error()
+    return uscc
+
+
+def allow_code_check(ip):
+    """One more 立即注册 code check from `ip` this hour? Counted in the shared cache (every app process)."""
+    key = f"sw:register-check:{ip}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) <= CODE_CHECKS_PER_HOUR
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+        return True
+
+
 def check_registration(*, uscc, name, region, legal_representative, mobile, email, username, password):
     """Validate 立即注册 before the SMS code is sent. Returns the cleaned data with the password hashed.
 
@@ -158,7 +206,7 @@ def check_registration(*, uscc, name, region, legal_representative, mobile, emai
     """
     errors = {}
     clean = {
-        "uscc": _collect(errors, "uscc", enterprises.check_new_uscc, uscc),
+        "uscc": _collect(errors, "uscc", _registrable_uscc, uscc),
         "name": _collect(errors, "name", _text, name, label=_("企业名称"), max_length=100),
         "legal_representative": _collect(errors, "legal_representative", _text, legal_representative,
                                          label=_("法定代表人"), max_length=50),

@@ -13,6 +13,11 @@ def org_code_exists_error():
     return ValidationError(_("组织机构代码已存在"), code=ORG_CODE_EXISTS)
 
 
+def by_organisation_code(uscc):
+    """The enterprise holding the organisation code of `uscc` (a valid code), or None."""
+    return Enterprise.objects.filter(org_code=organisation_code(uscc)).first()
+
+
 def check_new_uscc(value):
     """The normalised code of an enterprise not yet registered, or ValidationError naming the problem."""
     uscc = validate_uscc(value)

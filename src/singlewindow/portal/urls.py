@@ -15,6 +15,7 @@ urlpatterns = [
     path("help/", views.faq, name="faq"),
     path("staff/", staff.staff_home, name="staff"),
     path("register/", account_views.register, name="register"),
+    path("register/check/", account_views.register_check, name="register_check"),
     path("forgot-password/", account_views.recover_start, {"kind": "password"}, name="forgot_password"),
     path("forgot-username/", account_views.recover_start, {"kind": "username"}, name="forgot_username"),
     path("control/", control_download, name="control_download"),
