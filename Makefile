@@ -38,7 +38,7 @@ run: export SW_DEMO := 1
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py load_demo
+	PORT=$(PORT) $(PY) manage.py load_demo
 	PORT=$(PORT) bin/serve
 
 test: install system-deps node_modules/.installed lint test-sqlite test-postgres

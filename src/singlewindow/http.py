@@ -93,8 +93,16 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
-        parts.update = {**(parts.update or {}), "connect-src": [settings.EPORT_AGENT_URL]}
+        agent = settings.EPORT_AGENT_URL
+        # Its http:// twin too: when the WebSocket fails, card.js asks whether anything listens there at all, to
+        # tell "the control refuses this site's address" (EP-103) from "no control" (EP-101).
+        parts.update = {**(parts.update or {}), "connect-src": [agent, agent_http_url(agent)]}
         return parts
+
+
+def agent_http_url(ws_url):
+    """ws://127.0.0.1:61232 → http://127.0.0.1:61232 (wss → https): the same listener, asked by fetch."""
+    return "http" + ws_url[2:] if ws_url.startswith("ws") else ws_url
 
 
 # --- the second step of an irreversible action ---------------------------------------------

@@ -180,3 +180,22 @@ def test_a_page_from_another_origin_cannot_use_the_card(page, agent, hostile_sit
     page.goto(f"{hostile_site.url}/")
     expect(page.locator("#result")).to_have_text("refused")
     assert f"refused origin {hostile_site.url}" in agent.log.read_text()
+
+
+def test_a_control_that_refuses_this_sites_address_is_told_apart_from_no_control(portal, page, settings, tmp_path):
+    """EP-103, not EP-101: the control runs, but was started without --allow-origin for this portal."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cardagent", "--card", str(cards_dir() / DEMO_LEGAL[0]), "--port", "0",
+         "--allow-origin", "http://127.0.0.1:1"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        settings.EPORT_AGENT_URL = process.stdout.readline().strip().rsplit(" ", 1)[1]
+        pane = card_tab(portal, page)
+        refusal = pane.get_by_role("alert").filter(has_text="EP-103")
+        expect(refusal).to_contain_text("客户端控件已启动，但拒绝了本网站的地址")
+        expect(refusal).to_contain_text(f"--allow-origin {portal.url}")
+        expect(pane.get_by_role("alert").filter(has_text="未检测到客户端控件")).to_be_hidden()
+        refusal.get_by_role("link", name="EP-103").click()
+        expect(page.get_by_role("row").filter(has_text="EP-103")).to_contain_text("拒绝了本网站的地址")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

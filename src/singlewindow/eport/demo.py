@@ -1,6 +1,8 @@
 """Demo cards (DESIGN.md §8): a 法人卡 and an 操作员卡 for the demo enterprise, and the same for a second
 enterprise that has no password account at all (it can only come in by card). Card files are written under
 settings.EPORT_DIR/cards; their PINs are printed with the demo logins."""
+import os
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -55,10 +57,22 @@ def print_cards(stdout):
         card = Card.objects.filter(number=_card_number(path)).first() if path.exists() else None
         if card:
             rows.append(f"  {card.get_kind_display()} {card.number} {card.holder:<4} 卡密码 {pin:<9} "
-                        f"{card.ent_name}（{card.uscc}）\n      cardagent --card {path}\n")
+                        f"{card.ent_name}（{card.uscc}）\n      {agent_command(path)}\n")
     if rows:
         stdout.write("电子口岸卡（卡介质登录，先启动客户端控件）/ demo e-port cards (PIN):\n")
         stdout.write("".join(rows) + "\n")
+
+
+def agent_command(card_path):
+    """The command that starts the control for this card, as `make run` serves the demo: the venv's own
+    cardagent (installed with the project) allowing the demo's origin on the port in use ($PORT)."""
+    agent = Path(sys.executable).parent / "cardagent"
+    try:
+        agent = agent.relative_to(Path.cwd())
+    except ValueError:
+        pass
+    port = os.environ.get("PORT", "8000")
+    return f"{agent} --card {card_path} --allow-origin http://127.0.0.1:{port} --allow-origin http://localhost:{port}"
 
 
 def _card_number(path):

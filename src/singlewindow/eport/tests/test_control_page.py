@@ -49,3 +49,18 @@ def test_the_same_sources_give_the_same_wheel(db):
     first = build_wheel()[1]
     package._built.clear()
     assert build_wheel()[1] == first
+
+
+def test_the_demo_prints_the_control_command_for_the_port_in_use(monkeypatch, tmp_path):
+    """make run: the venv's own cardagent, allowing the demo's origin on $PORT (not only the default 8000)."""
+    import sys
+    from pathlib import Path
+
+    from singlewindow.eport.demo import agent_command
+
+    monkeypatch.setenv("PORT", "8123")
+    command = agent_command(tmp_path / "demo-legal.card")
+    program = command.split(" ", 1)[0]
+    assert Path(program).name == "cardagent" and Path(program).resolve().parent == Path(sys.executable).parent.resolve()
+    assert "--allow-origin http://127.0.0.1:8123" in command and "--allow-origin http://localhost:8123" in command
+    assert f"--card {tmp_path / 'demo-legal.card'}" in command

@@ -68,3 +68,8 @@ def test_the_faq_covers_the_policy_itself(db, client):
                      "“已退回”“已放弃”“已撤销”“已过期”“已到期”是什么意思？", "发生损失或买方拖欠货款怎么办？"]:
         assert question in text
     assert "保单生效时间以保险公司审批为准" in text and "确认截止日（含当日）前没有确认投保" in text
+
+
+def test_the_faq_answers_the_control_we_ship(db, client):
+    text = page_text(client.get("/help/"))
+    assert "EP-103" in text and "--allow-origin" in text

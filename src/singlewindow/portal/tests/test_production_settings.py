@@ -68,7 +68,9 @@ def test_every_page_forbids_inline_script_and_foreign_sources(world, client):
     assert directives["script-src"] == "'self'" and directives["default-src"] == "'self'"
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in directives["script-src"] + directives["style-src"]
-    assert directives["connect-src"] == f"'self' {settings.EPORT_AGENT_URL}"  # the card agent, nothing else
+    # the card agent, and its http:// twin that card.js asks to tell EP-103 from EP-101; nothing else
+    agent = settings.EPORT_AGENT_URL
+    assert directives["connect-src"] == f"'self' {agent} {agent.replace('ws', 'http', 1)}"
 
 
 @pytest.mark.parametrize("template", TEMPLATES, ids=lambda path: str(path.relative_to(ROOT / "src")))

@@ -45,8 +45,19 @@
         var waiter = self.pending[message._id];
         if (waiter) { delete self.pending[message._id]; waiter(message._args || {}); }
       };
-      ws.onerror = function () { fail("EP-101"); };
-      ws.onclose = function () { fail("EP-101"); };
+      // The browser hides why a handshake failed. Something that answers plain HTTP at the agent's address
+      // is the control refusing this site's origin (EP-103); nothing answering is no control (EP-101).
+      var failing = false;
+      function failed() {
+        if (failing) { return; }  // onerror and onclose both come
+        failing = true;
+        if (opened) { fail("EP-101"); return; }
+        var probe = self.url.replace(/^ws/, "http");
+        fetch(probe, {mode: "no-cors", cache: "no-store"}).then(
+          function () { fail("EP-103"); }, function () { fail("EP-101"); });
+      }
+      ws.onerror = failed;
+      ws.onclose = failed;
     });
     return self.ready;
   };
@@ -73,7 +84,7 @@
   // An error as the user reads it: the message, its code linked to the help page's explanation.
   function explain(root, box, error) {
     var key = "msg" + String(error.code).replace("-", "").replace(/^EP/, "Ep");  // EP-101 -> data-msg-ep101
-    var message = error.message || root.dataset[key] || "";
+    var message = (error.message || root.dataset[key] || "").split("{origin}").join(window.location.origin);
     box.textContent = message + "（" + root.dataset.msgCode + " ";
     var link = document.createElement("a");
     link.href = root.dataset.helpUrl + "#code-" + error.code;
