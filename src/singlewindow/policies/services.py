@@ -21,10 +21,6 @@ from .transitions import TRANSITIONS
 log = logging.getLogger(__name__)
 
 
-# The old name of machines.Refused, kept until enterprises/tests stops naming it; raise and catch Refused.
-TransitionRefused = Refused
-
-
 def refusal(policy, action):
     """Refused: the policy is no longer in a state that allows `action` (a second click, another tab)."""
     transition = TRANSITIONS[action]

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.models import Enterprise, ExportRecord
+from singlewindow.machines import Refused
 from singlewindow.policies import issuance, services
 from singlewindow.policies.models import Policy, PolicyStatus
 
@@ -148,7 +149,7 @@ def manual_issue_succeeds(world, enterprise):
     with transaction.atomic():
         try:
             services.issue(world.insurer, world.scheme.pk, enterprise.pk)
-        except (ValidationError, services.TransitionRefused):
+        except (ValidationError, Refused):
             return False
         finally:
             transaction.set_rollback(True)
