@@ -15,14 +15,11 @@ from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Out
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from singlewindow.policies.models import Policy, PolicyStatus, Scheme
+from singlewindow.policies.models import Policy, Scheme
+from singlewindow.policies.transitions import HOLDING  # statuses in which a policy insures (or will) its period
 
 from .models import Enterprise, ExportRecord
 from .templatetags.money import format_money
-
-# Statuses in which a policy insures (or is on its way to insure) its period.
-HOLDING = (PolicyStatus.PENDING, PolicyStatus.CONFIRMED, PolicyStatus.RETURNED, PolicyStatus.EFFECTIVE,
-           PolicyStatus.EXPIRED)
 
 
 def blocking_policies(scheme):
