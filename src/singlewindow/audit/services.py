@@ -5,13 +5,15 @@ from django.utils import timezone
 from .models import GENESIS, AuditEvent, AuditHead, event_hash
 
 
-def record(*, actor, action, obj, from_status="", to_status="", reason="", ip=None, data=None, actor_label=None):
-    """Append one event. Must run inside the caller's transaction so it commits with the change."""
+def record(*, actor, action, obj, from_status="", to_status="", reason="", ip=None, data=None, actor_label=None,
+           at=None):
+    """Append one event, dated `at` (default: now). Must run inside the caller's transaction so it commits with
+    the change."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must run inside the business transaction")
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
     event = AuditEvent(
-        at=timezone.now(),
+        at=at or timezone.now(),
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=actor_label or (actor.get_username() if getattr(actor, "pk", None) else "system"),
         action=action,
@@ -30,21 +32,21 @@ def record(*, actor, action, obj, from_status="", to_status="", reason="", ip=No
     return event
 
 
-def record_many(*, actor, events, actor_label=None):
+def record_many(*, actor, events, actor_label=None, at=None):
     """Append many events in one go (batch issuance): the chain is computed here, the rows bulk-inserted.
 
     `events` yields dicts with record()'s keywords, except that instead of `obj` an event may name
     `object_type` (a model label) and `object_id`, so callers need not build 200,000 model instances.
     The head row is locked once for the whole batch and every writer of events holds it, so the ids the
     database hands out in insertion order follow the chain: `verify_audit` walks it exactly as it was
-    computed. Returns the number of events written.
+    computed. Every event is dated `at` (default: now). Returns the number of events written.
     """
     from singlewindow import bulk
 
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record_many must run inside the business transaction")
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-    now = timezone.now()
+    now = at or timezone.now()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
     label = actor_label or (actor.get_username() if actor_id else "system")
     previous = head.last_hash

@@ -47,8 +47,10 @@ def check_reason(reason):
     return reason
 
 
-def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, data=None):
-    """Move one policy along TRANSITIONS[action] or raise. Returns the policy as it is now."""
+def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, data=None, now=None):
+    """Move one policy along TRANSITIONS[action] or raise. Returns the policy as it is now.
+
+    `now` is the moment the move happens (default: the clock's); the demo passes its own to build a past."""
     transition = TRANSITIONS[action]
     if transition.actor_role and getattr(actor, "role", None) != transition.actor_role:
         raise PermissionDenied
@@ -58,7 +60,7 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
         policy = scope.select_for_update(of=("self",)).select_related("enterprise").filter(pk=policy_id).first()
         if policy is None:
             raise Policy.DoesNotExist
-        now = timezone.now()
+        now = now or timezone.now()
         fields = {"status": transition.target, "status_changed_at": now, **(changes or {})}
         if reason:
             fields["last_reason"] = reason
@@ -70,7 +72,7 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
             setattr(policy, name, value)
         record(
             actor=actor, action=f"policy.{action}", obj=policy, from_status=before,
-            to_status=transition.target, reason=reason, ip=ip, data=data,
+            to_status=transition.target, reason=reason, ip=ip, data=data, at=now,
         )
         notifications.policy_changed(policy, action)  # in the transaction: the notice commits or rolls back with it
     log.info("policy %s %s: %s -> %s", policy.number, action, before, transition.target)
@@ -129,14 +131,14 @@ def own_scheme(actor, scheme_id, *, lock=False):
     return scheme
 
 
-def check_open(scheme):
-    """A scheme takes new policies (batch or single) until its confirmation deadline, inclusive."""
-    if timezone.localdate() > scheme.confirm_deadline:
+def check_open(scheme, now=None):
+    """A scheme takes new policies (batch or single) until its confirmation deadline, inclusive (at `now`)."""
+    if timezone.localdate(now) > scheme.confirm_deadline:
         raise ValidationError({"scheme": _("本方案的确认截止日（%(date)s）已过，不能再出单。") % {
             "date": scheme.confirm_deadline.isoformat()}})
 
 
-def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
+def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None, now=None):
     """出具保单 to one enterprise under an open scheme of the insurer's branch.
 
     The enterprise must be eligible by the rule batch issuance and 申领 use (enterprises/eligibility.py).
@@ -154,7 +156,7 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
     with transaction.atomic():
         # Locked as batch issuance locks it, so the two never decide on the same enterprise at once.
         scheme = own_scheme(actor, scheme_id, lock=True)
-        check_open(scheme)
+        check_open(scheme, now)
         enterprise = Enterprise.objects.visible_to(actor).select_related("region").filter(pk=enterprise_id).first()
         if enterprise is None:
             raise ValidationError({"enterprise": _("该企业不在本机构的服务区域内。")})
@@ -167,14 +169,14 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None):
         if not verdict.eligible and not exception:
             raise ValidationError({"enterprise": _("该企业不符合本方案的出单条件：%(why)s")
                                    % {"why": verdict.to_insurer}})
-        now = timezone.now()
+        now = now or timezone.now()
         policy = Policy.objects.create(
             scheme=scheme, enterprise=enterprise, number=policy_number(scheme, enterprise),
             premium=premium_for(scheme, enterprise), issued_at=now, status_changed_at=now,
         )
         data = {"exception": True, "eligibility": verdict.reason} if exception else None
         record(actor=actor, action="policy.issue", obj=policy, to_status=policy.status, ip=ip,
-               reason=exception_reason or "", data=data)
+               reason=exception_reason or "", data=data, at=now)
         notifications.policy_changed(policy, "issue")
     return policy
 
@@ -217,7 +219,7 @@ def issue_many(actor, scheme, rows, *, ip=None):
 # --- enterprise -------------------------------------------------------------
 
 def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", agreement_sha256,
-            login_method=LoginMethod.PASSWORD, ip=None, user_agent="", card_proof=""):
+            login_method=LoginMethod.PASSWORD, ip=None, user_agent="", card_proof="", now=None):
     """确认投保: store the contacts and the proof of what was accepted, then wait for the insurer.
 
     A card session brings `card_proof` (eport.services.signing_proof: the challenge and the card's signature);
@@ -228,7 +230,7 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
     if policy is None:
         raise Policy.DoesNotExist
     agreement = policy.scheme.agreement
-    if timezone.localdate() > policy.scheme.confirm_deadline:
+    if timezone.localdate(now) > policy.scheme.confirm_deadline:
         errors["__all__"] = _("本方案的确认截止日（%(date)s，含当日）已过，不能再确认投保。") % {
             "date": policy.scheme.confirm_deadline.isoformat(),
         }
@@ -246,11 +248,11 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
             contact_email=contact_email, agreement_sha256=agreement.sha256, ip=ip,
         )
     with transaction.atomic():
-        now = timezone.now()
+        now = now or timezone.now()
         policy = _transition(
             actor, policy_id, "confirm", ip=ip,
             changes={"contact_name": contact_name, "contact_phone": contact_phone, "contact_email": contact_email},
-            data={"agreement": agreement.version, "login_method": login_method},
+            data={"agreement": agreement.version, "login_method": login_method}, now=now,
         )
         Confirmation.objects.create(
             policy=policy, user=actor, at=now, ip=ip, user_agent=(user_agent or "")[:300],
@@ -261,7 +263,7 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
     return policy
 
 
-def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSWORD, card_proof=""):
+def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSWORD, card_proof="", now=None):
     """放弃投保. A card user's decline carries the card's signature of the policy, enterprise, reason and time,
     checked as at 确认投保 and kept in the audit event."""
     reason = check_reason(reason)
@@ -275,24 +277,25 @@ def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSW
         if policy.status not in TRANSITIONS["decline"].sources:  # said before a signature is spent on it
             raise refusal(policy, "decline")
         data["card_signature"] = verify_decline(actor, policy, card_proof, reason=reason, ip=ip)
-    return _transition(actor, policy_id, "decline", ip=ip, reason=reason, data=data)
+    return _transition(actor, policy_id, "decline", ip=ip, reason=reason, data=data, now=now)
 
 
 # --- insurer ----------------------------------------------------------------
 
-def approve(actor, policy_id, *, ip=None):
-    """审批通过: cover runs from the approval date (Asia/Shanghai) to the scheme's end, inclusive."""
+def approve(actor, policy_id, *, ip=None, now=None):
+    """审批通过: cover runs from the approval date (Asia/Shanghai, of `now`) to the scheme's end, inclusive."""
     policy = Policy.objects.visible_to(actor).select_related("scheme").filter(pk=policy_id).first()
     if policy is None:
         raise Policy.DoesNotExist
-    today = timezone.localdate()
+    today = timezone.localdate(now)
     if today > policy.scheme.cover_end:
         raise Refused("cover_ended", _("方案保险期间已于 %(date)s 结束，不能再审批生效。") % {
             "date": policy.scheme.cover_end.isoformat(),
         })
     start = max(today, policy.scheme.cover_start)
     return _transition(
-        actor, policy_id, "approve", ip=ip, changes={"cover_start": start, "cover_end": policy.scheme.cover_end}
+        actor, policy_id, "approve", ip=ip, changes={"cover_start": start, "cover_end": policy.scheme.cover_end},
+        now=now,
     )
 
 
@@ -309,12 +312,12 @@ def approve_many(actor, policy_ids, *, ip=None):
     return done, refused
 
 
-def return_policy(actor, policy_id, *, reason, ip=None):
-    return _transition(actor, policy_id, "return", ip=ip, reason=check_reason(reason))
+def return_policy(actor, policy_id, *, reason, ip=None, now=None):
+    return _transition(actor, policy_id, "return", ip=ip, reason=check_reason(reason), now=now)
 
 
-def cancel(actor, policy_id, *, reason, ip=None):
-    return _transition(actor, policy_id, "cancel", ip=ip, reason=check_reason(reason))
+def cancel(actor, policy_id, *, reason, ip=None, now=None):
+    return _transition(actor, policy_id, "cancel", ip=ip, reason=check_reason(reason), now=now)
 
 
 # --- calendar (system) --------------------------------------------------------

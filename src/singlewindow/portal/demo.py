@@ -5,10 +5,8 @@ Idempotent: a second run finds the demo insurer and changes nothing.
 import datetime as dt
 import itertools
 import random
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
-from unittest import mock
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,13 +41,6 @@ WORDS = [
     "梅陇", "可塘", "河田", "螺溪", "新田", "马宫", "捷胜", "鲘门", "赤坑", "联安",
 ]
 TRADES = ["进出口", "贸易", "电子", "服饰", "工艺品", "五金", "水产", "食品", "塑胶", "珠宝"]
-
-
-@contextmanager
-def at(moment):
-    """Run services as if it were `moment` (used for the historical 2020 scheme)."""
-    with mock.patch("django.utils.timezone.now", return_value=moment):
-        yield
 
 
 def _user(username, password, **fields):
@@ -92,24 +83,24 @@ def _enterprise_user(enterprise):
     return user
 
 
-def _walk(policy, path, insurer, when=None):
-    """Move a policy along `path` (a list of actions) through the services."""
+def _walk(policy, path, insurer, now=None):
+    """Move a policy along `path` (a list of actions) through the services, at `now` (default: the clock's)."""
     user = _enterprise_user(policy.enterprise)
     for action in path:
         if action == "confirm":
             services.confirm(
                 user, policy.pk, contact_name=policy.enterprise.legal_representative,
                 contact_phone="13800138000", agreement_sha256=policy.scheme.agreement.sha256,
-                login_method=LoginMethod.PASSWORD, ip=IP,
+                login_method=LoginMethod.PASSWORD, ip=IP, now=now,
             )
         elif action == "approve":
-            services.approve(insurer, policy.pk, ip=IP)
+            services.approve(insurer, policy.pk, ip=IP, now=now)
         elif action == "return":
-            services.return_policy(insurer, policy.pk, reason="联系电话无法接通，请核实后重新确认。", ip=IP)
+            services.return_policy(insurer, policy.pk, reason="联系电话无法接通，请核实后重新确认。", ip=IP, now=now)
         elif action == "decline":
-            services.decline(user, policy.pk, reason="企业已另行投保。", ip=IP)
+            services.decline(user, policy.pk, reason="企业已另行投保。", ip=IP, now=now)
         elif action == "cancel":
-            services.cancel(insurer, policy.pk, reason="企业已注销。", ip=IP)
+            services.cancel(insurer, policy.pk, reason="企业已注销。", ip=IP, now=now)
 
 
 PATHS = {
@@ -186,12 +177,13 @@ def build(enterprises=300, seed=2020, stdout=None):
         for enterprise in [demo, demo2, *others]:
             _exports(rng, enterprise, [2019, today.year - 1])
 
-        with at(timezone.make_aware(dt.datetime(2020, 4, 1, 10, 0))):
-            old = [services.issue(insurer, scheme_2020.pk, e.pk, ip=IP) for e in [demo, *others[:60]]]
-        with at(timezone.make_aware(dt.datetime(2020, 5, 10, 9, 30))):
-            for index, policy in enumerate(old):
-                _walk(policy, ["confirm", "approve"] if index % 3 == 0 else ["decline"] if index % 7 == 1 else [],
-                      insurer)
+        # Its history is written at the moments it happened: the services take the clock explicitly.
+        issued_2020 = timezone.make_aware(dt.datetime(2020, 4, 1, 10, 0))
+        old = [services.issue(insurer, scheme_2020.pk, e.pk, ip=IP, now=issued_2020) for e in [demo, *others[:60]]]
+        walked_2020 = timezone.make_aware(dt.datetime(2020, 5, 10, 9, 30))
+        for index, policy in enumerate(old):
+            _walk(policy, ["confirm", "approve"] if index % 3 == 0 else ["decline"] if index % 7 == 1 else [],
+                  insurer, now=walked_2020)
         # The calendar jobs close the 2020 programme: unconfirmed ones lapse, effective ones expire.
         services.lapse_overdue(today)
         services.expire_ended(today)

@@ -4,8 +4,10 @@ The tests of other apps import the fixtures they need from here in their own con
 (`from singlewindow.policies.tests.conftest import bound_demo`); helpers are imported by the test modules.
 """
 import re
+from contextlib import contextmanager
 from decimal import Decimal
 from html import unescape
+from unittest import mock
 
 import pytest
 from django.test import Client
@@ -27,6 +29,13 @@ def page_text(response):
     html = response.content.decode()
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.DOTALL)
     return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+@contextmanager
+def at(moment):
+    """Freeze the clock at `moment` for code that reads it itself (the calendar jobs, services called without `now`)."""
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        yield
 
 
 def refreshed(obj):

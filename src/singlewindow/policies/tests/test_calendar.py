@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from singlewindow.policies import services
 from singlewindow.policies.models import Policy, PolicyStatus, Scheme
-from singlewindow.portal.demo import at
+
+from .conftest import at
 
 DAY = dt.timedelta(days=1)
 UTC = dt.UTC

@@ -9,9 +9,8 @@ from singlewindow.audit.models import AuditEvent
 from singlewindow.audit.services import first_broken_link
 from singlewindow.policies.management.commands.run_calendar import run_calendar, seconds_until_next_run
 from singlewindow.policies.models import CalendarRun, Policy, PolicyStatus, Scheme
-from singlewindow.portal.demo import at
 
-from .conftest import confirm_as
+from .conftest import at, confirm_as
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 LAST_DAY = dt.date(2026, 6, 30)
