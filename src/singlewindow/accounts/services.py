@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from singlewindow.audit.services import record
 from singlewindow.enterprises import services as enterprises
 from singlewindow.enterprises.identifiers import validate_uscc
+from singlewindow.machines import Refused
 from singlewindow.regions.models import Region
 from singlewindow.validators import clean_contacts, clean_email, no_markup
 
@@ -23,7 +24,7 @@ from .sessions import end_sessions
 def _bind(user, account, *, ip, action):
     updated = User.objects.filter(pk=user.pk, local_account__isnull=True).update(local_account=account)
     if updated != 1:
-        raise ValidationError(_("当前用户已绑定本地账号，无需重复绑定。"))
+        raise Refused("already", _("当前用户已绑定本地账号，无需重复绑定。"))
     user.local_account = account
     record(actor=user, action=action, obj=account, ip=ip, data={"user": user.username})
 

@@ -1,12 +1,11 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from singlewindow.forms import add_service_errors
 from singlewindow.http import client_ip, safe_next_path
+from singlewindow.refusals import attempt
 
 from . import services
 from .decorators import role_required
@@ -36,7 +35,8 @@ def bind(request):
     if request.method == "POST":
         form = BindForm(request.POST, prefix="bind") if active == "bind" else QuickRegisterForm(request.POST, prefix="reg")
         if form.is_valid():
-            try:
+            # Bound meanwhile (another tab): the Refused is said at the top of the form, like a wrong answer.
+            with attempt(request, form, refused_on_form=True) as tried:
                 if active == "bind":
                     services.bind_existing(user, ip=client_ip(request), **form.cleaned_data)
                     messages.success(request, _("账号绑定成功。"))
@@ -44,10 +44,8 @@ def bind(request):
                     services.quick_register(user, ip=client_ip(request), **form.cleaned_data)
                     messages.success(request, _("本地账号注册并绑定成功。"))
                 return redirect(_next_url(request))
-            except ValidationError as error:
-                add_service_errors(form, error)
-                if getattr(error, "code", None) == "locked_out":
-                    status = settings.AXES_HTTP_RESPONSE_CODE
+            if getattr(tried.invalid, "code", None) == "locked_out":
+                status = settings.AXES_HTTP_RESPONSE_CODE
         if active == "bind":
             bind_form = form
         else:

@@ -1,14 +1,17 @@
 """老用户账号绑定 at /local/bind/: bind an existing local account, or 快速注册 one — over HTTP."""
 import datetime as dt
 import re
+from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
 from django.utils import timezone
 from django.utils.html import escape
-from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects, assertTemplateUsed
 
+from singlewindow.accounts import services
 from singlewindow.accounts.models import LocalAccount, LocalBindFailure, Role, User
+from singlewindow.machines import Refused
 
 NEXT = "/insure/?status=pending"
 REGISTER = {"username": "hongwan2026", "password": "Hongwan2026", "contact_name": "李锐",
@@ -155,6 +158,25 @@ def test_a_bound_user_is_not_bound_a_second_time(world, client, bound_demo):
     assert register(client).status_code == 302
     assert bind(client, "swdemo", "Local@2020").status_code == 302
     assert LocalAccount.objects.count() == before
+    assert local_account_of(world.demo).username == "swdemo"
+
+
+def test_a_bind_another_tab_has_just_made_is_refused_on_the_same_page(world, demo_client):
+    real = services.bind_existing
+
+    def other_tab_first(user, **answer):
+        real(User.objects.get(pk=user.pk), **answer)  # the other tab's request binds first
+        return real(user, **answer)
+
+    with pytest.raises(Refused) as refused:
+        other_tab_first(User.objects.get(pk=world.demo.pk), username="swdemo", password="Local@2020")
+    assert refused.value.code == "already"
+    User.objects.filter(pk=world.demo.pk).update(local_account=None)
+    with mock.patch.object(services, "bind_existing", other_tab_first):
+        response = bind(demo_client)
+    assertTemplateUsed(response, "accounts/bind.html")
+    assert response.status_code == 400
+    assert summary(response) == ["当前用户已绑定本地账号，无需重复绑定。"]
     assert local_account_of(world.demo).username == "swdemo"
 
 
