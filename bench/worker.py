@@ -54,6 +54,7 @@ def floor(path):
     from django.db import transaction
 
     from singlewindow import bulk
+    from singlewindow.enterprises.identifiers import organisation_code_sql
     from singlewindow.enterprises.models import Enterprise, ExportRecord
 
     started = time.perf_counter()
@@ -66,7 +67,8 @@ def floor(path):
         cursor.execute("ANALYZE raw")
         with bulk.indexes_set_aside(Enterprise, ExportRecord):
             cursor.execute("INSERT INTO enterprises_enterprise (uscc, org_code, name, name_en, region_id, address,"
-                           " legal_representative, customs_code, created_at) SELECT uscc, substr(uscc, 9, 9), name,"
+                           " legal_representative, customs_code, created_at) SELECT uscc,"
+                           f" {organisation_code_sql('uscc')}, name,"
                            " '', county, '', '', '', now() FROM raw")
             cursor.execute("INSERT INTO enterprises_exportrecord (enterprise_id, year, export_usd, source)"
                            " SELECT e.id, r.year, r.usd, '' FROM raw r JOIN enterprises_enterprise e USING (uscc)")
