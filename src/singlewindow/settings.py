@@ -254,6 +254,9 @@ TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db
 # An import queued or running with no progress for this long has lost its worker (已中断). Generous: the
 # final write is one transaction that reports no progress while it runs. The rule: enterprises/transitions.STALENESS.
 SW_IMPORT_STALE = datetime.timedelta(minutes=int(os.environ.get("SW_IMPORT_STALE_MINUTES", "30")))
+# A 批量出单 run with no progress for this long has lost its worker (its runs beat once per chunk, so the
+# limit is short) and may be resumed. The rule: policies/transitions.ISSUANCE_STALENESS.
+SW_ISSUANCE_STALE = datetime.timedelta(minutes=int(os.environ.get("SW_ISSUANCE_STALE_MINUTES", "2")))
 # The export-list upload (enterprises/imports.py): uploads and error reports are kept under SW_IMPORT_DIR
 # (shared by the app hosts and the workers in production). A million CSV rows are about 70 MB.
 SW_IMPORT_DIR = Path(os.environ.get("SW_IMPORT_DIR", VAR_DIR / "imports"))

@@ -8,7 +8,6 @@ flight. Running again resumes: whoever already holds a policy is no longer eligi
 issued twice (and the unique policy numbers would refuse it anyway).
 """
 
-import datetime as dt
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,11 +27,10 @@ from singlewindow.machines import Refused
 
 from . import services
 from .models import Application, IssuanceRun, JobStatus, Policy, Scheme
-from .transitions import APPLICATION, ISSUANCE_RUN
+from .transitions import APPLICATION, ISSUANCE_RUN, ISSUANCE_STALENESS
 
 log = logging.getLogger(__name__)
 CHUNK = 10_000
-STALE = dt.timedelta(minutes=2)  # a running batch with no progress for this long has lost its worker
 
 
 # --- batch issuance -----------------------------------------------------------------------------------
@@ -65,7 +63,8 @@ def start_issuance(actor, scheme_id, *, ip=None):
 
 
 def is_stale(run):
-    return run.status == JobStatus.RUNNING and (run.heartbeat or run.created_at) < timezone.now() - STALE
+    """Running with no progress for SW_ISSUANCE_STALE: its worker is gone (the rule: ISSUANCE_STALENESS)."""
+    return ISSUANCE_STALENESS.of(run)
 
 
 # --- the run's moves (ISSUANCE_RUN): each a conditional UPDATE, True when this caller made it ----------
@@ -91,10 +90,9 @@ def fail_run(run_id, error):
 
 
 def resume_run(run_id):
-    """failed → queued, or running → queued when its worker has been silent for STALE (it died)."""
-    stale = timezone.now() - STALE
-    return _move_run(run_id, "resume", when=Q(status=JobStatus.FAILED) | Q(heartbeat__lt=stale) | Q(
-        heartbeat__isnull=True, created_at__lt=stale), error="", finished_at=None)
+    """failed → queued, or running → queued when it is stale (ISSUANCE_STALENESS: its worker died)."""
+    return _move_run(run_id, "resume", when=Q(status=JobStatus.FAILED) | ISSUANCE_STALENESS.condition(),
+                     error="", finished_at=None)
 
 
 @task()

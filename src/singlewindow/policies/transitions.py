@@ -1,8 +1,10 @@
 """The state machines of the policies app (DESIGN.md §4): the policy's, the 申领's and the batch run's, one
 table each that every service consults, and the status groupings the rest of the code asks for."""
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from singlewindow.accounts.models import Role
+from singlewindow.heartbeats import Staleness
 from singlewindow.machines import Machine, Transition
 
 from .models import Application, JobStatus
@@ -47,6 +49,8 @@ ISSUANCE_RUN = Machine(J, [
     # 继续: the insurer starts a failed run again, or a running one whose worker went silent (stale)
     Transition("resume", frozenset({J.FAILED, J.RUNNING}), J.QUEUED, Role.INSURER, _("继续出单")),
 ])
+# Running with no progress (heartbeat, else creation) for SW_ISSUANCE_STALE: the worker died. Each chunk beats.
+ISSUANCE_STALENESS = Staleness(frozenset({J.RUNNING}), ("heartbeat", "created_at"), lambda: settings.SW_ISSUANCE_STALE)
 
 
 def allowed(action, status):

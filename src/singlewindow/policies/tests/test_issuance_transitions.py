@@ -102,6 +102,26 @@ def test_a_running_run_whose_worker_is_alive_is_not_resumed(run_in):
     assert snapshot(run) == before
 
 
+def test_a_run_is_stale_after_two_minutes_without_progress_by_default():
+    from django.conf import settings
+
+    assert settings.SW_ISSUANCE_STALE == dt.timedelta(minutes=2)
+
+
+@pytest.mark.parametrize("heartbeat", [True, False])
+@pytest.mark.parametrize("minutes", [1, 3, 600])
+def test_the_page_and_the_resume_agree_on_a_stale_run(run_in, settings, heartbeat, minutes):
+    """is_stale (the page's 继续出单) and resume_run (the UPDATE) ask one rule, ISSUANCE_STALENESS."""
+    settings.SW_ISSUANCE_STALE = dt.timedelta(minutes=2)
+    run = run_in(JobStatus.RUNNING)
+    quiet = timezone.now() - dt.timedelta(minutes=minutes)
+    IssuanceRun.objects.filter(pk=run.pk).update(**({"heartbeat": quiet} if heartbeat else {
+        "heartbeat": None, "created_at": quiet}))
+    run.refresh_from_db()
+    assert issuance.is_stale(run) == (minutes > 2)
+    assert issuance.resume_run(run.pk) == (minutes > 2)
+
+
 # --- 申领 ------------------------------------------------------------------------------------------------
 
 APP_ALLOWED, APP_REFUSED = APPLICATION.edges()
