@@ -110,6 +110,7 @@ def take(url, out):
         page.wait_for_function("getComputedStyle(document.querySelector('.modal-backdrop.show')).opacity === '0.5'")
         shoot(page, out / "agreement.png")
 
+
         # The same enterprise on a 390 px phone: the list as cards, then 放弃投保's page of its own.
         phone = browser.new_context(**{**options, "viewport": PHONE, "is_mobile": True, "has_touch": True}).new_page()
         login(phone, url, "demo", "Demo@2020")
@@ -120,6 +121,15 @@ def take(url, out):
         phone.get_by_role("link", name="放弃投保").click()
         expect(phone.get_by_role("heading", name="放弃投保")).to_be_visible()
         shoot(phone, out / "phone-decline.png")
+
+        # 确认投保, then the 确认回执 the enterprise may print or keep.
+        dialog.get_by_role("button", name="已认真阅读以上内容并同意").click()
+        expect(dialog).to_be_hidden()
+        page.get_by_role("button", name="确认投保").click()
+        expect(page.get_by_role("heading", name="确认投保已提交")).to_be_visible()
+        page.get_by_role("link", name="查看并打印确认回执").click()
+        expect(page.get_by_role("heading", name="出口信用保险投保确认回执")).to_be_visible()
+        shoot(page, out / "receipt.png")
 
         insurer = browser.new_context(**options).new_page()
         login(insurer, url, "insurer", "Insurer@2020")

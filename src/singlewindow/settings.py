@@ -246,8 +246,6 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
                           "LOCATION": str(VAR_DIR / "cache")}}
-if TESTING:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- jobs -------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
@@ -293,8 +291,6 @@ OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds; below OUTBOX_STALE, so no hung send is re-sent
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@singlewindow.localhost")
-if TESTING:
-    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 # --- logging ----------------------------------------------------------------
 LOGGING = {
@@ -307,8 +303,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-if TESTING:
-    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 # --- e-port card (卡介质, DESIGN.md §5; docs/decisions/*-eport-card.md) -----------------
@@ -326,9 +320,15 @@ EPORT_CHALLENGES_PER_ADDRESS = int(os.environ.get("EPORT_CHALLENGES_PER_ADDRESS"
 EPORT_PIN_KDF_N = 2**15
 # The agent's source, served as a wheel on the 客户端控件下载 page.
 EPORT_AGENT_SOURCE = Path(os.environ.get("EPORT_AGENT_SOURCE", BASE_DIR / "cardagent"))
+
+
+# --- tests (SW_TESTING=1, or under pytest): every difference from the above in one place --------------
 if TESTING:
-    EPORT_PIN_KDF_N = 2**4
-    if "EPORT_DIR" not in os.environ:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # per process, no files
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # jobs run in the request
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # argon2 would be most of the suite
+    EPORT_PIN_KDF_N = 2**4  # the same sealing, cheap
+    if "EPORT_DIR" not in os.environ:  # a CA and card files of the run's own, removed at exit
         import atexit
         import shutil
         import tempfile

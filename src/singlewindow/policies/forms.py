@@ -4,10 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from singlewindow.validators import CONTACT_NAME_MAX_LENGTH, contact_name_too_long
 
-from .models import REASON_MAX_LENGTH, reason_too_long
+from .models import REASON_MAX_LENGTH, reason_missing, reason_too_long
 
 # in the language of the request that shows them
 _reason_too_long, _contact_name_too_long = lazy(reason_too_long, str), lazy(contact_name_too_long, str)
+_reason_missing = lazy(reason_missing, str)
 
 
 class TelInput(forms.TextInput):
@@ -34,7 +35,7 @@ class ReasonForm(forms.Form):
     """放弃投保's reason; with prefix "return" or "cancel" the insurer's 退回 / 撤销, a smaller box under its label."""
 
     reason = forms.CharField(label=_("原因"), max_length=REASON_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": _("请填写原因。"), "max_length": _reason_too_long()})
+                             error_messages={"required": _reason_missing(), "max_length": _reason_too_long()})
     insurer_labels = {"return": _("退回原因"), "cancel": _("撤销原因")}
 
     def __init__(self, *args, **kwargs):
@@ -42,6 +43,12 @@ class ReasonForm(forms.Form):
         if self.prefix in self.insurer_labels:
             self.fields["reason"].label = self.insurer_labels[self.prefix]
             self.fields["reason"].widget.attrs["rows"] = 2
+        if self.prefix == "return":  # what the enterprise is to correct, highlighted on its confirm form
+            from .services import CORRECTABLE
+
+            self.fields["to_correct"] = forms.MultipleChoiceField(
+                label=_("需要企业修改的内容"), required=False, choices=list(CORRECTABLE.items()),
+                widget=forms.CheckboxSelectMultiple)
 
 
 class IssueForm(forms.Form):

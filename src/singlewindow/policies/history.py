@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from singlewindow.accounts.models import Role
 from singlewindow.audit.models import AuditEvent
 
-from .models import Confirmation, Policy
+from .models import Confirmation, Policy, PolicyStatus
 from .transitions import TRANSITIONS
 
 ISSUED = _("出单")
@@ -52,3 +52,12 @@ def last_confirmation(policy):
     """The newest 确认投保 of the policy (a returned policy is confirmed again), or None."""
     return (Confirmation.objects.filter(policy=policy).select_related("user", "agreement")
             .order_by("-at", "-id").first())
+
+
+def fields_to_correct(policy):
+    """The contact fields the insurer's latest 退回 asked to correct, while the policy is still 已退回."""
+    if policy.status != PolicyStatus.RETURNED:
+        return []
+    event = (AuditEvent.objects.filter(object_type=Policy._meta.label_lower, object_id=str(policy.pk),
+                                       action="policy.return").order_by("-id").first())
+    return list((event.data or {}).get("fields", [])) if event else []

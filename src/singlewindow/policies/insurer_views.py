@@ -150,8 +150,11 @@ def policy_action(request, pk, action):
             services.approve(request.user, policy.pk, ip=ip)
             done = _("保单 %(number)s 已审批通过，已生效。") % {"number": policy.number}
         else:
-            act = services.return_policy if action == "return" else services.cancel
-            act(request.user, policy.pk, reason=form.cleaned_data["reason"], ip=ip)
+            if action == "return":
+                services.return_policy(request.user, policy.pk, reason=form.cleaned_data["reason"],
+                                       fields=form.cleaned_data.get("to_correct", ()), ip=ip)
+            else:
+                services.cancel(request.user, policy.pk, reason=form.cleaned_data["reason"], ip=ip)
             done = _("保单 %(number)s %(done)s。") % {
                 "number": policy.number, "done": _("已退回") if action == "return" else _("已撤销")}
     if tried.invalid:

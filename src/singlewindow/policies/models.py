@@ -20,6 +20,10 @@ def reason_too_long():
     return gettext("原因不能超过%(n)d个字。") % {"n": REASON_MAX_LENGTH}
 
 
+def reason_missing():
+    return gettext("请填写原因。")
+
+
 class InsurerBranch(models.Model):
     """An insurer's office (the notice: 中国信保粤东办事处) and the regions it serves."""
 

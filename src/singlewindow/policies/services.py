@@ -7,6 +7,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.audit.services import record
@@ -15,7 +16,16 @@ from singlewindow.machines import Refused
 from singlewindow.notifications import services as notifications
 from singlewindow.validators import clean_contacts, no_markup
 
-from .models import REASON_MAX_LENGTH, Confirmation, Policy, PolicyStatus, PremiumRule, Scheme, reason_too_long
+from .models import (
+    REASON_MAX_LENGTH,
+    Confirmation,
+    Policy,
+    PolicyStatus,
+    PremiumRule,
+    Scheme,
+    reason_missing,
+    reason_too_long,
+)
 from .transitions import TRANSITIONS
 
 log = logging.getLogger(__name__)
@@ -37,7 +47,7 @@ def refusal(policy, action):
 def check_reason(reason):
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("请填写原因。")})
+        raise ValidationError({"reason": reason_missing()})
     if len(reason) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": reason_too_long()})
     try:
@@ -218,6 +228,13 @@ def issue_many(actor, scheme, rows, *, ip=None):
 
 # --- enterprise -------------------------------------------------------------
 
+def agreement_problem(agreement, sha256):
+    """Why the agreement was not accepted (the box unticked, or a page showing another text), or None."""
+    if sha256 != agreement.sha256:
+        return _("请先阅读并同意《中国出口信用保险公司客户网上服务协议》。")
+    return None
+
+
 def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", agreement_sha256,
             login_method=LoginMethod.PASSWORD, ip=None, user_agent="", card_proof="", now=None):
     """确认投保: store the contacts and the proof of what was accepted, then wait for the insurer.
@@ -234,8 +251,8 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
         errors["__all__"] = _("本方案的确认截止日（%(date)s，含当日）已过，不能再确认投保。") % {
             "date": policy.scheme.confirm_deadline.isoformat(),
         }
-    if agreement_sha256 != agreement.sha256:
-        errors["agreement"] = _("请先阅读并同意《中国出口信用保险公司客户网上服务协议》。")
+    if problem := agreement_problem(agreement, agreement_sha256):
+        errors["agreement"] = problem
     if errors:
         raise ValidationError(errors)
     signature_record = ""
@@ -312,8 +329,18 @@ def approve_many(actor, policy_ids, *, ip=None):
     return done, refused
 
 
-def return_policy(actor, policy_id, *, reason, ip=None, now=None):
-    return _transition(actor, policy_id, "return", ip=ip, reason=check_reason(reason), now=now)
+# What a 退回 may ask the enterprise to correct: the contacts it confirmed with (its confirm form's fields).
+CORRECTABLE = {"contact_name": _lazy("联系人"), "contact_phone": _lazy("联系电话"), "contact_email": _lazy("电子邮箱")}
+
+
+def return_policy(actor, policy_id, *, reason, fields=(), ip=None, now=None):
+    """退回 with a reason and, optionally, the contact fields to correct (kept in the audit event's data:
+    the enterprise's page highlights them until it confirms again)."""
+    fields = sorted(set(fields))
+    if unknown := set(fields) - set(CORRECTABLE):
+        raise ValidationError({"to_correct": _("不能要求修改：%(names)s。") % {"names": "、".join(sorted(unknown))}})
+    return _transition(actor, policy_id, "return", ip=ip, reason=check_reason(reason), now=now,
+                       data={"fields": fields} if fields else None)
 
 
 def cancel(actor, policy_id, *, reason, ip=None, now=None):

@@ -49,7 +49,13 @@ def policy_list(request):
 
 
 def _detail(request, policy, form, status=200):
+    to_correct = history.fields_to_correct(policy)
+    for name in to_correct:  # the insurer asked for these: marked on the form until the policy is confirmed again
+        field = form.fields[name]
+        field.help_text = " ".join(str(text) for text in (_("保险公司要求修改此项。"), field.help_text) if text)
+        field.widget.attrs["class"] = (field.widget.attrs.get("class", "") + " border-warning border-2").strip()
     return render(request, "policies/detail.html", {
+        "to_correct": [services.CORRECTABLE[name] for name in to_correct],
         "policy": policy, "scheme": policy.scheme, "agreement": policy.scheme.agreement, "form": form,
         "can_confirm": allowed("confirm", policy.status), "can_decline": allowed("decline", policy.status),
         "timeline": history.timeline(policy), "confirmation": history.last_confirmation(policy),
@@ -81,7 +87,10 @@ def policy_confirm(request, pk):
     policy = _own_policy(request, pk)
     form = ConfirmForm(request.POST)
     login_method = request.session.get("login_method", LoginMethod.PASSWORD)
-    if form.is_valid():
+    if not form.is_valid():  # every error in one pass: the agreement's too, not only after the fields are right
+        if problem := services.agreement_problem(policy.scheme.agreement, request.POST.get("agreement_sha256")):
+            form.add_error("agreement_sha256", problem)
+    else:
         with attempt(request, form) as tried:
             services.confirm(
                 request.user, policy.pk, **form.cleaned_data, login_method=login_method,

@@ -111,3 +111,38 @@ def test_each_status_has_its_own_badge_colour_and_says_its_name(world, demo_clie
     assert set(COLOURS) == set(PolicyStatus) and len(set(COLOURS.values())) == len(PolicyStatus)
     html = demo_client.get(f"/insure/{world.pending.pk}/").content.decode()
     assert 'class="badge text-bg-warning" data-testid="policy-status" data-status="pending">待确认</span>' in html
+
+
+def test_every_error_of_the_confirm_form_comes_in_one_pass_the_agreements_too(world, demo_client):
+    response = demo_client.post(f"/insure/{world.pending.pk}/confirm/", {"contact_name": "", "contact_phone": "12"})
+    assert response.status_code == 400
+    text = page_text(response)
+    summary = text[text.index("提交未成功"):]
+    for message in ["请填写联系人。", "请先阅读并同意《中国出口信用保险公司客户网上服务协议》。"]:
+        assert message in summary, message
+    assert refreshed(world.pending).status == "pending"
+
+
+def test_a_return_for_the_contacts_highlights_those_fields_until_confirmed_again(world, demo_client, client_for,
+                                                                                  confirmed):
+    insurer = client_for(world.insurer)
+    page = insurer.get(f"/insurer/{confirmed.pk}/").content.decode()
+    assert "需要企业修改的内容" in page and 'value="contact_phone"' in page
+    insurer.post(f"/insurer/{confirmed.pk}/return/", {"return-reason": "联系电话无法接通，请核对。",
+                                                     "return-to_correct": ["contact_phone"]})
+    assert refreshed(confirmed).status == "returned"
+    response = demo_client.get(f"/insure/{confirmed.pk}/")
+    text = page_text(response)
+    assert "需要修改： 联系电话" in text or "需要修改：联系电话" in text
+    html = response.content.decode()
+    phone = re.search(r'<input[^>]*name="contact_phone"[^>]*>', html).group(0)
+    name = re.search(r'<input[^>]*name="contact_name"[^>]*>', html).group(0)
+    assert "border-warning" in phone and "border-warning" not in name
+    assert "保险公司要求修改此项。" in text
+
+
+def test_a_return_cannot_ask_for_a_field_that_is_not_a_contact(world, client_for, confirmed):
+    insurer = client_for(world.insurer)
+    response = insurer.post(f"/insurer/{confirmed.pk}/return/", {"return-reason": "请核对。",
+                                                                "return-to_correct": ["premium"]})
+    assert response.status_code == 400 and refreshed(confirmed).status == "confirmed"

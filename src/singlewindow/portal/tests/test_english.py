@@ -66,7 +66,7 @@ def test_the_language_switch_turns_the_portal_english_and_back(db, client):
 
 
 def test_a_visitor_reads_home_login_and_faq_in_english(db, english):
-    english_page(english, "/", "Local Features", "Single Window service hotline", "SME Online Insurance")
+    english_page(english, "/", "Local Services", "Single Window service hotline", "SME Online Insurance")
     english_page(english, "/login/", "User Login", "IC Card", "Download Client Control", "Register Now",
                  "Forgot Password", "Forgot Username")
     english_page(english, "/help/", "FAQ", 'What is the "Single Window"?', "Organisation code already registered",
@@ -75,7 +75,7 @@ def test_a_visitor_reads_home_login_and_faq_in_english(db, english):
 
 def test_a_bound_enterprise_user_finds_and_confirms_the_policy_in_english(world, bound_demo, english):
     english.force_login(bound_demo)
-    english_page(english, "/features/", "Local Features", "Financial Services", "Export Credit",
+    english_page(english, "/features/", "Local Services", "Financial Services", "Export Credit",
                  "SME Online Insurance")
     english_page(english, "/insure/", "Pending", "Under Review", "In Force", "View Details", world.pending.number)
     english_page(english, f"/insure/{world.pending.pk}/", "Policy Details", "Confirm Insurance", "Decline Insurance",
@@ -139,3 +139,13 @@ def test_no_chinese_is_left_on_any_page_but_data(world, bound_demo, english, who
     assert {url: r.status_code for url, r in responses.items() if r.status_code != 200} == {}
     leftovers = {url: leftover_chinese(response) for url, response in responses.items()}
     assert {url: found for url, found in leftovers.items() if found} == {}
+
+
+def test_the_header_names_the_portal_once_in_the_readers_language(db, english):
+    from django.test import Client
+
+    chinese = page_text(Client().get("/"))
+    assert chinese.count("中国（广东）国际贸易单一窗口") >= 1 and "China (Guangdong) International Trade Single Window" in chinese
+    header = re.search(r'<header class="sw-header">.*?</a>', english.get("/").content.decode(), re.DOTALL).group(0)
+    assert header.count("China (Guangdong) International Trade Single Window") == 1
+    assert "中国（广东）" not in header
