@@ -4,6 +4,7 @@ A model's statuses are `TextChoices`; its machine lists the allowed moves. Servi
 conditional `UPDATE … WHERE status IN (sources)` checked by its row count, so a second click or a second
 worker is refused on PostgreSQL and on SQLite alike; tests walk `edges()`.
 """
+from collections import deque
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -74,6 +75,18 @@ class Machine:
             current = queryset.filter(pk=pk).values_list(self.field, flat=True).first()
             raise self.refusal(action, current, subject)
         return self.transitions[action]
+
+    def path(self, start, target):
+        """The shortest list of actions that leads from `start` to `target` (tests walk it to put a row in a
+        status the way the product would), or None when the table has no such path."""
+        paths, todo = {start: []}, deque([start])
+        while todo:
+            here = todo.popleft()
+            for action, transition in self.transitions.items():
+                if here in transition.sources and transition.target not in paths:
+                    paths[transition.target] = [*paths[here], action]
+                    todo.append(transition.target)
+        return paths.get(target)
 
     def edges(self):
         """(allowed, refused): every (action, status) pair, for tests generated from the table."""

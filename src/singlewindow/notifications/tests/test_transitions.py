@@ -1,6 +1,5 @@
 """The outbox message's state machine walked edge by edge from its table: every allowed move, every refused one."""
 import datetime as dt
-from collections import deque
 
 import pytest
 from django.utils import timezone
@@ -15,17 +14,11 @@ FIELDS = ["status", "attempts", "last_error", "next_attempt_at", "claimed_at", "
 
 
 def path_to(status):
-    """The shortest list of actions from queued (where queue() leaves a message) to `status`, from MOVES."""
-    paths, todo = {S.QUEUED: []}, deque([S.QUEUED])
-    while todo:
-        here = todo.popleft()
-        for action, move in MOVES.items():
-            if here in move.sources and move.target not in paths:
-                paths[move.target] = [*paths[here], action]
-                todo.append(move.target)
-    if status not in paths:
-        raise AssertionError(f"no path in MOVES reaches {status}")
-    return paths[status]
+    """The shortest list of actions from queued (where queue() leaves a message) to `status`, by the table."""
+    path = OUTBOUND.path(S.QUEUED, status)
+    if path is None:
+        raise AssertionError(f"no path in OUTBOUND reaches {status}")
+    return path
 
 
 ALLOWED, REFUSED = OUTBOUND.edges()

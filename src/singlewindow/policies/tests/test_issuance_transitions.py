@@ -1,7 +1,6 @@
 """The 批量出单 run's and the 申领's state machines walked edge by edge from their tables
 (policies/transitions.py): every allowed move, every refused one."""
 import datetime as dt
-from collections import deque
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -37,16 +36,11 @@ def run_act(action, run):
 
 
 def path_to(status):
-    paths, todo = {JobStatus.QUEUED: []}, deque([JobStatus.QUEUED])
-    while todo:
-        here = todo.popleft()
-        for action, transition in ISSUANCE_RUN.transitions.items():
-            if here in transition.sources and transition.target not in paths:
-                paths[transition.target] = [*paths[here], action]
-                todo.append(transition.target)
-    if status not in paths:
+    """The shortest list of actions from queued (where start_issuance leaves a run) to `status`, by the table."""
+    path = ISSUANCE_RUN.path(JobStatus.QUEUED, status)
+    if path is None:
         raise AssertionError(f"no path in ISSUANCE_RUN reaches {status}")
-    return paths[status]
+    return path
 
 
 def snapshot(run):

@@ -1,6 +1,5 @@
 """The policy state machine walked edge by edge: every allowed transition, every refused one, who may act."""
 import datetime as dt
-from collections import deque
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,7 +10,7 @@ from singlewindow.audit.models import AuditEvent
 from singlewindow.machines import Refused
 from singlewindow.policies import services
 from singlewindow.policies.models import Agreement, Confirmation, Policy, PolicyStatus, Scheme
-from singlewindow.policies.transitions import TRANSITIONS
+from singlewindow.policies.transitions import POLICY, TRANSITIONS
 
 IP = "203.0.113.7"
 DAY = dt.timedelta(days=1)
@@ -21,17 +20,11 @@ CONTACT = {"contact_name": "李锐", "contact_phone": "13729230657"}
 
 
 def path_to(status):
-    """The shortest list of actions from 待确认 (where issue leaves a policy) to `status`, from TRANSITIONS."""
-    paths, queue = {PolicyStatus.PENDING: []}, deque([PolicyStatus.PENDING])
-    while queue:
-        here = queue.popleft()
-        for action, transition in TRANSITIONS.items():
-            if here in transition.sources and transition.target not in paths:
-                paths[transition.target] = [*paths[here], action]
-                queue.append(transition.target)
-    if status not in paths:
-        raise AssertionError(f"no path in TRANSITIONS reaches {status}")
-    return paths[status]
+    """The shortest list of actions from 待确认 (where issue leaves a policy) to `status`, by the table."""
+    path = POLICY.path(PolicyStatus.PENDING, status)
+    if path is None:
+        raise AssertionError(f"no path in POLICY reaches {status}")
+    return path
 
 
 REFUSED = [(a, s) for a, t in TRANSITIONS.items() for s in PolicyStatus if s not in t.sources]

@@ -36,3 +36,13 @@ def test_a_repeated_action_is_already_done_and_another_is_refused_by_state():
 def test_a_table_naming_an_unknown_status_fails_at_import():
     with pytest.raises(AssertionError):
         Machine(Light, [Transition("melt", frozenset({"blue"}), Light.OFF)])
+
+
+def test_a_path_is_the_shortest_walk_the_table_allows():
+    from singlewindow.policies.models import PolicyStatus as S
+    from singlewindow.policies.transitions import POLICY
+
+    assert POLICY.path(S.PENDING, S.PENDING) == []
+    assert POLICY.path(S.PENDING, S.EFFECTIVE) == ["confirm", "approve"]
+    assert POLICY.path(S.PENDING, S.EXPIRED) == ["confirm", "approve", "expire"]
+    assert POLICY.path(S.DECLINED, S.PENDING) is None  # nothing leads back from a final status
