@@ -103,3 +103,11 @@ def default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: a rate limit counted by one test must not refuse the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -141,3 +141,17 @@ def test_the_action_bar_stays_at_the_foot_of_a_short_window(portal, page, new_co
     bar = insurer.get_by_test_id("action-bar").bounding_box()
     assert last_row["y"] + last_row["height"] > bar["y"], "the bar stands over the list's foot, not after it"
     assert bar["y"] + bar["height"] <= height + 1, "the bar and its 审批通过 are in sight without scrolling"
+
+
+def test_cancelling_asks_once_more_then_cancels(portal, page, new_context, awaiting):
+    policy = awaiting[0]
+    insurer = portal.insurer_page(new_context)
+    portal.row(insurer, policy).get_by_role("link", name="查看详情").click()
+    portal.field(insurer, "撤销原因").fill("企业已注销。")
+    insurer.get_by_role("button", name="撤销").click()
+    check = insurer.get_by_role("region", name="撤销")  # the second step says what cannot be undone
+    expect(check).to_contain_text("撤销不能恢复")
+    assert Policy.objects.get(pk=policy.pk).status == PolicyStatus.CONFIRMED
+    check.get_by_role("button", name="确认撤销").click()
+    expect(insurer.get_by_role("alert")).to_contain_text(f"保单 {policy.number} 已撤销。")
+    assert Policy.objects.get(pk=policy.pk).status == PolicyStatus.CANCELLED

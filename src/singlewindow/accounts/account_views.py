@@ -62,12 +62,10 @@ def _resend(request, send, done):
 
 # --- 立即注册 -----------------------------------------------------------------------------------------
 
-@require_http_methods(["GET", "POST"])
 def _code_standing(request, value):
     """What 立即注册 tells of a typed code ({"state": …, "message": …}); rate-limited per client address."""
-    if not services.allow_code_check(client_ip(request)):
-        return {"state": "limited", "message": _("查询过于频繁，请一小时后再试。")}
     try:
+        services.limit_code_checks(client_ip(request))
         _uscc, state = services.registration_standing(value)
     except ValidationError as error:
         return {"state": "invalid", "message": error.messages[0]}
@@ -81,22 +79,19 @@ def register_check(request):
                   {"standing": _code_standing(request, request.POST.get("uscc")), "hotline": HOTLINE})
 
 
+@require_http_methods(["GET", "POST"])
 def register(request):
     """立即注册, step 1: the enterprise, its first account and the contact mobile the code goes to."""
     if request.user.is_authenticated:
         messages.info(request, _("您已登录。如需为另一家企业注册账号，请先退出。"))
         return redirect("portal:home")
-    if request.method == "POST" and request.POST.get("action") == "check":  # 查询 without JavaScript
-        typed = {k: v for k, v in request.POST.items() if not k.startswith("password")}
-        return render(request, "accounts/register.html", {
-            "form": RegisterForm(initial=typed), "hotline": HOTLINE,
-            "standing": _code_standing(request, request.POST.get("uscc"))})
     pending = request.session.get(REGISTER_KEY) or {}
     form = RegisterForm(_posted(request), initial={k: v for k, v in pending.items() if k != "password_hash"})
     standing = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "password2"}
         try:
+            services.limit_code_checks(client_ip(request))  # the answer tells the code's standing too
             pending = services.check_registration(**data)
             services.send_registration_code(pending, ip=client_ip(request))
         except ValidationError as error:
@@ -402,7 +397,7 @@ def operator_action(request, pk, action):
     return redirect("accounts:operators")
 
 
-# --- 账号解锁 (single-window operators) -----------------------------------------------------------------
+# --- 账号解锁 (the single-window administrator) -----------------------------------------------------------------
 
 @role_required(Role.STAFF)
 @require_http_methods(["GET", "POST"])

@@ -93,7 +93,7 @@ def _recent():
 
 def account_locks(usernames=None):
     """{username: [(address, time of the last failure)]} for `usernames` (or all) locked now by their own
-    failures: where each lock holds and since when (the operator's 账号解锁 shows both)."""
+    failures: where each lock holds and since when (the administrator's 账号解锁 shows both)."""
     rows = _recent()
     if usernames is not None:
         rows = rows.filter(username__in=list(usernames))

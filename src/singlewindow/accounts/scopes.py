@@ -46,7 +46,7 @@ def _around(region, field):
 
 def scheme_scope(user, field=""):
     """Schemes (by `field`, the path to the scheme): an insurer its branch's, a bureau those of or around its
-    region, an enterprise those that cover its region, the operator all."""
+    region, an enterprise those that cover its region, the single-window administrator all."""
     at = f"{field}__" if field else ""
     if not _signed_in(user):
         return NOTHING
@@ -74,14 +74,14 @@ def policy_scope(user, field=""):
 
 
 def staff_scope(user, field=""):
-    """Rows only the insurer (by the scheme at `field`) and the operator work with: batch issuance runs."""
+    """Rows only the insurer (by the scheme at `field`) and the single-window administrator work with: batch issuance runs."""
     if _signed_in(user) and user.role in (Role.INSURER, Role.STAFF):
         return scheme_scope(user, field)
     return NOTHING
 
 
 def import_scope(user):
-    """Customs import jobs: a bureau's of its region, the operator's all."""
+    """Customs import jobs: a bureau's of its region, the single-window administrator's all."""
     if not _signed_in(user):
         return NOTHING
     if user.role == Role.BUREAU:

@@ -173,6 +173,11 @@ def registration_standing(uscc):
     return uscc, FIRST_ACCOUNT
 
 
+def has_administrator(enterprise):
+    """Has the enterprise a live 企业管理员（法人）account (the one that manages its operators)?"""
+    return User.objects.filter(enterprise=enterprise, is_enterprise_admin=True, removed_at__isnull=True).exists()
+
+
 def first_account_error():
     return ValidationError(_("该企业尚未开通单一窗口账号。为确认是企业本身开通，第一个账号须用本企业的电子口岸法人卡登录开通。"),
                            code=FIRST_ACCOUNT)
@@ -187,15 +192,18 @@ def _registrable_uscc(value):
     return uscc
 
 
-def allow_code_check(ip):
-    """One more 立即注册 code check from `ip` this hour? Counted in the shared cache (every app process)."""
+def limit_code_checks(ip):
+    """Count one more answer about a code (the check, or a 立即注册 that says why it cannot go on) from `ip`
+    this hour, in the shared cache (every app process); ValidationError on 统一社会信用代码 past the limit.
+    An address client_ip could not read counts under one key: a closed door, not an open one."""
     key = f"sw:register-check:{ip}"
     cache.add(key, 0, timeout=3600)
     try:
-        return cache.incr(key) <= CODE_CHECKS_PER_HOUR
+        count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
-        return True
+        cache.set(key, count := 1, timeout=3600)
+    if count > CODE_CHECKS_PER_HOUR:
+        raise ValidationError({"uscc": ValidationError(_("查询过于频繁，请一小时后再试。"), code="limited")})
 
 
 def check_registration(*, uscc, name, region, legal_representative, mobile, email, username, password):

@@ -17,7 +17,7 @@ from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.policies.models import Scheme
 from singlewindow.regions.models import Region, within
-from singlewindow.spreadsheets import XlsxWriter
+from singlewindow.spreadsheets import CsvWriter, XlsxWriter
 
 from . import eligibility, import_files, import_rows, imports
 from .models import ImportJob
@@ -68,7 +68,10 @@ def import_template(request, kind):
     """The file to fill in: the header the import reads (import_rows.FIELDS, named as it names them)."""
     header = [import_rows.LABELS[field] for field in import_rows.FIELDS]
     if kind == "csv":  # with a BOM, so Excel opens it as UTF-8
-        return HttpResponse("\ufeff" + ",".join(header) + "\r\n", headers={
+        text = io.StringIO("\ufeff")
+        text.seek(0, io.SEEK_END)
+        CsvWriter(text).writerow(header)
+        return HttpResponse(text.getvalue(), headers={
             "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="import-template.csv"'})
     sheet = XlsxWriter(_("出口数据"))
     sheet.writerow(header)

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from singlewindow.accounts.models import Role, User
+from singlewindow.accounts.services import has_administrator
 from singlewindow.audit.services import record
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.machines import Refused
@@ -253,8 +254,9 @@ def _holder_user(card, enterprise):
         card = Card.objects.select_for_update().get(pk=card.pk)
         user = card.user
         if user is None:
-            legal = card.kind == CardKind.LEGAL and not User.objects.filter(
-                enterprise=enterprise, is_enterprise_admin=True, removed_at__isnull=True).exists()
+            # The enterprise's row is locked too: two 法人卡 logging in at once make one administrator, not two.
+            Enterprise.objects.select_for_update().filter(pk=enterprise.pk).first()
+            legal = card.kind == CardKind.LEGAL and not has_administrator(enterprise)
             user, created = User.objects.get_or_create(
                 username=f"card-{card.number.lower()}",
                 defaults={"role": Role.ENTERPRISE, "enterprise": enterprise, "display_name": card.holder,

@@ -16,7 +16,7 @@ from singlewindow.http import client_ip, safe_next_path
 from singlewindow.machines import Refused
 from singlewindow.policies.forms import ConfirmForm, ReasonForm
 from singlewindow.policies.models import Policy
-from singlewindow.policies.services import check_reason
+from singlewindow.policies.services import agreement_problem, check_reason
 from singlewindow.validators import clean_person_name, normalise_phone
 
 from . import package, services
@@ -91,8 +91,8 @@ def confirm_challenge(request, pk):
         contact_phone = normalise_phone(data["contact_phone"])
     except ValidationError as error:
         return JsonResponse({"error": " ".join(error.messages)}, status=400)
-    if data["agreement_sha256"] != policy.scheme.agreement.sha256:
-        return JsonResponse({"error": _("请先阅读并同意《中国出口信用保险公司客户网上服务协议》。")}, status=400)
+    if problem := agreement_problem(policy.scheme.agreement, data["agreement_sha256"]):
+        return JsonResponse({"error": problem}, status=400)
     return _challenge_answer(lambda: services.new_confirmation_challenge(
         request.session, request.user, policy, contact_name=contact_name, contact_phone=contact_phone,
         contact_email=data["contact_email"], agreement_sha256=data["agreement_sha256"],

@@ -44,7 +44,9 @@ def timeline(policy):
         action = event.action.removeprefix("policy.")
         label = ISSUED if action == "issue" else TRANSITIONS[action].label if action in TRANSITIONS else None
         if label is not None:
-            steps.append(Step(at=event.at, label=label, by=_by(event), reason=event.reason))
+            # 出单's reason is the insurer's 例外出单原因, kept for the audit; the moves' reasons are the enterprise's to read.
+            reason = "" if action == "issue" else event.reason
+            steps.append(Step(at=event.at, label=label, by=_by(event), reason=reason))
     return steps
 
 

@@ -43,8 +43,9 @@ class QueueFilter(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["scheme"].queryset = Scheme.objects.visible_to(user).order_by("-cover_start", "name")
         regions = user.insurer_branch.regions.all() if user.insurer_branch_id else []
+        # the counties of its regions: inside a city or the province (by the parent), or a region itself
         self.fields["county"].queryset = Region.objects.filter(
-            within(regions, "parent") | within(regions, "parent__parent"), level=Region.Level.COUNTY)
+            within(regions, "parent") | Q(pk__in=[region.pk for region in regions]), level=Region.Level.COUNTY)
 
 
 def _queue(user, status, filters, query=""):
@@ -145,6 +146,17 @@ def policy_action(request, pk, action):
             items=[f"{policy.number} · {policy.enterprise.name}"], button=_("确认审批通过"))
     if form is not None and not form.is_valid():
         return _render_detail(request, policy, status=400, **{f"{action}_form": form})
+    if action == "cancel" and not is_checked(request) and allowed("cancel", policy.status):
+        with attempt(request, form) as tried:  # the reason's own rule first: the check step shows only a good one
+            services.check_reason(form.cleaned_data["reason"])
+        if tried.invalid:
+            return _render_detail(request, policy, status=400, cancel_form=form)
+        return check_step(  # 撤销 cannot be undone: the policy is gone for the enterprise
+            request, title=_("撤销"), back_url=reverse("insurer:detail", args=[policy.pk]),
+            summary=_("撤销后保单不再有效，企业不能再确认投保；撤销不能恢复。撤销原因会告知企业：%(reason)s") % {
+                "reason": form.cleaned_data["reason"]},
+            items=[f"{policy.number} · {policy.enterprise.name}"], button=_("确认撤销"),
+            keep=[("cancel-reason", form.cleaned_data["reason"])])
     with attempt(request, form) as tried:
         if action == "approve":
             services.approve(request.user, policy.pk, ip=ip)

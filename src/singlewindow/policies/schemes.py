@@ -1,4 +1,4 @@
-"""方案管理: create and edit a scheme with every setting of DESIGN.md §3 (operator or insurer)."""
+"""方案管理: create and edit a scheme with every setting of DESIGN.md §3 (the single-window administrator or the insurer)."""
 from decimal import Decimal
 
 from django import forms
@@ -107,10 +107,10 @@ def _schemes(user):
     return Scheme.objects.visible_to(user).select_related("region", "insurer_branch", "agreement")
 
 
-staff_only = role_required(Role.INSURER, Role.STAFF)
+scheme_managers = role_required(Role.INSURER, Role.STAFF)  # the insurer (its branch's) and the administrator
 
 
-@staff_only
+@scheme_managers
 @require_GET
 def scheme_list(request):
     schemes = _schemes(request.user).annotate(n_policies=Count("policies"))
@@ -119,7 +119,7 @@ def scheme_list(request):
     })
 
 
-@staff_only
+@scheme_managers
 @require_http_methods(["GET", "POST"])
 def scheme_create(request):
     form = SchemeForm(request.POST or None, user=request.user)
@@ -131,7 +131,7 @@ def scheme_create(request):
                   status=400 if request.method == "POST" else 200)
 
 
-@staff_only
+@scheme_managers
 @require_http_methods(["GET", "POST"])
 def scheme_edit(request, pk):
     scheme = get_object_or_404(_schemes(request.user), pk=pk)

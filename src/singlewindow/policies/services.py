@@ -26,22 +26,15 @@ from .models import (
     reason_missing,
     reason_too_long,
 )
-from .transitions import TRANSITIONS
+from .transitions import POLICY, TRANSITIONS
 
 log = logging.getLogger(__name__)
 
 
 def refusal(policy, action):
-    """Refused: the policy is no longer in a state that allows `action` (a second click, another tab)."""
-    transition = TRANSITIONS[action]
-    current = PolicyStatus(policy.status)
-    if current == transition.target:
-        return Refused("already", _("保单 %(number)s 已是“%(status)s”状态，无需重复操作。") % {
-            "number": policy.number, "status": current.label,
-        })
-    return Refused("state", _("保单 %(number)s 当前状态为“%(status)s”，不能%(action)s。页面可能已过期，请刷新后查看。") % {
-        "number": policy.number, "status": current.label, "action": transition.label,
-    })
+    """Refused: the policy is no longer in a state that allows `action` (a second click, another tab); the
+    machine's one wording ("already done" when it is where the action leads), naming the policy."""
+    return POLICY.refusal(action, policy.status, subject=_("保单 %(number)s ") % {"number": policy.number})
 
 
 def check_reason(reason):

@@ -29,7 +29,7 @@ TRANSITIONS = POLICY.transitions
 # --- groupings of policy statuses, from the table ---------------------------------------------------
 # The policies that wait for the enterprise's 确认投保: the sources of confirm (and of decline and lapse).
 WAITING = TRANSITIONS["confirm"].sources
-# Taken up (the bureau's 投保率): the enterprise confirmed, and where approval and the end of cover lead.
+# Taken up (the bureau's 确认率): the enterprise confirmed, and where approval and the end of cover lead.
 TAKEN_UP = frozenset({TRANSITIONS["confirm"].target, TRANSITIONS["approve"].target, TRANSITIONS["expire"].target})
 # Holding its period: a policy that insures it or is on its way to (it stops another policy overlapping it).
 HOLDING = WAITING | TAKEN_UP

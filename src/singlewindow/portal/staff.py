@@ -26,7 +26,8 @@ class LookupForm(forms.Form):
 def _enterprises(staff, term):
     return (Enterprise.objects.visible_to(staff)
             .filter(Q(name__icontains=term) | Q(uscc__iexact=term.upper()) | Q(org_code__iexact=term.upper()))
-            .select_related("region").annotate(accounts=Count("users")).order_by("name")[:SHOWN + 1])
+            .select_related("region").annotate(accounts=Count("users", filter=Q(users__removed_at__isnull=True)))
+            .order_by("name")[:SHOWN + 1])
 
 
 def _users(staff, term):

@@ -1,18 +1,14 @@
 """立即注册's code check (issue 11 #6): the code alone tells whether it is registered, rate-limited, nothing more;
 an enterprise known only from the customs list is not told it has an account."""
+import re
+
 import pytest
-from django.core.cache import cache
 
 from singlewindow.accounts import services
 from singlewindow.enterprises.identifiers import make_uscc
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.notifications.models import OutboundMessage
 from singlewindow.policies.tests.conftest import page_text
-
-
-@pytest.fixture(autouse=True)
-def fresh_limits():
-    cache.clear()
 
 
 @pytest.fixture
@@ -59,12 +55,12 @@ def test_the_full_form_refuses_a_customs_only_code_before_any_sms(world, client,
     assert Enterprise.objects.get(pk=customs_only.pk).name == "海丰县首开外贸有限公司"
 
 
-def test_without_javascript_the_button_checks_the_code_and_keeps_what_was_typed(world, client):
-    response = client.post("/register/", {"action": "check", "uscc": world.demo.enterprise.uscc, "name": "甲公司",
-                                          "password": "secret1A"})
-    html = response.content.decode()
-    assert response.status_code == 200 and "组织机构代码已存在" in page_text(response)
-    assert 'value="甲公司"' in html and "secret1A" not in html and "is-invalid" not in html
+def test_enter_in_the_form_still_asks_for_the_sms_code_not_the_check(world, client):
+    """The check button is type=button: the form's default (Enter) stays 获取短信验证码."""
+    html = client.get("/register/").content.decode()
+    buttons = re.findall(r"<button[^>]*>", html[html.index('<form method="post"'):])
+    assert 'type="button"' in buttons[0] and "hx-post" in buttons[0]
+    assert next(b for b in buttons if 'type="submit"' in b)
 
 
 def test_checks_are_limited_per_address(world, client):
@@ -80,3 +76,15 @@ def test_the_check_is_a_post_with_the_csrf_token(world):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post("/register/check/", {"uscc": world.demo.enterprise.uscc}).status_code == 403
     assert strict.get("/register/check/").status_code == 405
+
+
+def test_a_full_registration_counts_against_the_same_limit(world, client):
+    """立即注册's refusal tells the code's standing too, so it cannot be used to walk the register past the limit."""
+    for _ in range(services.CODE_CHECKS_PER_HOUR):
+        check(client, world.demo.enterprise.uscc)
+    response = client.post("/register/", {
+        "uscc": world.demo.enterprise.uscc, "name": "甲公司", "region": "441521", "legal_representative": "张三",
+        "mobile": "13800138999", "email": "x@example.com", "username": "jiagongsi1", "password": "Qx7kLm2pZ",
+        "password2": "Qx7kLm2pZ"})
+    text = page_text(response)
+    assert "查询过于频繁，请一小时后再试。" in text and "组织机构代码已存在" not in text

@@ -146,3 +146,13 @@ def test_a_return_cannot_ask_for_a_field_that_is_not_a_contact(world, client_for
     response = insurer.post(f"/insurer/{confirmed.pk}/return/", {"return-reason": "请核对。",
                                                                 "return-to_correct": ["premium"]})
     assert response.status_code == 400 and refreshed(confirmed).status == "confirmed"
+
+
+def test_the_timeline_keeps_the_insurers_exception_reason_to_the_audit(world, demo_client):
+    """例外出单's reason is written for the audit log, not for the enterprise's 办理进度."""
+    from singlewindow.audit.services import record
+
+    record(actor=world.insurer, action="policy.issue", obj=world.pending, to_status="pending",
+           reason="例外出单：出口额超限，经分公司核定")
+    text = page_text(demo_client.get(f"/insure/{world.pending.pk}/"))
+    assert "办理进度" in text and "经分公司核定" not in text

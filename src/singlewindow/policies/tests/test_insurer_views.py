@@ -145,8 +145,13 @@ def test_a_returned_policy_shows_the_reason_to_the_enterprise_which_can_confirm_
     assert Confirmation.objects.filter(policy=policy).count() == 2
 
 
-def test_cancelling_with_a_reason_cancels_the_policy(world, insurer_client):
-    response = insurer_client.post(f"/insurer/{world.pending.pk}/cancel/", {"cancel-reason": "企业已注销。"})
+def test_cancelling_with_a_reason_cancels_the_policy_after_a_second_step(world, insurer_client):
+    check = insurer_client.post(f"/insurer/{world.pending.pk}/cancel/", {"cancel-reason": "企业已注销。"})
+    text = page_text(check)  # 撤销 cannot be undone: first what it will do, then only the page's own POST acts
+    assert "撤销后保单不再有效，企业不能再确认投保；撤销不能恢复。撤销原因会告知企业：企业已注销。" in text
+    assert "确认撤销" in text and refreshed(world.pending).status == PolicyStatus.PENDING
+    response = insurer_client.post(f"/insurer/{world.pending.pk}/cancel/",
+                                   {"cancel-reason": "企业已注销。", "checked": "1"})
     assert f"保单 {world.pending.number} 已撤销。" in messages_after(insurer_client, response)
     policy = refreshed(world.pending)
     assert (policy.status, policy.last_reason) == (PolicyStatus.CANCELLED, "企业已注销。")
@@ -285,3 +290,14 @@ def test_a_foreign_scheme_or_county_in_the_filter_is_refused_by_name(world, insu
     text = page_text(insurer_client.get("/insurer/", {"scheme": guangzhou_policy.scheme_id, "county": "440103"}))
     assert "请选择列表中的投保方案。" in text and "请选择列表中的县区。" in text
     assert guangzhou_policy.number not in text
+
+
+@pytest.mark.parametrize("served", ["441521", "441500"])
+def test_the_county_filter_lists_the_counties_a_branch_serves_whether_a_county_or_a_city(world, served):
+    from singlewindow.policies.insurer_views import QueueFilter
+    from singlewindow.regions.models import Region
+
+    world.insurer.insurer_branch.regions.set([Region.objects.get(pk=served)])
+    counties = set(QueueFilter(world.insurer).fields["county"].queryset.values_list("pk", flat=True))
+    assert "441521" in counties
+    assert all(code.startswith(served[:4] if served.endswith("00") else served) for code in counties)
