@@ -153,12 +153,12 @@ def prepare(path):
 
 
 def issue():
-    from singlewindow.policies import batch
+    from singlewindow.policies import issuance
     from singlewindow.policies.models import IssuanceRun, Policy
 
     run = IssuanceRun.objects.select_related("scheme__region", "started_by").get()
     started = time.perf_counter()
-    issued = batch.issue_all(run)
+    issued = issuance.issue_all(run)
     seconds = time.perf_counter() - started
     assert Policy.objects.count() == issued
     return seconds, issued
