@@ -6,6 +6,7 @@ the notice's operation guide.
 import re
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 REFRESH_POPUP = "document.body.dispatchEvent(new Event('sw:refresh'))"
@@ -112,8 +113,13 @@ class Portal:
         return page.get_by_role("region", name="通知")
 
     def refresh_popup(self, page: Page):
-        """What htmx does every 20 s, asked for now."""
-        page.evaluate(REFRESH_POPUP)
+        """What htmx does every 20 s, asked for now (once the page's own first requests are done)."""
+        page.wait_for_load_state("networkidle")
+        try:
+            page.evaluate(REFRESH_POPUP)
+        except PlaywrightError as error:  # the answer navigated away (a session that timed out): what tests look for
+            if "Execution context was destroyed" not in str(error):
+                raise
 
     # --- insurer ------------------------------------------------------------------
     def insurer_page(self, new_context):
