@@ -7,6 +7,7 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from singlewindow.enterprises.services import ORG_CODE_EXISTS
 from singlewindow.forms import add_service_errors
-from singlewindow.http import client_ip
+from singlewindow.http import check_step, client_ip, is_checked
 from singlewindow.portal.views import HOTLINE
 from singlewindow.refusals import attempt
 
@@ -377,6 +378,15 @@ OPERATOR_ACTIONS = {
 @_manager
 @require_POST
 def operator_action(request, pk, action):
+    if action == "remove" and not is_checked(request):  # 删除 cannot be undone: say so, then only this page's POST acts
+        target = services.operators_of(request.user).filter(pk=pk).first()
+        if target is None:
+            raise Http404
+        return check_step(
+            request, title=_("删除操作员"), back_url=reverse("accounts:operators"),
+            summary=_("删除后该账号不能再登录，也不能恢复；它做过的操作仍保留在审计记录中。"),
+            items=[f"{target.username} · {target.display_name}" if target.display_name else target.username],
+            button=_("确认删除"))
     try:
         if action == "unlock":
             target = services.operators_of(request.user).filter(pk=pk).first()

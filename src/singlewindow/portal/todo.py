@@ -28,17 +28,22 @@ def for_enterprise(user):
     policies = Policy.objects.visible_to(user)
     counts = dict(policies.values_list("status").annotate(n=Count("id")).order_by())
     todos = []
+    def deadline(status):  # the earliest 确认截止日 among them: both waiting tabs lapse on it
+        day = policies.filter(status=status).aggregate(d=Min("scheme__confirm_deadline"))["d"]
+        return f"{day:%Y-%m-%d}"
+
     pending = counts.get(PolicyStatus.PENDING, 0)
     if pending:
-        deadline = policies.filter(status=PolicyStatus.PENDING).aggregate(d=Min("scheme__confirm_deadline"))["d"]
         todos.append(Todo(ngettext(
             "%(n)d 份待确认保单，截止 %(date)s（含当日）", "%(n)d 份待确认保单，截止 %(date)s（含当日）", pending,
-        ) % {"n": pending, "date": f"{deadline:%Y-%m-%d}"}, _list(PolicyStatus.PENDING), urgent=True))
+        ) % {"n": pending, "date": deadline(PolicyStatus.PENDING)}, _list(PolicyStatus.PENDING), urgent=True))
     returned = counts.get(PolicyStatus.RETURNED, 0)
     if returned:
         todos.append(Todo(ngettext(
-            "%(n)d 份保单被保险公司退回，请按退回原因修改后重新确认投保", "%(n)d 份保单被保险公司退回，请按退回原因修改后重新确认投保",
-            returned) % {"n": returned}, _list(PolicyStatus.RETURNED), urgent=True))
+            "%(n)d 份保单被保险公司退回，请按退回原因修改后重新确认投保，截止 %(date)s（含当日）",
+            "%(n)d 份保单被保险公司退回，请按退回原因修改后重新确认投保，截止 %(date)s（含当日）",
+            returned) % {"n": returned, "date": deadline(PolicyStatus.RETURNED)}, _list(PolicyStatus.RETURNED),
+            urgent=True))
     for status, text in [
         (PolicyStatus.CONFIRMED, lambda n: ngettext("%(n)d 份保单审批中，等待保险公司审批",
                                                     "%(n)d 份保单审批中，等待保险公司审批", n)),

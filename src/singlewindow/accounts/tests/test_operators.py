@@ -1,4 +1,6 @@
 """操作员管理: the legal person's account adds, disables and removes operators of its own enterprise only."""
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied
 
@@ -60,9 +62,18 @@ def test_a_disabled_operator_is_logged_out_and_cannot_log_in_until_enabled(peopl
         "account.operator_disable", "account.operator_enable"]
 
 
+def test_removing_an_operator_asks_once_more_first(people, login_as):
+    boss = login_as("boss")
+    check = boss.post(f"/account/operators/{people.clerk.pk}/remove/")
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", check.content.decode()))
+    assert "删除后该账号不能再登录，也不能恢复" in text and "确认删除" in text and "clerk" in text
+    people.clerk.refresh_from_db()
+    assert people.clerk.is_active and people.clerk.removed_at is None  # nothing happened yet
+
+
 def test_a_removed_operator_leaves_the_list_but_its_history_stays(people, login_as):
     boss = login_as("boss")
-    boss.post(f"/account/operators/{people.clerk.pk}/remove/")
+    boss.post(f"/account/operators/{people.clerk.pk}/remove/", {"checked": "1"})
 
     people.clerk.refresh_from_db()
     assert not people.clerk.is_active and people.clerk.removed_at is not None

@@ -165,7 +165,7 @@ def test_disabling_or_removing_an_operator_ends_its_sessions_for_good(people, lo
     from singlewindow.accounts.models import User
 
     clerk, boss = login_as("clerk"), login_as("boss")
-    boss.post(f"/account/operators/{people.clerk.pk}/remove/")
+    boss.post(f"/account/operators/{people.clerk.pk}/remove/", {"checked": "1"})
     User.objects.filter(pk=people.clerk.pk).update(is_active=True, removed_at=None)  # even if an admin undid it
     assert sent_to_login(clerk.get("/account/"), "/account/")
 

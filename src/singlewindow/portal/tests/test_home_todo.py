@@ -34,6 +34,8 @@ def test_the_to_do_counts_only_the_enterprises_own_policies(world, client):
     text = page_text(client.get("/"))
     returned = own.filter(status=PolicyStatus.RETURNED).count()
     assert f"{returned} 份保单被保险公司退回" in text
+    deadline = min(own.filter(status=PolicyStatus.RETURNED).values_list("scheme__confirm_deadline", flat=True))
+    assert f"重新确认投保，截止 {deadline:%Y-%m-%d}（含当日）" in text  # a returned policy lapses on it too
     pending = own.filter(status=PolicyStatus.PENDING).count()
     assert ("份待确认保单" in text) == bool(pending)
 
