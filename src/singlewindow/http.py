@@ -117,7 +117,7 @@ def check_step(request, *, title, summary, items=(), button, back_url, keep=()):
     (`items`, lines of text), then `button` re-posts `keep` ((name, value) pairs) with checked=1, or back."""
     return render(request, "includes/check_step.html", {
         "title": title, "summary": summary, "items": items, "button": button, "back_url": back_url,
-        "keep": keep, "action": request.path,
+        "keep": keep, "action": request.get_full_path(),  # the query too: a page's context (a queue's filters)
     })
 
 

@@ -1,4 +1,6 @@
 """The insurer's workbench (保单审批): decide confirmed policies, return, cancel, issue."""
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -61,25 +63,41 @@ def _queue(user, status, filters, query=""):
     return rows.order_by("status_changed_at", "id")
 
 
+def _queue_filters(request):
+    """The list's scheme and county filters as a page passes them on (?scheme=&county=), checked as the list's."""
+    form = QueueFilter(request.user, request.GET)
+    return form, (form.cleaned_data if form.is_valid() else {})
+
+
+def _queue_query(filters, **more):
+    """The filters as a query string, so the detail and its decisions stay in the queue the clerk chose."""
+    return urlencode({**more, **{name: value.pk for name, value in filters.items() if value is not None}})
+
+
+def _with_query(url, query):
+    return f"{url}?{query}" if query else url
+
+
 @insurer_only
 @require_GET
 def policy_list(request):
     policies = Policy.objects.visible_to(request.user)
     status = status_param(request, PolicyStatus.CONFIRMED)
     query = (request.GET.get("q") or "").strip()[:SEARCH_MAX_LENGTH]  # NUL never gets here (http.InputEdgeMiddleware)
-    form = QueueFilter(request.user, request.GET)
-    filters = form.cleaned_data if form.is_valid() else {}
+    form, filters = _queue_filters(request)
     rows = _queue(request.user, status, filters, query).select_related("scheme", "enterprise__region")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "policies/insurer/list.html", {
         "tabs": tab_counts(policies), "status": status, "page": page, "q": query, "q_max_length": SEARCH_MAX_LENGTH,
         "bulk": status == PolicyStatus.CONFIRMED, "form": form, "keep": page_query(request),
+        "queue_query": _queue_query(filters),
     })
 
 
-def _next_in_queue(request, after):
-    """The policy to decide next: the oldest confirmation still waiting, other than the one just decided."""
-    return _queue(request.user, PolicyStatus.CONFIRMED, {}).exclude(pk=after.pk).first()
+def _next_in_queue(request, after, filters):
+    """The policy to decide next: the oldest confirmation still waiting in the same queue (the list's scheme and
+    county), other than the one just decided."""
+    return _queue(request.user, PolicyStatus.CONFIRMED, filters).exclude(pk=after.pk).first()
 
 
 @insurer_only
@@ -120,7 +138,7 @@ def _render_detail(request, policy, return_form=None, cancel_form=None, status=2
         "return_form": return_form or ReasonForm(prefix="return"),
         "cancel_form": cancel_form or ReasonForm(prefix="cancel"),
         "can_approve": allowed("approve", policy.status), "can_return": allowed("return", policy.status),
-        "can_cancel": allowed("cancel", policy.status),
+        "can_cancel": allowed("cancel", policy.status), "queue_query": _queue_query(_queue_filters(request)[1]),
     }, status=status)
 
 
@@ -176,13 +194,14 @@ def policy_action(request, pk, action):
     if action == "cancel":
         messages.success(request, done)
         return redirect("insurer:detail", pk=policy.pk)
-    # Decided: on to the confirmation that has waited longest (one banner says both).
-    following = _next_in_queue(request, policy)
+    # Decided: on to the confirmation of the same queue that has waited longest (one banner says both).
+    filters = _queue_filters(request)[1]
+    following = _next_in_queue(request, policy, filters)
     if following is None:
         messages.success(request, done + _("审批中的保单已全部处理。"))
-        return redirect(f"{reverse('insurer:list')}?status={PolicyStatus.CONFIRMED}")
+        return redirect(_with_query(reverse("insurer:list"), _queue_query(filters, status=PolicyStatus.CONFIRMED)))
     messages.success(request, done + _("下一份待审批：%(number)s。") % {"number": following.number})
-    return redirect("insurer:detail", pk=following.pk)
+    return redirect(_with_query(reverse("insurer:detail", args=[following.pk]), _queue_query(filters)))
 
 
 def _foreign_scheme(request, data):

@@ -301,3 +301,18 @@ def test_the_county_filter_lists_the_counties_a_branch_serves_whether_a_county_o
     counties = set(QueueFilter(world.insurer).fields["county"].queryset.values_list("pk", flat=True))
     assert "441521" in counties
     assert all(code.startswith(served[:4] if served.endswith("00") else served) for code in counties)
+
+
+def test_the_next_confirmation_stays_in_the_queue_the_list_was_filtered_to(world, insurer_client, confirmed):
+    county = confirmed.enterprise.region_id
+    listing = insurer_client.get("/insurer/", {"status": "confirmed", "county": county}).content.decode()
+    assert f'href="/insurer/{confirmed.pk}/?county={county}"' in listing  # the detail keeps the queue
+    detail = insurer_client.get(f"/insurer/{confirmed.pk}/", {"county": county}).content.decode()
+    assert f'action="/insurer/{confirmed.pk}/approve/?county={county}"' in detail
+    same_county = (Policy.objects.visible_to(world.insurer).filter(status=PolicyStatus.CONFIRMED,
+                                                                 enterprise__region=county)
+                   .exclude(pk=confirmed.pk).order_by("status_changed_at", "id").first())
+    response = insurer_client.post(f"/insurer/{confirmed.pk}/approve/?county={county}", {"checked": "1"})
+    expected = f"/insurer/{same_county.pk}/?county={county}" if same_county else \
+        f"/insurer/?status=confirmed&county={county}"
+    assertRedirects(response, expected, fetch_redirect_response=False)
