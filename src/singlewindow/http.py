@@ -4,7 +4,7 @@ import ipaddress
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.http import HttpResponseBadRequest, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -128,3 +128,9 @@ def page_query(request, **fixed):
     for name, value in fixed.items():
         query[name] = value
     return query.urlencode()
+
+
+def attachment(content, *, filename, content_type):
+    """A file the browser saves (an export, a template) rather than shows."""
+    return HttpResponse(content, headers={"Content-Type": content_type,
+                                          "Content-Disposition": f'attachment; filename="{filename}"'})

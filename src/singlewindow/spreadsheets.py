@@ -4,6 +4,7 @@ OWASP's rule for CSV injection: a text cell that opens with = + - @, a tab or a 
 prefixed with a single quote; spreadsheets then show it as text. Numbers and dates pass unchanged.
 """
 import csv
+import io
 
 from django.utils.functional import Promise
 
@@ -50,3 +51,13 @@ class XlsxWriter:
 
     def save(self, file):
         self.book.save(file)
+
+    def getvalue(self):
+        """The workbook as bytes, for a download."""
+        out = io.BytesIO()
+        self.save(out)
+        return out.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_TYPE = "text/csv; charset=utf-8"

@@ -21,7 +21,7 @@ def by_organisation_code(uscc):
 def check_new_uscc(value):
     """The normalised code of an enterprise not yet registered, or ValidationError naming the problem."""
     uscc = validate_uscc(value)
-    if Enterprise.objects.filter(org_code=organisation_code(uscc)).exists():
+    if by_organisation_code(uscc) is not None:
         raise org_code_exists_error()
     return uscc
 
@@ -35,6 +35,6 @@ def create_registered(*, uscc, name, region, legal_representative):
                 uscc=uscc, name=name, region=region, legal_representative=legal_representative,
             )
     except IntegrityError:
-        if Enterprise.objects.filter(org_code=organisation_code(uscc)).exists():
+        if by_organisation_code(uscc) is not None:
             raise org_code_exists_error() from None
         raise

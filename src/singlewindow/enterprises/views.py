@@ -6,7 +6,7 @@ from pathlib import Path
 from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,9 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
+from singlewindow.http import attachment
 from singlewindow.policies.models import Scheme
 from singlewindow.regions.models import Region, within
-from singlewindow.spreadsheets import CsvWriter, XlsxWriter
+from singlewindow.spreadsheets import CSV_TYPE, XLSX_TYPE, CsvWriter, XlsxWriter
 
 from . import eligibility, import_files, import_rows, imports
 from .models import ImportJob
@@ -67,19 +68,14 @@ def import_list(request):
 def import_template(request, kind):
     """The file to fill in: the header the import reads (import_rows.FIELDS, named as it names them)."""
     header = [import_rows.LABELS[field] for field in import_rows.FIELDS]
-    if kind == "csv":  # with a BOM, so Excel opens it as UTF-8
-        text = io.StringIO("\ufeff")
-        text.seek(0, io.SEEK_END)
+    if kind == "csv":
+        text = io.StringIO()
+        text.write("\ufeff")  # a BOM, so Excel opens it as UTF-8
         CsvWriter(text).writerow(header)
-        return HttpResponse(text.getvalue(), headers={
-            "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="import-template.csv"'})
+        return attachment(text.getvalue(), filename="import-template.csv", content_type=CSV_TYPE)
     sheet = XlsxWriter(_("出口数据"))
     sheet.writerow(header)
-    out = io.BytesIO()
-    sheet.save(out)
-    return HttpResponse(out.getvalue(), headers={
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": 'attachment; filename="import-template.xlsx"'})
+    return attachment(sheet.getvalue(), filename="import-template.xlsx", content_type=XLSX_TYPE)
 
 
 @importers

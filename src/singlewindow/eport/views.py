@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import LoginMethod, Role
-from singlewindow.http import client_ip, safe_next_path
+from singlewindow.http import attachment, client_ip, safe_next_path
 from singlewindow.machines import Refused
 from singlewindow.policies.forms import ConfirmForm, ReasonForm
 from singlewindow.policies.models import Policy
@@ -130,6 +130,4 @@ def agent_download(request, filename):
     name, data = package.build_wheel()
     if filename != name:
         raise Http404
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return attachment(data, filename=name, content_type="application/zip")

@@ -35,12 +35,16 @@ def _by(event):
     return actor.get_role_display()
 
 
-def timeline(policy):
-    """The policy's moves, oldest first: 出单 → 确认投保 → 审批通过 …, each with who and why."""
-    events = (AuditEvent.objects.filter(object_type=Policy._meta.label_lower, object_id=str(policy.pk))
-              .select_related("actor").order_by("id"))
+def events(policy):
+    """The policy's audit events, oldest first: what the timeline and the fields to correct are read from."""
+    return list(AuditEvent.objects.filter(object_type=Policy._meta.label_lower, object_id=str(policy.pk))
+                .select_related("actor").order_by("id"))
+
+
+def timeline(recorded):
+    """The moves among a policy's events(), oldest first: 出单 → 确认投保 → 审批通过 …, each with who and why."""
     steps = []
-    for event in events:
+    for event in recorded:
         action = event.action.removeprefix("policy.")
         label = ISSUED if action == "issue" else TRANSITIONS[action].label if action in TRANSITIONS else None
         if label is not None:
@@ -56,10 +60,9 @@ def last_confirmation(policy):
             .order_by("-at", "-id").first())
 
 
-def fields_to_correct(policy):
-    """The contact fields the insurer's latest 退回 asked to correct, while the policy is still 已退回."""
+def fields_to_correct(policy, recorded):
+    """The contact fields the insurer's latest 退回 (among its events()) asked to correct, while still 已退回."""
     if policy.status != PolicyStatus.RETURNED:
         return []
-    event = (AuditEvent.objects.filter(object_type=Policy._meta.label_lower, object_id=str(policy.pk),
-                                       action="policy.return").order_by("-id").first())
-    return list((event.data or {}).get("fields", [])) if event else []
+    returns = [event for event in recorded if event.action == "policy.return"]
+    return list((returns[-1].data or {}).get("fields", [])) if returns else []

@@ -3,7 +3,6 @@
 One grouped COUNT over the scoped policies; everything else is arithmetic on its rows, so the page and
 its .xlsx always show the same figures.
 """
-import io
 from dataclasses import dataclass
 
 from django import forms
@@ -72,6 +71,4 @@ def workbook(lines, total, scheme=None):
     sheet.writerow([_("县区代码"), _("县区"), *[s.label for s in PolicyStatus], _("合计"), _("确认率（%）")])
     for line in [*lines, total]:
         sheet.writerow([line.code, str(line.name), *line.cells, line.total, round(line.uptake, 1)])
-    out = io.BytesIO()
-    sheet.save(out)
-    return out.getvalue()
+    return sheet.getvalue()

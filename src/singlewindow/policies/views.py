@@ -2,7 +2,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,8 +11,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from singlewindow.accounts.decorators import local_features, role_required
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.eport.services import signing_proof
-from singlewindow.http import client_ip, page_query
+from singlewindow.http import attachment, client_ip, page_query
 from singlewindow.refusals import attempt
+from singlewindow.spreadsheets import XLSX_TYPE
 
 from . import history, services
 from . import stats as stats_tables
@@ -49,7 +50,8 @@ def policy_list(request):
 
 
 def _detail(request, policy, form, status=200):
-    to_correct = history.fields_to_correct(policy)
+    recorded = history.events(policy)  # read once for both the timeline and the fields to correct
+    to_correct = history.fields_to_correct(policy, recorded)
     for name in to_correct:  # the insurer asked for these: marked on the form until the policy is confirmed again
         field = form.fields[name]
         field.help_text = " ".join(str(text) for text in (_("保险公司要求修改此项。"), field.help_text) if text)
@@ -58,7 +60,7 @@ def _detail(request, policy, form, status=200):
         "to_correct": [services.CORRECTABLE[name] for name in to_correct],
         "policy": policy, "scheme": policy.scheme, "agreement": policy.scheme.agreement, "form": form,
         "can_confirm": allowed("confirm", policy.status), "can_decline": allowed("decline", policy.status),
-        "timeline": history.timeline(policy), "confirmation": history.last_confirmation(policy),
+        "timeline": history.timeline(recorded), "confirmation": history.last_confirmation(policy),
     }, status=status)
 
 
@@ -156,8 +158,6 @@ def stats(request):
     scheme = form.cleaned_data["scheme"] if form.is_valid() else None
     lines, total = stats_tables.by_county(request.user, scheme)
     if request.GET.get("format") == "xlsx" and not form.errors:
-        return HttpResponse(stats_tables.workbook(lines, total, scheme), headers={
-            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "Content-Disposition": 'attachment; filename="stats.xlsx"'})
+        return attachment(stats_tables.workbook(lines, total, scheme), filename="stats.xlsx", content_type=XLSX_TYPE)
     return render(request, "policies/stats.html", {
         "form": form, "statuses": list(PolicyStatus), "lines": lines, "total": total, "scheme": scheme})

@@ -5,8 +5,9 @@
   if (window.swEport) { return; }
   var PREFIX = "cus-sec_";
 
-  function Agent(url, timeout) {
+  function Agent(url, probeUrl, timeout) {
     this.url = url;
+    this.probeUrl = probeUrl;  // the same listener over http:// (http.agent_http_url)
     this.timeout = timeout || 8000;
     this.ws = null;
     this.ready = null;
@@ -52,8 +53,7 @@
         if (failing) { return; }  // onerror and onclose both come
         failing = true;
         if (opened) { fail("EP-101"); return; }
-        var probe = self.url.replace(/^ws/, "http");
-        fetch(probe, {mode: "no-cors", cache: "no-store"}).then(
+        fetch(self.probeUrl, {mode: "no-cors", cache: "no-store"}).then(
           function () { fail("EP-103"); }, function () { fail("EP-101"); });
       }
       ws.onerror = failed;
@@ -97,7 +97,7 @@
   function csrf(form) { return form.querySelector("input[name=csrfmiddlewaretoken]").value; }
 
   function loginPane(root) {
-    var agent = new Agent(root.dataset.agentUrl);
+    var agent = new Agent(root.dataset.agentUrl, root.dataset.agentProbeUrl);
     var form = part(root, "form");
     var button = form.querySelector("button[type=submit]");
     var pin = root.querySelector("#eport-pin");
@@ -169,7 +169,7 @@
   }
 
   function signStep(root) {
-    var agent = new Agent(root.dataset.agentUrl);
+    var agent = new Agent(root.dataset.agentUrl, root.dataset.agentProbeUrl);
     var form = root.closest("form");
     var pin = root.querySelector("input[type=password]");
     var errorBox = part(root, "sign-error");
