@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "singlewindow.notifications",
     "singlewindow.portal",
     "singlewindow.eport",
+    "singlewindow.claims",
+    "singlewindow.alerts",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +323,20 @@ EPORT_PIN_KDF_N = 2**15
 # The agent's source, served as a wheel on the 客户端控件下载 page.
 EPORT_AGENT_SOURCE = Path(os.environ.get("EPORT_AGENT_SOURCE", BASE_DIR / "cardagent"))
 
+# Claim documents (claims/uploads.py): kept under SW_DOCUMENT_DIR, outside the web root (shared by the app hosts
+# in production, backed up with the database), each file at most SW_DOCUMENT_MAX_MB.
+SW_DOCUMENT_DIR = Path(os.environ.get("SW_DOCUMENT_DIR", VAR_DIR / "documents"))
+SW_DOCUMENT_MAX_MB = int(os.environ.get("SW_DOCUMENT_MAX_MB", "20"))
+# What the enterprise is told happens next, and by when: the calendar days the insurer (or, for
+# info_requested, the enterprise) has for each step of a notice or claim (claims/services.target_date).
+SW_CLAIM_TARGET_DAYS = {
+    "notice.submitted": 5,  # the insurer acknowledges the notice
+    "claim.submitted": 5,  # the insurer takes the claim into review
+    "claim.under_review": 30,  # the insurer decides
+    "claim.info_requested": 30,  # the enterprise sends what was asked for
+    "claim.resubmitted": 10,  # the insurer decides on what was sent
+    "claim.approved": 10,  # the insurer pays
+}
 
 # --- tests (SW_TESTING=1, or under pytest): every difference from the above in one place --------------
 if TESTING:
@@ -335,3 +351,10 @@ if TESTING:
 
         EPORT_DIR = Path(tempfile.mkdtemp(prefix="sw-eport-test-"))
         atexit.register(shutil.rmtree, EPORT_DIR, True)
+    if "SW_DOCUMENT_DIR" not in os.environ:  # claim documents of the run's own, removed at exit
+        import atexit
+        import shutil
+        import tempfile
+
+        SW_DOCUMENT_DIR = Path(tempfile.mkdtemp(prefix="sw-documents-test-"))
+        atexit.register(shutil.rmtree, SW_DOCUMENT_DIR, True)

@@ -11,6 +11,8 @@ urlpatterns = [
     path("enterprises/", include("singlewindow.enterprises.urls")),
     path("notices/", include("singlewindow.notifications.urls")),
     path("eport/", include("singlewindow.eport.urls")),
+    path("claims/", include("singlewindow.claims.urls")),  # 我的报损与索赔 and the insurer's 理赔审核
+    path("alerts/", include("singlewindow.alerts.urls")),  # 风险预警
 ]
 
 handler400 = "singlewindow.http.bad_request"

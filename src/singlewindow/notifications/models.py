@@ -24,10 +24,16 @@ class Notice(models.Model):
         RETURNED = "return", _("保单被退回")
         CANCELLED = "cancel", _("保单已撤销")
         REMINDED = "remind", _("确认截止日临近")
+        ALERT = "alert", _("风险预警")
+        CLAIM = "claim", _("报损理赔进展")
 
     enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="notices")
-    policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="notices")
+    # A policy's notice names it; an alert's or a claim's says what it is in `title` and where to go in `link`.
+    policy = models.ForeignKey("policies.Policy", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="notices")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(max_length=200, blank=True)
+    link = models.CharField(max_length=200, blank=True)
     # The moment of the event itself (the policy's status change), not of writing the row after commit.
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -40,15 +40,27 @@ _MESSAGES = {
 }
 
 
+def tell(enterprise_id, kind, *, title, link, at=None, policy=None):
+    """An in-app notice that is not a policy's own move: an alert delivered, a step of a notice or claim.
+    `title` is what the popup and the 消息中心 show, `link` the page it opens. Inside the caller's transaction."""
+    return Notice.objects.create(enterprise_id=enterprise_id, kind=kind, title=str(title)[:200], link=link,
+                                 policy=policy, created_at=at or timezone.now())
+
+
+def message(*, phone="", email="", body, subject, purpose):
+    """An SMS to `phone` (when it is a mobile number) and an e-mail to `email` (when given), through the outbox."""
+    if MOBILE.fullmatch(phone or ""):
+        outbox.queue(channel=OutboundMessage.Channel.SMS, recipient=phone, body=body, purpose=purpose)
+    if email:
+        outbox.queue(channel=OutboundMessage.Channel.EMAIL, recipient=email, body=body, subject=subject,
+                     purpose=purpose)
+
+
 def _tell_contacts(policy, action):
     with translation.override(settings.LANGUAGE_CODE):  # the enterprise reads Chinese, whoever acted
         body = _MESSAGES[action](policy)
-    purpose = f"policy.{action}"
-    if MOBILE.fullmatch(policy.contact_phone or ""):
-        outbox.queue(channel=OutboundMessage.Channel.SMS, recipient=policy.contact_phone, body=body, purpose=purpose)
-    if policy.contact_email:
-        outbox.queue(channel=OutboundMessage.Channel.EMAIL, recipient=policy.contact_email, body=body,
-                     subject=_("出口信用保险保单 %(number)s") % {"number": policy.number}, purpose=purpose)
+    message(phone=policy.contact_phone, email=policy.contact_email, body=body, purpose=f"policy.{action}",
+            subject=_("出口信用保险保单 %(number)s") % {"number": policy.number})
 
 
 def remind_deadlines(today, days=None):
@@ -107,15 +119,19 @@ def popup_for(user):
     cursor = NoticeCursor.objects.filter(user=user).first()
     # New policies show up in the tab counts; the changed list is for what moved since the last look.
     since = cursor.dismissed_at if cursor else timezone.now() - RECENT
-    changed = {}
+    changed, others = {}, []
     recent = notices_for(user).filter(created_at__gt=since).exclude(kind=Notice.Kind.ISSUED)
     for notice in recent[:50]:
-        changed.setdefault(notice.policy_id, notice.policy)
+        if notice.link:  # an alert, a step of a claim: each is its own line
+            others.append(notice)
+        else:
+            changed.setdefault(notice.policy_id, notice.policy)
     tabs = [(PolicyStatus(s), counts[s]) for s in PolicyStatus.values if s in counts]
     fresh_session = cursor is None or (user.last_login and cursor.dismissed_at < user.last_login)
     policies = list(changed.values())[:POPUP_LINES]
-    return {"tabs": tabs, "policies": policies, "unread": unread_count(user), "latest": latest_notice_id(user),
-            "show": bool(policies) or (bool(tabs) and bool(fresh_session))}
+    others = others[:POPUP_LINES]
+    return {"tabs": tabs, "policies": policies, "others": others, "unread": unread_count(user),
+            "latest": latest_notice_id(user), "show": bool(policies) or bool(others) or (bool(tabs) and bool(fresh_session))}
 
 
 def dismiss(user):

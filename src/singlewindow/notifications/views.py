@@ -47,10 +47,12 @@ def center(request):
 @role_required(Role.ENTERPRISE)
 @require_POST
 def open_notice(request, pk):
-    """Mark one notice read and go to its policy."""
+    """Mark one notice read and go to what it is about: its page (an alert, a claim) or its policy."""
     notices = services.notices_for(request.user)
     notice = get_object_or_404(notices, pk=pk)
     services.mark_read(request.user, notices.filter(pk=notice.pk))
+    if notice.link:
+        return redirect(notice.link)  # written by our services, always a path of ours
     return redirect("policies:detail", pk=notice.policy_id)
 
 

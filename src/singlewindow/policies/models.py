@@ -105,6 +105,15 @@ class Scheme(models.Model):
     province_share = models.DecimalField(_("省级资助比例（%）"), max_digits=5, decimal_places=2, validators=percent)
     city_share = models.DecimalField(_("市级资助比例（%）"), max_digits=5, decimal_places=2, validators=percent)
     agreement = models.ForeignKey(Agreement, verbose_name=_("服务协议版本"), on_delete=models.PROTECT)
+    # Claims (claims/services.py): the deadlines are inclusive days in Asia/Shanghai.
+    notice_days = models.PositiveSmallIntegerField(
+        _("报损期限（应付款日后天数）"), default=60,
+        help_text=_("可能损失通知应在应付款日后此天数内提交；逾期仍受理，但标注为逾期报损。"))
+    claim_days = models.PositiveSmallIntegerField(
+        _("索赔期限（报损后天数）"), default=120, help_text=_("索赔应在提交可能损失通知后此天数内提出。"))
+    recovery_restores_limit = models.BooleanField(
+        _("追偿款恢复赔偿限额"), default=False,
+        help_text=_("勾选后，保险公司分得的追偿款恢复本保单年度的剩余赔偿限额。"))
 
     objects = SchemeQuerySet.as_manager()
 
