@@ -73,6 +73,8 @@ class Alert(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
     published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("撤回时间"), null=True, blank=True)
+    withdraw_reason = models.TextField(_("撤回原因"), blank=True)
 
     objects = AlertQuerySet.as_manager()
 
@@ -83,6 +85,10 @@ class Alert(models.Model):
 
     def __str__(self):
         return self.title
+
+    def expired(self, today=None):
+        """Past its last day (valid_until inclusive, Asia/Shanghai): the enterprise's archive."""
+        return self.valid_until < (today or timezone.localdate())
 
 
 class AlertDelivery(models.Model):

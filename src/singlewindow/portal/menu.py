@@ -52,6 +52,10 @@ NAV = (
           current=("insurer:scheme_new", "insurer:scheme_edit")),
     Entry(_("批量出单"), "insurer:batch", roles(Role.INSURER), current=("insurer:batch_run",)),
     Entry(_("申领"), "insurer:applications", roles(Role.INSURER), current=("insurer:application_issue",)),
+    Entry(_("风险预警"), "alerts:list", roles(Role.ENTERPRISE), current=("alerts:archive", "alerts:detail",
+                                                                        "alerts:country")),
+    Entry(_("风险预警"), "alerts:manage", roles(Role.INSURER), current=(
+        "alerts:new", "alerts:edit", "alerts:manage_detail", "alerts:publish", "alerts:withdraw")),
     Entry(_("统计分析"), "policies:stats", roles(Role.BUREAU, Role.STAFF)),
     Entry(_("常见问题"), "portal:faq"),
 )
