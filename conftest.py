@@ -79,6 +79,11 @@ def live_world(transactional_db):
     # hands out a fresh connection that never saw the serialized copy.)
     if not Region.objects.exists():
         call_command("loaddata", "guangdong", verbosity=0)
+    from singlewindow.claims import iso
+    from singlewindow.claims.models import Country
+
+    if not Country.objects.exists():  # the same for ISO 3166-1
+        iso.load_countries()
     return find_world() or build_world()
 
 

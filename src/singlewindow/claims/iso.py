@@ -34,3 +34,15 @@ def currency_choices():
     """USD first (the maximum indemnity is in it), then by code; each as "USD 美元"."""
     codes = sorted(currencies(), key=lambda code: (code != "USD", code))
     return [(code, f"{code} {currency_name(code)}") for code in codes]
+
+
+def load_countries(country_model=None):
+    """Write the table into claims.Country (the data migration passes its historical model; tests call it
+    again after a transactional test's flush emptied the table)."""
+    if country_model is None:
+        from .models import Country as country_model
+    country_model.objects.bulk_create(
+        [country_model(code=row["alpha_2"], alpha_3=row["alpha_3"], numeric=row["numeric"], name_en=row["name_en"],
+                       name_zh=row["name_zh"]) for row in countries()],
+        ignore_conflicts=True,
+    )

@@ -28,12 +28,14 @@ LOGINS = [
     ("demo", "Demo@2020", "企业（汕尾市城区，待确认保单，尚未绑定本地账号）"),
     ("demo2", "Demo@2020", "企业（海丰县，另一家企业）"),
     ("demo_op", "Demo@2020", "demo 企业的操作员（可确认保单，不能管理操作员）"),
+    ("exporter", "Demo@2020", "企业（已生效保单，报损与索赔）"),
     ("insurer", "Insurer@2020", "中国信保粤东办事处"),
     ("bureau", "Bureau@2020", "汕尾市商务局"),
     ("county", "County@2020", "海丰县商务局"),
     ("admin", "Admin@2020", "单一窗口管理员"),
 ]
 LOCAL_ACCOUNT = ("swdemo", "Local@2020")
+EXPORTER = "exporter"
 IP = "127.0.0.1"
 
 WORDS = [
@@ -198,8 +200,22 @@ def build(enterprises=300, seed=2020, stdout=None):
         demo2_policy = Policy.objects.get(scheme=scheme, enterprise=demo2)
         _walk(demo2_policy, ["confirm", "return"], insurer)
         _cards(demo, others)
+        _claims(scheme, insurer)
     say(f"demo data: {Enterprise.objects.count()} enterprises, {Policy.objects.count()} policies\n")
     return True
+
+
+def _claims(scheme, insurer):
+    """An insured exporter (login `exporter`) with a claim in review and a paid one (claims/demo.py)."""
+    from singlewindow.claims import demo as claims_demo
+
+    policy = (Policy.objects.filter(scheme=scheme, status=PolicyStatus.EFFECTIVE).select_related("enterprise")
+              .order_by("id").first())
+    user = _enterprise_user(policy.enterprise)
+    user.username, user.display_name, user.mobile = EXPORTER, "周海（外贸经理）", "13800138003"
+    user.set_password("Demo@2020")
+    user.save()
+    claims_demo.build(user, policy, insurer)
 
 
 def print_logins(stdout):
