@@ -1,7 +1,7 @@
 """The insurer's 风险预警: its branch's alerts, write and edit drafts, publish, withdraw, read receipts."""
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -27,7 +27,8 @@ def _alert(request, pk):
 @require_GET
 def manage(request):
     alerts = (Alert.objects.visible_to(request.user)
-              .annotate(n_delivered=Count("deliveries", distinct=True), n_read=Count("reads__enterprise", distinct=True)))
+              .annotate(n_delivered=Count("deliveries", distinct=True), n_read=Count("reads__enterprise", distinct=True))
+              .order_by(F("published_at").desc(nulls_first=True), "-created_at", "-id"))  # drafts first, then newest
     page = Paginator(alerts, 20).get_page(request.GET.get("page"))
     return render(request, "alerts/insurer/list.html", {"page": page, "keep": page_query(request)})
 

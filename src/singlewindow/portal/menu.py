@@ -56,6 +56,10 @@ NAV = (
                                                                         "alerts:country")),
     Entry(_("风险预警"), "alerts:manage", roles(Role.INSURER), current=(
         "alerts:new", "alerts:edit", "alerts:manage_detail", "alerts:publish", "alerts:withdraw")),
+    Entry(_("风险预警"), "alerts:list", roles(Role.ENTERPRISE), current=("alerts:archive", "alerts:detail",
+                                                                        "alerts:country")),
+    Entry(_("风险预警"), "alerts:manage", roles(Role.INSURER), current=(
+        "alerts:new", "alerts:edit", "alerts:manage_detail", "alerts:publish", "alerts:withdraw")),
     Entry(_("统计分析"), "policies:stats", roles(Role.BUREAU, Role.STAFF)),
     Entry(_("常见问题"), "portal:faq"),
 )

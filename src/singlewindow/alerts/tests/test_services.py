@@ -253,3 +253,13 @@ def test_the_list_marks_what_the_user_has_not_read(insured, published):
     services.record_read(insured.demo, published)
     assert not services.for_enterprise(insured.demo).get(pk=published.pk).unread
     assert services.for_enterprise(insured.colleague).get(pk=published.pk).unread
+
+
+def test_the_demo_publishes_current_and_archived_alerts_to_the_insureds(insured):
+    from singlewindow.alerts import demo
+
+    alerts = demo.build(insured.insurer.insurer_branch, insured.insurer)
+    assert [alert.status for alert in alerts] == ["published"] * 3
+    current = set(services.for_enterprise(insured.demo))
+    assert set(alerts[:2]) <= current and alerts[2] not in current
+    assert alerts[2] in set(services.for_enterprise(insured.demo, archived=True))

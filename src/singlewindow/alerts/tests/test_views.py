@@ -1,0 +1,217 @@
+"""The pages: each refuses another branch's insurer, another enterprise, a bureau and a visitor; forms never 500."""
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from singlewindow.alerts import services
+from singlewindow.alerts.models import Alert, AlertRead
+from singlewindow.policies.tests.conftest import page_text
+
+from .conftest import CHENGQU, counties, countries
+
+A = Alert.Audience
+
+
+def insurer_urls(alert):
+    return [reverse(name, args=[alert.pk]) for name in (
+        "alerts:manage_detail", "alerts:edit", "alerts:publish", "alerts:withdraw")]
+
+
+def enterprise_urls(alert):
+    return [reverse("alerts:list"), reverse("alerts:archive"), reverse("alerts:detail", args=[alert.pk])]
+
+
+def form_data(**overrides):
+    today = timezone.localdate()
+    return {"title": "美国对家具加征关税", "level": "medium", "kind": "industry", "body": "请关注美国买方付款能力。",
+            "industries": "家具", "audience": "counties", "counties": [CHENGQU],
+            "valid_from": today.isoformat(), "valid_until": (today + dt.timedelta(days=30)).isoformat(), **overrides}
+
+
+# --- who is refused ------------------------------------------------------------------------------
+
+def test_a_visitor_is_sent_to_log_in_from_every_page(client, published):
+    for url in [*insurer_urls(published), *enterprise_urls(published), reverse("alerts:manage"),
+                reverse("alerts:new"), reverse("alerts:country", args=["US"])]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/login/"), url
+
+
+@pytest.mark.parametrize("who", ["bureau", "county", "admin"])
+def test_a_bureau_and_the_administrator_are_refused_every_page(world, client_for, published, who):
+    client = client_for(getattr(world, who))
+    for url in [*insurer_urls(published), *enterprise_urls(published), reverse("alerts:manage"),
+                reverse("alerts:new"), reverse("alerts:country", args=["US"])]:
+        assert client.get(url).status_code in (403, 405), url
+        assert client.post(url).status_code in (403, 405), url
+
+
+def test_another_branchs_insurer_finds_none_of_the_alerts_pages(world, client_for, published, draft):
+    client = client_for(world.other_insurer)
+    for alert in (published, draft()):
+        for url in insurer_urls(alert):
+            assert client.get(url).status_code in (404, 405), url
+            assert client.post(url, {"reason": "x", "checked": "1"}).status_code in (404, 405), url
+        assert alert.title not in page_text(client.get(reverse("alerts:manage")))
+    published.refresh_from_db()
+    assert published.status == Alert.Status.PUBLISHED
+
+
+def test_an_enterprise_never_sees_an_alert_not_delivered_to_it(world, client_for, published):
+    client = client_for(world.demo2)  # 海丰县: the alert went to 城区
+    assert client.get(reverse("alerts:detail", args=[published.pk])).status_code == 404
+    assert published.title not in page_text(client.get(reverse("alerts:list")))
+    assert not AlertRead.objects.exists()
+
+
+def test_an_enterprise_does_not_see_a_draft_or_a_withdrawn_alert(world, client_for, insured, draft, published):
+    client = client_for(world.demo)
+    assert client.get(reverse("alerts:detail", args=[draft().pk])).status_code == 404
+    services.withdraw(world.insurer, published.pk, reason="信息有误。")
+    assert client.get(reverse("alerts:detail", args=[published.pk])).status_code == 404
+
+
+def test_parties_are_refused_each_others_pages(world, client_for, published):
+    enterprise, insurer = client_for(world.demo), client_for(world.insurer)
+    for url in [*insurer_urls(published), reverse("alerts:manage"), reverse("alerts:new")]:
+        assert enterprise.get(url).status_code in (403, 405), url
+    for url in enterprise_urls(published):
+        assert insurer.get(url).status_code == 403, url
+
+
+# --- the enterprise's pages ----------------------------------------------------------------------
+
+def test_the_enterprise_lists_it_unread_then_opening_it_leaves_a_receipt(world, client_for, published):
+    client = client_for(world.demo)
+    listed = page_text(client.get(reverse("alerts:list")))
+    assert published.title in listed and "未读" in listed and "中风险" in listed
+    detail = client.get(reverse("alerts:detail", args=[published.pk]))
+    assert detail.status_code == 200 and published.body in page_text(detail)
+    assert AlertRead.objects.filter(alert=published, user=world.demo).count() == 1
+    client.get(reverse("alerts:detail", args=[published.pk]))
+    assert AlertRead.objects.filter(alert=published, user=world.demo).count() == 1
+    assert "未读" not in page_text(client.get(reverse("alerts:list")))
+
+
+def test_an_expired_alert_is_in_the_archive(world, client_for, published):
+    Alert.objects.filter(pk=published.pk).update(valid_from=timezone.localdate() - dt.timedelta(days=9),
+                                                 valid_until=timezone.localdate() - dt.timedelta(days=1))
+    client = client_for(world.demo)
+    assert published.title not in page_text(client.get(reverse("alerts:list")))
+    assert published.title in page_text(client.get(reverse("alerts:archive")))
+    assert "已过有效期" in page_text(client.get(reverse("alerts:detail", args=[published.pk])))
+
+
+def test_the_country_page_shows_what_the_viewer_may_see(world, client_for, insured, draft):
+    alert = draft(kind=Alert.Kind.COUNTRY, countries=countries("AR"), audience=A.COUNTIES, counties=counties(CHENGQU),
+                  title="阿根廷外汇管制")
+    services.publish(world.insurer, alert.pk)
+    url = reverse("alerts:country", args=["ar"])
+    assert "阿根廷外汇管制" in page_text(client_for(world.demo).get(url))
+    assert "阿根廷外汇管制" in page_text(client_for(world.insurer).get(url))
+    assert "阿根廷外汇管制" not in page_text(client_for(world.demo2).get(url))
+    assert "阿根廷外汇管制" not in page_text(client_for(world.other_insurer).get(url))
+    assert client_for(world.demo).get(reverse("alerts:country", args=["ZZ"])).status_code == 404
+    assert client_for(world.demo).get("/alerts/countries/USA/").status_code == 404
+
+
+# --- the insurer's pages -------------------------------------------------------------------------
+
+def test_the_insurer_writes_previews_publishes_and_reads_the_receipts(world, client_for, insured):
+    client = client_for(world.insurer)
+    assert client.get(reverse("alerts:new")).status_code == 200
+    response = client.post(reverse("alerts:new"), form_data(audience="branch", counties=[]))
+    alert = Alert.objects.get(title="美国对家具加征关税")
+    assert response.status_code == 302 and response["Location"] == reverse("alerts:manage_detail", args=[alert.pk])
+    reach = services.targets(alert).count()
+    assert reach > 1
+    assert f"送达 {reach} 家参保企业" in page_text(client.get(response["Location"]))
+    check = client.post(reverse("alerts:publish", args=[alert.pk]))
+    assert check.status_code == 200 and "确认发布" in page_text(check) and world.demo.enterprise.name in page_text(check)
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.DRAFT  # the check page alone publishes nothing
+    client.post(reverse("alerts:publish", args=[alert.pk]), {"checked": "1"})
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.PUBLISHED and alert.deliveries.count() == reach
+    client_for(world.demo).get(reverse("alerts:detail", args=[alert.pk]))
+    text = page_text(client.get(reverse("alerts:manage_detail", args=[alert.pk])))
+    assert f"送达 {reach} 家企业，已读 1 家，未读 {reach - 1} 家" in text
+    assert f"{world.demo} 于" in text and "未读企业" in text
+    assert "1 / " in page_text(client.get(reverse("alerts:manage")))
+
+
+def test_a_second_publish_says_already_done(world, client_for, published):
+    response = client_for(world.insurer).post(reverse("alerts:publish", args=[published.pk]), {"checked": "1"},
+                                              follow=True)
+    assert "无需重复操作" in page_text(response)
+
+
+def test_the_insurer_edits_a_draft_but_not_a_published_alert(world, client_for, published, draft):
+    client = client_for(world.insurer)
+    alert = draft()
+    response = client.post(reverse("alerts:edit", args=[alert.pk]), form_data(title="改过的标题"))
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.title == "改过的标题" and list(alert.counties.values_list("pk", flat=True)) == [CHENGQU]
+    response = client.post(reverse("alerts:edit", args=[published.pk]), form_data(title="不能改"), follow=True)
+    assert "只有草稿可以修改" in page_text(response)
+    published.refresh_from_db()
+    assert published.title != "不能改"
+
+
+def test_withdrawing_takes_a_reason_and_a_second_step(world, client_for, published):
+    client = client_for(world.insurer)
+    url = reverse("alerts:withdraw", args=[published.pk])
+    missing = client.post(url, {"reason": ""})
+    assert missing.status_code == 400 and "请填写撤回原因" in page_text(missing)
+    check = client.post(url, {"reason": "信息有误，将重新发布。"})
+    assert check.status_code == 200 and "确认撤回" in page_text(check)
+    published.refresh_from_db()
+    assert published.status == Alert.Status.PUBLISHED
+    client.post(url, {"reason": "信息有误，将重新发布。", "checked": "1"})
+    published.refresh_from_db()
+    assert (published.status, published.withdraw_reason) == ("withdrawn", "信息有误，将重新发布。")
+
+
+@pytest.mark.parametrize("overrides, field, message", [
+    ({"title": ""}, "title", "请填写标题。"),
+    ({"title": "题" * 101}, "title", "标题不能超过 100 个字。"),
+    ({"title": "a\x00b"}, "title", None),
+    ({"body": "<script>"}, "body", "不能包含"),
+    ({"body": "=1+1"}, "body", "不能以"),
+    ({"level": "extreme"}, "level", "请从列表中选择风险等级。"),
+    ({"valid_until": "2026-13-45"}, "valid_until", "格式不正确"),
+    ({"valid_until": "1999-01-01"}, "valid_until", "有效期止不能早于有效期起。"),
+    ({"counties": ["440103"]}, "counties", "请从列表中选择指定区县。"),
+    ({"counties": []}, "counties", "请选择指定区县"),
+    ({"buyers": ["abc"]}, "buyers", "请从列表中选择涉及买方。"),
+    ({"buyers": ["9" * 30]}, "buyers", "请从列表中选择涉及买方。"),
+    ({"buyers": ["999999"]}, "buyers", "请从列表中选择涉及买方。"),
+    ({"countries": ["XX"]}, "countries", "请从列表中选择涉及国家（地区）。"),
+    ({"countries": ["\x00"]}, "countries", None),
+    ({"kind": "country", "countries": []}, "countries", "国别风险预警请选择涉及国家（地区）。"),
+    ({"industries": "业" * 100_000}, "industries", "涉及行业不能超过 200 个字。"),
+])
+def test_a_wrong_form_is_refused_naming_the_field_never_a_500(world, client_for, overrides, field, message):
+    response = client_for(world.insurer).post(reverse("alerts:new"), form_data(**overrides))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert field in errors
+    if message:
+        assert any(message in error for error in errors[field]), errors[field]
+    assert not Alert.objects.filter(branch=world.insurer.insurer_branch, title=form_data(**overrides)["title"]).exists()
+
+
+def test_another_branchs_buyer_cannot_be_named(world, client_for, buyers):
+    response = client_for(world.other_insurer).post(reverse("alerts:new"), form_data(
+        kind="buyer", audience="buyer", buyers=[buyers["acme"].pk], counties=[]))
+    assert response.status_code == 400 and "buyers" in response.context["form"].errors
+
+
+@pytest.mark.parametrize("pk", ["0", "99999999999999999999"])
+def test_bad_ids_are_not_found(world, client_for, pk):
+    client = client_for(world.insurer)
+    assert client.get(f"/alerts/manage/{pk}/").status_code == 404
+    assert client_for(world.demo).get(f"/alerts/{pk}/").status_code == 404
