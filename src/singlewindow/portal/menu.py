@@ -56,11 +56,14 @@ NAV = (
                                                                         "alerts:country")),
     Entry(_("风险预警"), "alerts:manage", roles(Role.INSURER), current=(
         "alerts:new", "alerts:edit", "alerts:manage_detail", "alerts:publish", "alerts:withdraw")),
-    Entry(_("风险预警"), "alerts:list", roles(Role.ENTERPRISE), current=("alerts:archive", "alerts:detail",
-                                                                        "alerts:country")),
-    Entry(_("风险预警"), "alerts:manage", roles(Role.INSURER), current=(
-        "alerts:new", "alerts:edit", "alerts:manage_detail", "alerts:publish", "alerts:withdraw")),
+    Entry(_("报损与索赔"), "claims:overview", roles(Role.ENTERPRISE), current=(
+        "claims:buyers", "claims:buyer_new", "claims:buyer_edit", "claims:notice_new", "claims:notice_detail",
+        "claims:notice_withdraw", "claims:notice_answer", "claims:settlement_propose", "claims:claim_new",
+        "claims:claim_detail", "claims:document_upload", "claims:claim_resubmit", "claims:claim_withdraw")),
     Entry(_("统计分析"), "policies:stats", roles(Role.BUREAU, Role.STAFF)),
+    Entry(_("理赔审核"), "claims:desk", roles(Role.INSURER),
+          current=("claims:desk_notice", "claims:desk_notice_acknowledge", "claims:desk_notice_message", "claims:desk_settlement_decide", "claims:desk_claim", "claims:desk_claim_take", "claims:desk_claim_assign", "claims:desk_claim_request", "claims:desk_claim_approve", "claims:desk_claim_reject", "claims:desk_claim_pay", "claims:desk_claim_recovery", "claims:desk_buyers")),
+    Entry(_("报损理赔统计"), "claims:figures", roles(Role.BUREAU, Role.STAFF)),
     Entry(_("常见问题"), "portal:faq"),
 )
 
