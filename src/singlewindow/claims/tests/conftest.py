@@ -13,6 +13,7 @@ from singlewindow.claims import services
 from singlewindow.claims.models import Claim, LossNotice
 from singlewindow.claims.transitions import CLAIM, NOTICE
 from singlewindow.policies.models import Policy, PolicyStatus
+from singlewindow.policies.tests.conftest import client_for  # noqa: F401 (a fixture the page tests use)
 
 PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n" \
       b"trailer<</Root 1 0 R>>\n%%EOF\n"

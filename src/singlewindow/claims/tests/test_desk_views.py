@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from singlewindow.claims.models import Claim
 from singlewindow.claims.tests.conftest import claim_for, claim_in, file
-from singlewindow.policies.tests.conftest import client_for, page_text  # noqa: F401 (a fixture)
+from singlewindow.policies.tests.conftest import page_text
 
 
 def after(client, response):
@@ -96,7 +96,7 @@ def test_another_branch_gets_404_and_others_are_refused(client_for, insured):
 
 def test_anonymous_is_sent_to_log_in(client, insured):
     claim = claim_for(insured)
-    gets, posts = desk_urls(claim)
+    gets, _posts = desk_urls(claim)
     for url in gets:
         assert client.get(url).status_code == 302
     assert client.get("/claims/figures/").status_code == 302
