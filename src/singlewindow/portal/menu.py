@@ -56,10 +56,6 @@ NAV = (
                                                                         "alerts:country")),
     Entry(_("风险预警"), "alerts:manage", roles(Role.INSURER), current=(
         "alerts:new", "alerts:edit", "alerts:manage_detail", "alerts:publish", "alerts:withdraw")),
-    Entry(_("风险预警"), "alerts:list", roles(Role.ENTERPRISE), current=("alerts:archive", "alerts:detail",
-                                                                        "alerts:country")),
-    Entry(_("风险预警"), "alerts:manage", roles(Role.INSURER), current=(
-        "alerts:new", "alerts:edit", "alerts:manage_detail", "alerts:publish", "alerts:withdraw")),
     Entry(_("报损与索赔"), "claims:overview", roles(Role.ENTERPRISE), current=(
         "claims:buyers", "claims:buyer_new", "claims:buyer_edit", "claims:notice_new", "claims:notice_detail",
         "claims:notice_withdraw", "claims:notice_answer", "claims:settlement_propose", "claims:claim_new",
