@@ -46,11 +46,10 @@ def pages_of(world):
         ("demo", "Demo@2020"): ["/", "/features/", "/insure/", "/insure/?tab=confirmed", f"/insure/{pending}/",
                                 f"/insure/{pending}/decline/",
                                 "/account/",
-                                "/account/password/", "/account/mobile/", "/account/operators/", "/notices/",
-                                "/alerts/", "/alerts/archive/", "/alerts/countries/US/"],
+                                "/account/password/", "/account/mobile/", "/account/operators/", "/notices/"],
         ("insurer", "Insurer@2020"): ["/insurer/", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",
                                       "/insurer/batch/", "/insurer/applications/", f"/insurer/{pending}/",
-                                      "/enterprises/imports/", "/alerts/manage/", "/alerts/manage/new/"],
+                                      "/enterprises/imports/"],
         ("bureau", "Bureau@2020"): ["/insure/stats/", "/enterprises/eligible/", "/enterprises/imports/"],
         ("admin", "Admin@2020"): ["/", "/staff/", "/staff/?q=demo", "/account/locked/"],
     }

@@ -214,8 +214,8 @@ def issue_many(actor, scheme, rows, *, ip=None):
          "to_status": PolicyStatus.PENDING, "ip": ip, "data": batch}
         for pk in ids
     ))
-    bulk.insert(Notice, ["enterprise", "policy", "kind", "created_at"],
-                [(enterprise_id, pk, Notice.Kind.ISSUED, now) for pk, (enterprise_id, _usd) in zip(ids, rows)])
+    bulk.insert(Notice, ["enterprise", "policy", "kind", "title", "link", "created_at"],
+                [(enterprise_id, pk, Notice.Kind.ISSUED, "", "", now) for pk, (enterprise_id, _usd) in zip(ids, rows)])
     return ids
 
 
