@@ -32,6 +32,22 @@ VIEWPORT = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+# The demo's 风险预警 (alerts/demo.py), published by the demo insurer, where the alerts app is there and load_demo
+# has not published them itself.
+ALERTS_DEMO = """
+try:
+    from singlewindow.alerts import demo
+    from singlewindow.alerts.models import Alert
+except ImportError:
+    pass
+else:
+    if not Alert.objects.exists():
+        from singlewindow.accounts.models import User
+        insurer = User.objects.get(username="insurer")
+        demo.build(insurer.insurer_branch, insurer)
+"""
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -68,9 +84,9 @@ def login(page, url, username, password):
     expect(page).not_to_have_url(re.compile(r"/login/"))  # logged in (退出 sits behind 菜单 on a phone)
 
 
-def shoot(page, path):
+def shoot(page, path, *, full_page=False):
     page.mouse.move(0, 0)  # no hover highlight in the picture
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=full_page)
     print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 
@@ -149,7 +165,44 @@ def take(url, out):
         bureau.get_by_role("link", name="查看符合条件企业").click()
         expect(bureau.get_by_role("heading", name="符合条件企业")).to_be_visible()
         shoot(bureau, out / "eligible.png")
+
+        claims(browser, options, url, out)
         browser.close()
+
+
+def claims(browser, options, url, out):
+    """报损与索赔: the exporter's claim the insurer asked more of (需要您补充的材料), answered; the insurer's review of
+    it with the 核赔 试算 at a stated rate; and, where the alerts app is there, the exporter's 风险预警."""
+    exporter = browser.new_context(**options).new_page()
+    login(exporter, url, "exporter", "Demo@2020")
+    exporter.get_by_role("navigation", name="主导航").get_by_role("link", name="报损与索赔").click()
+    exporter.get_by_test_id("claim-row").filter(has_text="待补充材料").get_by_role("link", name=re.compile("^查看详情")).click()
+    asked = exporter.get_by_role("region", name="需要您补充的材料")
+    expect(asked).to_be_visible()
+    shoot(exporter, out / "claim.png", full_page=True)
+
+    # 提交补充材料 (a word for each item), so the insurer may decide: the review then offers 核赔 and its 试算.
+    for reply in asked.get_by_role("textbox").all():
+        reply.fill("原件已寄出，快递单号 SF1234567890，扫描件随后上传。")
+    asked.get_by_role("button", name="提交补充材料").click()
+    expect(exporter.get_by_text("补充材料已提交，保险公司将继续审核。")).to_be_visible()
+    number = exporter.get_by_role("heading", name=re.compile(r"^索赔 ")).inner_text().split()[-1]
+
+    insurer = browser.new_context(**options).new_page()
+    login(insurer, url, "insurer", "Insurer@2020")
+    insurer.get_by_role("navigation", name="主导航").get_by_role("link", name="理赔审核").click()
+    insurer.get_by_role("link", name=re.compile(r"^索赔 \d+$")).click()
+    insurer.get_by_role("link", name=number, exact=True).click()
+    approve = insurer.get_by_role("region", name="核赔")
+    approve.get_by_label(re.compile(r"^汇率（1 \w+ 折合美元）")).fill("1.0850")
+    approve.get_by_role("button", name="试算").click()
+    expect(insurer.get_by_test_id("preview")).to_be_visible()
+    shoot(insurer, out / "claim-review.png", full_page=True)
+
+    if (ROOT / "src" / "singlewindow" / "alerts" / "urls.py").exists():
+        exporter.goto(f"{url}/alerts/")
+        expect(exporter.get_by_role("heading", name="风险预警").first).to_be_visible()
+        shoot(exporter, out / "alerts.png")
 
 
 def customs_file(folder):
@@ -194,6 +247,7 @@ def main():
         env.pop(name, None)
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo", f"--enterprises={args.enterprises}", "--quiet-logins")
+    manage(env, "shell", "-c", ALERTS_DEMO)
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

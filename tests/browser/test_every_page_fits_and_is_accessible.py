@@ -46,10 +46,11 @@ def pages_of(world):
         ("demo", "Demo@2020"): ["/", "/features/", "/insure/", "/insure/?tab=confirmed", f"/insure/{pending}/",
                                 f"/insure/{pending}/decline/",
                                 "/account/",
-                                "/account/password/", "/account/mobile/", "/account/operators/", "/notices/"],
+                                "/account/password/", "/account/mobile/", "/account/operators/", "/notices/",
+                                "/alerts/", "/alerts/archive/", "/alerts/countries/US/"],
         ("insurer", "Insurer@2020"): ["/insurer/", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",
                                       "/insurer/batch/", "/insurer/applications/", f"/insurer/{pending}/",
-                                      "/enterprises/imports/"],
+                                      "/enterprises/imports/", "/alerts/manage/", "/alerts/manage/new/"],
         ("bureau", "Bureau@2020"): ["/insure/stats/", "/enterprises/eligible/", "/enterprises/imports/"],
         ("admin", "Admin@2020"): ["/", "/staff/", "/staff/?q=demo", "/account/locked/"],
     }
