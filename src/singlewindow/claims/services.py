@@ -139,6 +139,21 @@ def _message_contact(case, body, purpose):
                           body=text, subject=_("出口信用保险报损理赔"), purpose=purpose)
 
 
+def subject(case):
+    """How a refusal names a notice or a claim: "报损 BS… " / "索赔 SP… "."""
+    label = _("报损 %(n)s ") if isinstance(case, LossNotice) else _("索赔 %(n)s ")
+    return label % {"n": case.number}
+
+
+def machine_of(case):
+    return NOTICE if isinstance(case, LossNotice) else CLAIM
+
+
+def refusal(case, action):
+    """The machine's refusal of `action` on a notice or a claim as it stands (a stale page, a second click)."""
+    return machine_of(case).refusal(action, case.status, subject(case))
+
+
 def _locked(model, scope, pk):
     pk = record_id(pk)
     row = scope.select_for_update(of=("self",)).select_related("policy__scheme").filter(pk=pk).first() if pk else None
@@ -323,7 +338,7 @@ def _notice_move(actor, notice_id, action, *, ip=None, reason="", now=None, chan
     with transaction.atomic():
         notice = _locked(LossNotice, LossNotice.objects.visible_to(actor), notice_id)
         before = notice.status
-        NOTICE.move(LossNotice.objects, notice.pk, action, _("报损 %(n)s ") % {"n": notice.number},
+        NOTICE.move(LossNotice.objects, notice.pk, action, subject(notice),
                     status_changed_at=now, **(changes or {}))
         notice.refresh_from_db()
         record(actor=actor, action=f"loss_notice.{action}", obj=notice, from_status=before,
@@ -445,7 +460,7 @@ def submit_claim(actor, notice_id, *, claimed_amount, ip=None, now=None):
         if today > last_day and notice.status in NOTICE["claim"].sources:
             raise Refused("late", _("索赔期限已过：报损 %(n)s 的索赔应在 %(date)s（含）前提出。") % {
                 "n": notice.number, "date": last_day})
-        NOTICE.move(LossNotice.objects, notice.pk, "claim", _("报损 %(n)s ") % {"n": notice.number},
+        NOTICE.move(LossNotice.objects, notice.pk, "claim", subject(notice),
                     status_changed_at=now, target_date=None)
         claim = Claim.objects.create(
             number=f"tmp-{secrets.token_hex(8)}", notice=notice, policy=notice.policy, claimed_amount=amount,
@@ -517,7 +532,7 @@ def _claim_move(actor, claim_id, action, *, ip=None, reason="", now=None, change
         fields = dict(changes(claim) if callable(changes) else changes or {})
         target_key = f"claim.{transition.target}"
         fields.setdefault("target_date", target(target_key, timezone.localdate(now)))
-        CLAIM.move(Claim.objects, claim.pk, action, _("索赔 %(n)s ") % {"n": claim.number},
+        CLAIM.move(Claim.objects, claim.pk, action, subject(claim),
                    status_changed_at=now, **fields)
         claim.refresh_from_db()
         record(actor=actor, action=f"claim.{action}", obj=claim, from_status=before, to_status=claim.status,

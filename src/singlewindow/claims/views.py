@@ -220,6 +220,22 @@ def notice_detail(request, pk):
     return _notice_page(request, _own_notice(request, pk))
 
 
+def _withdraw(request, case, withdraw, back, *, done, title, summary):
+    """撤回 a notice or a claim: refused at once when its table no longer allows it, else the reason, then `withdraw`."""
+    if not services.machine_of(case).allowed("withdraw", case.status):
+        messages.warning(request, str(services.refusal(case, "withdraw")))
+        return redirect(back)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        with attempt(request, form) as tried:
+            withdraw(request.user, case.pk, reason=form.cleaned_data["reason"], ip=client_ip(request))
+            messages.success(request, done)
+            return redirect(back)
+        if tried.refused:
+            return redirect(back)
+    return _withdraw_page(request, case, form, title=title, summary=summary, back_url=back)
+
+
 def _withdraw_page(request, case, form, *, title, summary, back_url):
     """撤回 is a second step on a page of its own (it cannot be undone): what it means, the reason, then the button."""
     return render(request, "claims/withdraw.html", {
@@ -231,20 +247,9 @@ def _withdraw_page(request, case, form, *, title, summary, back_url):
 @require_http_methods(["GET", "POST"])
 def notice_withdraw(request, pk):
     notice = _own_notice(request, pk)
-    back = reverse("claims:notice_detail", args=[notice.pk])
-    if not NOTICE.allowed("withdraw", notice.status):
-        messages.warning(request, str(NOTICE.refusal("withdraw", notice.status, _("报损 %(n)s ") % {"n": notice.number})))
-        return redirect(back)
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
-        with attempt(request, form) as tried:
-            services.withdraw_notice(request.user, notice.pk, reason=form.cleaned_data["reason"], ip=client_ip(request))
-            messages.success(request, _("报损 %(n)s 已撤回。") % {"n": notice.number})
-            return redirect(back)
-        if tried.refused:
-            return redirect(back)
-    return _withdraw_page(request, notice, form, title=_("撤回报损"), back_url=back, summary=_(
-        "撤回后本报损通知不能恢复，也不能再据此提出索赔；如买方仍未付款，需重新报损并可能因此逾期。"))
+    return _withdraw(request, notice, services.withdraw_notice, reverse("claims:notice_detail", args=[notice.pk]),
+                     done=_("报损 %(n)s 已撤回。") % {"n": notice.number}, title=_("撤回报损"), summary=_(
+                         "撤回后本报损通知不能恢复，也不能再据此提出索赔；如买方仍未付款，需重新报损并可能因此逾期。"))
 
 
 @enterprise_only
@@ -287,7 +292,7 @@ def claim_new(request, pk):
     if existing is not None:
         return redirect("claims:claim_detail", pk=existing.pk)
     if not NOTICE.allowed("claim", notice.status):
-        messages.warning(request, str(NOTICE.refusal("claim", notice.status, _("报损 %(n)s ") % {"n": notice.number})))
+        messages.warning(request, str(services.refusal(notice, "claim")))
         return redirect("claims:notice_detail", pk=notice.pk)
     form = ClaimForm(request.POST if request.method == "POST" else None,
                      initial={"claimed_amount": f"{notice.overdue_amount:.2f}"})
@@ -409,20 +414,9 @@ def claim_resubmit(request, pk):
 @require_http_methods(["GET", "POST"])
 def claim_withdraw(request, pk):
     claim = _own_claim(request, pk)
-    back = reverse("claims:claim_detail", args=[claim.pk])
-    if not CLAIM.allowed("withdraw", claim.status):
-        messages.warning(request, str(CLAIM.refusal("withdraw", claim.status, _("索赔 %(n)s ") % {"n": claim.number})))
-        return redirect(back)
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
-    if form.is_valid():
-        with attempt(request, form) as tried:
-            services.withdraw_claim(request.user, claim.pk, reason=form.cleaned_data["reason"], ip=client_ip(request))
-            messages.success(request, _("索赔 %(n)s 已撤回。") % {"n": claim.number})
-            return redirect(back)
-        if tried.refused:
-            return redirect(back)
-    return _withdraw_page(request, claim, form, title=_("撤回索赔"), back_url=back, summary=_(
-        "撤回后本索赔终止，不能恢复；保险公司不再审核，也不会赔付。"))
+    return _withdraw(request, claim, services.withdraw_claim, reverse("claims:claim_detail", args=[claim.pk]),
+                     done=_("索赔 %(n)s 已撤回。") % {"n": claim.number}, title=_("撤回索赔"), summary=_(
+                         "撤回后本索赔终止，不能恢复；保险公司不再审核，也不会赔付。"))
 
 
 # --- both parties to a claim: its files --------------------------------------------------------------
