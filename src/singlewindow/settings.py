@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "singlewindow.eport",
     "singlewindow.claims",
     "singlewindow.alerts",
+    "singlewindow.documents",
+    "singlewindow.api",
 ]
 
 MIDDLEWARE = [
