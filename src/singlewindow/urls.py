@@ -13,7 +13,7 @@ urlpatterns = [
     path("eport/", include("singlewindow.eport.urls")),
     path("claims/", include("singlewindow.claims.urls")),  # 我的报损与索赔 and the insurer's 理赔审核
     path("alerts/", include("singlewindow.alerts.urls")),  # 风险预警
-    path("verify/", include("singlewindow.documents.urls")),  # 电子保单 and the public 保单查验
+    path("", include("singlewindow.documents.urls")),  # /documents/ (电子保单) and /verify/ (the public 保单查验)
     path("api/", include("singlewindow.api.urls")),  # the REST API /api/v1/
 ]
 
