@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "singlewindow.eport",
     "singlewindow.claims",
     "singlewindow.alerts",
+    "singlewindow.bureaus",
     "singlewindow.documents",
     "singlewindow.api",
 ]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("eport/", include("singlewindow.eport.urls")),
     path("claims/", include("singlewindow.claims.urls")),  # 我的报损与索赔 and the insurer's 理赔审核
     path("alerts/", include("singlewindow.alerts.urls")),  # 风险预警
+    path("bureau/", include("singlewindow.bureaus.urls")),  # the commerce bureau's 统计分析
     path("", include("singlewindow.documents.urls")),  # /documents/ (电子保单) and /verify/ (the public 保单查验)
     path("api/", include("singlewindow.api.urls")),  # the REST API /api/v1/
 ]

@@ -8,15 +8,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from singlewindow.accounts.decorators import local_features, role_required
-from singlewindow.accounts.models import LoginMethod, Role
+from singlewindow.accounts.decorators import local_features
+from singlewindow.accounts.models import LoginMethod
 from singlewindow.eport.services import signing_proof
-from singlewindow.http import attachment, client_ip, page_query
+from singlewindow.http import client_ip, page_query
 from singlewindow.refusals import attempt
-from singlewindow.spreadsheets import XLSX_TYPE
 
 from . import history, services
-from . import stats as stats_tables
 from .forms import ConfirmForm, ReasonForm
 from .models import Policy, PolicyStatus
 from .transitions import WAITING, allowed
@@ -148,16 +146,3 @@ def policy_decline(request, pk):
             return redirect("policies:detail", pk=policy.pk)
     return render(request, "policies/decline.html", {"policy": policy, "scheme": policy.scheme, "form": form},
                   status=400 if form.is_bound else 200)
-
-
-@role_required(Role.BUREAU, Role.STAFF)
-@require_GET
-def stats(request):
-    """统计分析: policies per county in the reader's region, a scheme filter, and the same table as .xlsx."""
-    form = stats_tables.StatsFilter(request.user, request.GET or None)
-    scheme = form.cleaned_data["scheme"] if form.is_valid() else None
-    lines, total = stats_tables.by_county(request.user, scheme)
-    if request.GET.get("format") == "xlsx" and not form.errors:
-        return attachment(stats_tables.workbook(lines, total, scheme), filename="stats.xlsx", content_type=XLSX_TYPE)
-    return render(request, "policies/stats.html", {
-        "form": form, "statuses": list(PolicyStatus), "lines": lines, "total": total, "scheme": scheme})

@@ -1,8 +1,8 @@
 """The portal's menus as one table: who sees each entry and on which pages it is the current one.
 
 An entry is current on the pages its `current` keys name: "namespace:url_name" for one page, "namespace:*"
-for a whole URL namespace. The most specific key wins over the whole table, whoever is looking: on
-/insure/stats/ 统计分析 is current, not 地方特色应用 (which holds the rest of policies:*). Pages are matched
+for a whole URL namespace. The most specific key wins over the whole table, whoever is looking: a page's
+own name before another entry's "namespace:*". Pages are matched
 by the URL they resolved to (`request.resolver_match`), never by pieces of the path.
 """
 from dataclasses import dataclass, field
@@ -60,7 +60,7 @@ NAV = (
         "claims:buyers", "claims:buyer_new", "claims:buyer_edit", "claims:notice_new", "claims:notice_detail",
         "claims:notice_withdraw", "claims:notice_answer", "claims:settlement_propose", "claims:claim_new",
         "claims:claim_detail", "claims:document_upload", "claims:claim_resubmit", "claims:claim_withdraw")),
-    Entry(_("统计分析"), "policies:stats", roles(Role.BUREAU, Role.STAFF)),
+    Entry(_("统计分析"), "bureaus:dashboard", roles(Role.BUREAU, Role.STAFF)),
     Entry(_("理赔审核"), "claims:desk", roles(Role.INSURER),
           current=("claims:desk_notice", "claims:desk_notice_acknowledge", "claims:desk_notice_message", "claims:desk_settlement_decide", "claims:desk_claim", "claims:desk_claim_take", "claims:desk_claim_assign", "claims:desk_claim_request", "claims:desk_claim_approve", "claims:desk_claim_reject", "claims:desk_claim_pay", "claims:desk_claim_recovery", "claims:desk_buyers")),
     Entry(_("报损理赔统计"), "claims:figures", roles(Role.BUREAU, Role.STAFF)),

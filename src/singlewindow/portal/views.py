@@ -32,7 +32,7 @@ class LoginView(auth_views.LoginView):
         if role == Role.INSURER:
             return reverse("insurer:list")
         if role == Role.BUREAU:
-            return reverse("policies:stats")
+            return reverse("bureaus:dashboard")
         if role == Role.STAFF:
             return reverse("portal:staff")
         return reverse("portal:home")

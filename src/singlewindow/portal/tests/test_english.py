@@ -6,6 +6,15 @@ import pytest
 from pytest_django.asserts import assertContains
 
 from singlewindow.accounts.models import User
+from singlewindow.alerts import services as alerts
+from singlewindow.alerts.models import Alert
+from singlewindow.alerts.tests.conftest import CHENGQU, alert_data, counties, countries, make_effective
+from singlewindow.audit.models import AuditEvent
+from singlewindow.claims import services as claims
+from singlewindow.claims.models import (
+    Buyer, Claim, ClaimDocument, Country, InfoRequest, LossNotice, NoticeMessage, Recovery, SettlementConsent,
+)
+from singlewindow.claims.tests.conftest import claim_in, file, pdf
 from singlewindow.enterprises.import_rows import LABELS
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.notifications.models import OutboundMessage
@@ -25,9 +34,18 @@ def data_strings():
         (Enterprise, ["name", "address", "legal_representative"]), (Scheme, ["name", "risks_covered"]),
         (Region, ["name"]), (InsurerBranch, ["name"]), (User, ["display_name"]),
         (Policy, ["last_reason", "contact_name"]), (Agreement, ["title", "body"]),
+        # what the parties of a claim typed (the insurer's questions and requests, the enterprise's answers,
+        # reasons, file names) and the buyers' and countries' names; an alert as its insurer wrote it
+        (Buyer, ["name_latin", "name_zh", "address", "registration_no"]), (Country, ["name_zh"]),
+        (LossNotice, ["contract_no", "invoice_no", "collection_steps", "contact_name"]),
+        (NoticeMessage, ["body"]), (SettlementConsent, ["plan", "decision_text"]),
+        (Claim, ["decision_reason", "paid_reference"]), (InfoRequest, ["item", "reply"]),
+        (ClaimDocument, ["original_name"]), (Recovery, ["note"]), (AuditEvent, ["reason"]),
+        (Alert, ["title", "body", "industries", "withdraw_reason"]),
     ]:
         for values in model.objects.values_list(*fields):
-            strings.update(line for value in values for line in value.splitlines())
+            strings.update(line for value in values for line in (value or "").splitlines())
+    strings.update(str(buyer) for buyer in Buyer.objects.exclude(name_zh="").exclude(name_latin=""))  # A（甲）
     return sorted((s.strip() for s in strings if s.strip()), key=len, reverse=True)
 
 
@@ -126,8 +144,8 @@ PAGES = {
              "/notices/popup/"],
     "insurer": ["/insurer/?status=confirmed", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",
                 "/insurer/batch/", "/insurer/applications/"],
-    "bureau": ["/insure/stats/", "/enterprises/imports/", "/enterprises/eligible/"],
-    "admin": ["/account/locked/", "/insure/stats/"],
+    "bureau": ["/bureau/", "/enterprises/imports/", "/enterprises/eligible/"],
+    "admin": ["/account/locked/", "/bureau/"],
 }
 
 

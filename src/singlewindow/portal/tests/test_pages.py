@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from pytest_django.asserts import assertContains, assertRedirects
 
+from singlewindow.bureaus.figures import default_scheme
 from singlewindow.policies.models import Policy
 from singlewindow.policies.tests.conftest import page_text
 
@@ -48,8 +49,8 @@ def test_a_failed_login_says_why_in_chinese_and_logs_nobody_in(world, client, us
 
 
 @pytest.mark.parametrize("username, password, landing", [
-    ("insurer", "Insurer@2020", "/insurer/"), ("bureau", "Bureau@2020", "/insure/stats/"),
-    ("county", "County@2020", "/insure/stats/"), ("demo", "Demo@2020", "/"), ("admin", "Admin@2020", "/staff/"),
+    ("insurer", "Insurer@2020", "/insurer/"), ("bureau", "Bureau@2020", "/bureau/"),
+    ("county", "County@2020", "/bureau/"), ("demo", "Demo@2020", "/"), ("admin", "Admin@2020", "/staff/"),
 ])
 def test_login_takes_each_party_to_its_own_start_page(world, client, username, password, landing):
     assertRedirects(log_in(client, username, password), landing, fetch_redirect_response=False)
@@ -90,26 +91,28 @@ def test_switching_to_english_sets_the_language_cookie_and_the_page_language(db,
 
 
 def stats_rows(response):
-    """{county code: total} from the 统计分析 table."""
+    """{county code: policies issued} from the 统计分析 table."""
     html = response.content.decode()
     rows = re.findall(r'<th scope="row">(\S+) <span class="text-muted small">(\d{6})</span></th>(.*?)</tr>', html,
                       re.DOTALL)
-    return {code: int(re.findall(r'<td class="text-end">(\d+)</td>', cells)[-1]) for _name, code, cells in rows}
+    return {code: int(re.search(r'<td class="text-end" data-col="issued">(\d+)</td>', cells)[1])
+            for _name, code, cells in rows}
 
 
 def test_the_city_bureau_sees_every_county_of_汕尾(world, client):
     client.force_login(world.bureau)
-    expected = {}
-    for code in Policy.objects.values_list("enterprise__region", flat=True):
+    expected = {}  # the dashboard opens on the newest scheme
+    for code in Policy.objects.filter(scheme=default_scheme(world.bureau)).values_list("enterprise__region", flat=True):
         expected[code] = expected.get(code, 0) + 1
-    assert stats_rows(client.get("/insure/stats/")) == expected
+    assert stats_rows(client.get("/bureau/")) == expected
     assert set(expected) == {"441502", "441521", "441523", "441581"}
 
 
 def test_a_county_bureau_sees_only_its_own_county(world, client):
     client.force_login(world.county)
-    response = client.get("/insure/stats/")
-    assert stats_rows(response) == {"441521": Policy.objects.filter(enterprise__region="441521").count()}
+    response = client.get("/bureau/")
+    shown = Policy.objects.filter(enterprise__region="441521", scheme=default_scheme(world.county))
+    assert stats_rows(response) == {"441521": shown.count()}
     assertContains(response, "海丰县")
     for other in ["城区", "陆河县", "陆丰市"]:
         assert other not in page_text(response).split("统计分析", 2)[-1], other
@@ -118,7 +121,7 @@ def test_a_county_bureau_sees_only_its_own_county(world, client):
 @pytest.mark.parametrize("who", ["demo", "insurer"])
 def test_statistics_are_for_bureaus_only(world, client, who):
     client.force_login(getattr(world, who))
-    assert client.get("/insure/stats/").status_code == 403
+    assert client.get("/bureau/").status_code == 403
 
 
 # --- no page loads anything from another host ----------------------------------------
