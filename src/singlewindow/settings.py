@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "csp",
+    "ninja",  # django-ninja: its Swagger UI from its own static files, no CDN (the API docs page)
     "singlewindow.regions",
     "singlewindow.enterprises",
     "singlewindow.accounts",

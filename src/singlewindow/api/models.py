@@ -1,0 +1,114 @@
+"""The REST API's own records: organisation tokens, stored idempotent results, webhooks (docs/decisions/0028).
+
+A token belongs to one organisation (an insurer branch, a bureau's region or an enterprise) and acts through an
+account of its own (`user`): the services take that account as their `actor`, so the token sees and does exactly
+what the organisation's users may, through the same `visible_to` querysets, and every audit event names it.
+The account cannot log in (inactive, no usable password, removed from every list of people).
+"""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from singlewindow.accounts.models import Role
+
+ORGANISATION_ROLES = (Role.INSURER, Role.BUREAU, Role.ENTERPRISE)
+
+
+class Access(models.TextChoices):
+    READ = "read", _("只读")
+    WRITE = "write", _("读写")
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The tokens `user` may see and revoke: the single-window administrator all; an organisation's token
+        administrator (tokens.may_manage) its own organisation's; nobody else any."""
+        from .tokens import organisation_filter
+
+        return self.filter(organisation_filter(user))
+
+    def live(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ApiToken(models.Model):
+    """One organisation's key to the API. Only the SHA-256 of its secret is kept; the secret is shown once."""
+
+    name = models.CharField(_("令牌名称"), max_length=100)
+    role = models.CharField(_("机构类型"), max_length=20, choices=[(r.value, r.label) for r in ORGANISATION_ROLES])
+    insurer_branch = models.ForeignKey("policies.InsurerBranch", verbose_name=_("保险公司机构"), null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name=_("管辖区域"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    enterprise = models.ForeignKey("enterprises.Enterprise", verbose_name=_("企业"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    access = models.CharField(_("权限"), max_length=10, choices=Access.choices, default=Access.WRITE)
+    prefix = models.CharField(_("令牌前缀"), max_length=16, unique=True)  # shown in lists, never enough to use
+    secret_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_token",
+                                editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("有效期至"))
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        permissions = [("manage_api_tokens", _("管理本机构的接口令牌"))]
+        constraints = [
+            models.CheckConstraint(name="api_token_names_its_organisation", condition=(
+                models.Q(role="insurer", insurer_branch__isnull=False, region__isnull=True, enterprise__isnull=True)
+                | models.Q(role="bureau", region__isnull=False, insurer_branch__isnull=True, enterprise__isnull=True)
+                | models.Q(role="enterprise", enterprise__isnull=False, insurer_branch__isnull=True,
+                           region__isnull=True))),
+        ]
+
+    def __str__(self):
+        return f"{self.name}（{self.prefix}…）"
+
+    @property
+    def organisation(self):
+        return {Role.INSURER: self.insurer_branch, Role.BUREAU: self.region,
+                Role.ENTERPRISE: self.enterprise}[self.role]
+
+    def state(self, now=None):
+        """"revoked", "expired" or "live"."""
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= (now or timezone.now()):
+            return "expired"
+        return "live"
+
+    @property
+    def state_label(self):
+        return {"revoked": _("已撤销"), "expired": _("已过期"), "live": _("有效")}[self.state()]
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to a POST under one Idempotency-Key of one token, replayed to its retries for 24 hours."""
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", _("处理中")
+        DONE = "done", _("已完成")
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # SHA-256 of the method, path and body
+    state = models.CharField(max_length=10, choices=State.choices, default=State.IN_FLIGHT)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["token", "key"], name="one_idempotency_key_per_token")]
