@@ -215,7 +215,10 @@ class Policy(models.Model):
 
     @property
     def province_premium(self):
-        return (self.premium * self.scheme.province_share / 100).quantize(Decimal("0.01"))
+        """The province's share, by the ledger's one rule (subsidies.services.split: half up, the city the rest)."""
+        from singlewindow.subsidies.services import split
+
+        return split(self.premium, self.scheme.province_share)[0]
 
     @property
     def city_premium(self):

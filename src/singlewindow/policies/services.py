@@ -14,6 +14,7 @@ from singlewindow.audit.services import record
 from singlewindow.forms import record_id
 from singlewindow.machines import Refused
 from singlewindow.notifications import services as notifications
+from singlewindow.subsidies import services as subsidies
 from singlewindow.validators import clean_contacts, no_markup
 
 from .models import (
@@ -73,10 +74,11 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
         before = policy.status
         for name, value in fields.items():
             setattr(policy, name, value)
-        record(
+        event = record(
             actor=actor, action=f"policy.{action}", obj=policy, from_status=before,
             to_status=transition.target, reason=reason, ip=ip, data=data, at=now,
         )
+        subsidies.follow(policy, before, event=event, at=now)  # the ledger commits or reverses with the move
         notifications.policy_changed(policy, action)  # in the transaction: the notice commits or rolls back with it
     log.info("policy %s %s: %s -> %s", policy.number, action, before, transition.target)
     return policy
@@ -387,6 +389,7 @@ def _run_system(policies, action, reason):
                  "from_status": status, "to_status": transition.target, "reason": reason}
                 for pk, status in rows
             ))
+            subsidies.follow_many(rows, transition.target, cause=f"policy.{action}")  # the ledger, in bulk
         done += len(rows)
         last = rows[-1][0]
         log.info("calendar %s: %s policies -> %s", action, len(rows), transition.target)
