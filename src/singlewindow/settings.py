@@ -332,6 +332,17 @@ EPORT_AGENT_SOURCE = Path(os.environ.get("EPORT_AGENT_SOURCE", BASE_DIR / "carda
 # in production, backed up with the database), each file at most SW_DOCUMENT_MAX_MB.
 SW_DOCUMENT_DIR = Path(os.environ.get("SW_DOCUMENT_DIR", VAR_DIR / "documents"))
 SW_DOCUMENT_MAX_MB = int(os.environ.get("SW_DOCUMENT_MAX_MB", "20"))
+# 电子保单 and 确认回执 (documents/, docs/decisions/0027-signed-policy-documents.md): signed PDFs kept under
+# SW_DOCUMENT_DIR/issued. The document-signing CA and each insurer branch's signing key live in SW_SIGNING_DIR
+# (empty: EPORT_DIR/signing, beside the card CA). The QR code printed on a document leads to SW_PUBLIC_URL/verify/.
+SW_SIGNING_DIR = os.environ.get("SW_SIGNING_DIR", "")
+SW_PUBLIC_URL = os.environ.get("SW_PUBLIC_URL", f"http://127.0.0.1:{os.environ.get('PORT', '8000')}").rstrip("/")
+# A policy's documents are made by a job queued when it takes effect, is cancelled or confirmed. Under the tests
+# (where jobs run at once) only the tests that ask for them make PDFs: the test world approves dozens of policies.
+SW_DOCUMENTS_ON_COMMIT = env_bool("SW_DOCUMENTS_ON_COMMIT", not TESTING)
+# 保单查验 (public): per address at most this many look-ups an hour; an uploaded PDF at most SW_VERIFY_MAX_MB.
+SW_VERIFY_PER_ADDRESS_HOUR = int(os.environ.get("SW_VERIFY_PER_ADDRESS_HOUR", "30"))
+SW_VERIFY_MAX_MB = int(os.environ.get("SW_VERIFY_MAX_MB", "5"))
 # What the enterprise is told happens next, and by when: the calendar days the insurer (or, for
 # info_requested, the enterprise) has for each step of a notice or claim (claims/services.target_date).
 SW_CLAIM_TARGET_DAYS = {

@@ -272,6 +272,7 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
             contact_name=contact_name, contact_phone=contact_phone, contact_email=contact_email,
             signature=signature_record,
         )
+        documents_changed(policy.pk)  # its 确认回执 (PDF), made by a job after commit
     return policy
 
 
@@ -305,10 +306,12 @@ def approve(actor, policy_id, *, ip=None, now=None):
             "date": policy.scheme.cover_end.isoformat(),
         })
     start = max(today, policy.scheme.cover_start)
-    return _transition(
+    policy = _transition(
         actor, policy_id, "approve", ip=ip, changes={"cover_start": start, "cover_end": policy.scheme.cover_end},
         now=now,
     )
+    documents_changed(policy.pk)  # its 电子保单 (signed PDF), made by a job after commit
+    return policy
 
 
 def approve_many(actor, policy_ids, *, ip=None):
@@ -339,7 +342,16 @@ def return_policy(actor, policy_id, *, reason, fields=(), ip=None, now=None):
 
 
 def cancel(actor, policy_id, *, reason, ip=None, now=None):
-    return _transition(actor, policy_id, "cancel", ip=ip, reason=check_reason(reason), now=now)
+    policy = _transition(actor, policy_id, "cancel", ip=ip, reason=check_reason(reason), now=now)
+    documents_changed(policy.pk)  # a policy with an 电子保单 gets a new version saying it was cancelled
+    return policy
+
+
+def documents_changed(policy_id):
+    """Queue the job that makes the policy's PDFs (documents/services.py) once the transaction commits."""
+    from singlewindow.documents.services import policy_changed
+
+    policy_changed(policy_id)
 
 
 # --- calendar (system) --------------------------------------------------------
