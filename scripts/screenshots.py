@@ -32,22 +32,6 @@ VIEWPORT = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-# The demo's 风险预警 (alerts/demo.py), published by the demo insurer, where the alerts app is there and load_demo
-# has not published them itself.
-ALERTS_DEMO = """
-try:
-    from singlewindow.alerts import demo
-    from singlewindow.alerts.models import Alert
-except ImportError:
-    pass
-else:
-    if not Alert.objects.exists():
-        from singlewindow.accounts.models import User
-        insurer = User.objects.get(username="insurer")
-        demo.build(insurer.insurer_branch, insurer)
-"""
-
-
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -172,7 +156,7 @@ def take(url, out):
 
 def claims(browser, options, url, out):
     """报损与索赔: the exporter's claim the insurer asked more of (需要您补充的材料), answered; the insurer's review of
-    it with the 核赔 试算 at a stated rate; and, where the alerts app is there, the exporter's 风险预警."""
+    it with the 核赔 试算 at a stated rate; and the exporter's 风险预警 (load_demo publishes the demo's alerts)."""
     exporter = browser.new_context(**options).new_page()
     login(exporter, url, "exporter", "Demo@2020")
     exporter.get_by_role("navigation", name="主导航").get_by_role("link", name="报损与索赔").click()
@@ -199,10 +183,9 @@ def claims(browser, options, url, out):
     expect(insurer.get_by_test_id("preview")).to_be_visible()
     shoot(insurer, out / "claim-review.png", full_page=True)
 
-    if (ROOT / "src" / "singlewindow" / "alerts" / "urls.py").exists():
-        exporter.goto(f"{url}/alerts/")
-        expect(exporter.get_by_role("heading", name="风险预警").first).to_be_visible()
-        shoot(exporter, out / "alerts.png")
+    exporter.goto(f"{url}/alerts/")
+    expect(exporter.get_by_role("heading", name="风险预警").first).to_be_visible()
+    shoot(exporter, out / "alerts.png")
 
 
 def customs_file(folder):
@@ -247,7 +230,6 @@ def main():
         env.pop(name, None)
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo", f"--enterprises={args.enterprises}", "--quiet-logins")
-    manage(env, "shell", "-c", ALERTS_DEMO)
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"

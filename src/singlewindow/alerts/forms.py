@@ -72,9 +72,11 @@ class AlertForm(forms.ModelForm):
 
 
 class WithdrawForm(forms.Form):
-    """撤回's reason: the policies' reason rule (services.check_reason), told to nobody but kept with the alert."""
+    """撤回's reason: the policies' reason rule (services.check_reason); kept with the alert and shown to the
+    enterprises it reached, on the page its notices still open."""
 
     reason = forms.CharField(label=gettext_lazy("撤回原因"), max_length=REASON_MAX_LENGTH,
                              widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text=gettext_lazy("收到该预警的企业打开其通知时，会看到撤回时间和撤回原因。"),
                              error_messages={"required": gettext_lazy("请填写撤回原因。"),
                                              "max_length": _reason_too_long()})

@@ -62,8 +62,8 @@ def edit(request, pk):
 
 
 def _render_detail(request, alert, withdraw_form=None, status=200):
-    context = {"alert": alert, "expired": alert.expired(), "countries": alert.countries.order_by("name_zh"),
-               "buyers": alert.buyers.select_related("country"), "counties": alert.counties.all(),
+    context = {"alert": alert, "expired": alert.expired(), "not_started": alert.not_started(),
+               "countries": alert.countries.order_by("name_zh"), "buyers": alert.buyers.select_related("country"), "counties": alert.counties.all(),
                "can_publish": ALERT.allowed("publish", alert.status),
                "can_withdraw": ALERT.allowed("withdraw", alert.status),
                "withdraw_form": withdraw_form or WithdrawForm()}
@@ -115,7 +115,8 @@ def withdraw(request, pk):
             services.check_reason(reason)  # the reason's own rule first: the check step shows only a good one
             return check_step(
                 request, title=_("撤回风险预警"), back_url=reverse("alerts:manage_detail", args=[alert.pk]),
-                summary=_("撤回后企业不再能查看该预警，撤回不能恢复。撤回原因：%(reason)s") % {"reason": reason},
+                summary=_("收到该预警的企业打开其通知时，会看到撤回时间和撤回原因。")
+                + _("撤回后企业不再能查看该预警，撤回不能恢复。撤回原因：%(reason)s") % {"reason": reason},
                 items=[alert.title], button=_("确认撤回"), keep=[("reason", reason)])
         services.withdraw(request.user, alert.pk, reason=reason, ip=client_ip(request))
         messages.success(request, _("预警“%(title)s”已撤回。") % {"title": alert.title})

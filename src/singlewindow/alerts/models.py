@@ -25,6 +25,17 @@ class AlertQuerySet(models.QuerySet):
             return self.all()
         return self.filter(NOTHING)
 
+    def delivered_to(self, user):
+        """What was sent to the user's enterprise, a withdrawn alert included: its notices still link to it, and
+        the enterprise's page of it then says it was withdrawn (without the text). Never a draft; nobody else's."""
+        from singlewindow.accounts.models import Role
+        from singlewindow.accounts.scopes import NOTHING
+
+        if getattr(user, "is_authenticated", False) and user.role == Role.ENTERPRISE and user.enterprise_id:
+            return self.filter(status__in=(Alert.Status.PUBLISHED, Alert.Status.WITHDRAWN),
+                               deliveries__enterprise_id=user.enterprise_id)
+        return self.filter(NOTHING)
+
     def current(self, today=None):
         """Still valid on `today` (Asia/Shanghai, valid_until inclusive)."""
         return self.filter(valid_until__gte=today or timezone.localdate())
@@ -89,6 +100,10 @@ class Alert(models.Model):
     def expired(self, today=None):
         """Past its last day (valid_until inclusive, Asia/Shanghai): the enterprise's archive."""
         return self.valid_until < (today or timezone.localdate())
+
+    def not_started(self, today=None):
+        """Before its first day (valid_from inclusive, Asia/Shanghai): published ahead, shown as not yet in force."""
+        return self.valid_from > (today or timezone.localdate())
 
 
 class AlertDelivery(models.Model):

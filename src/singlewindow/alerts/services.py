@@ -188,24 +188,44 @@ def publish(actor, alert_id, *, ip=None, now=None):
     return alert
 
 
+# One SMS of Chinese text (UCS-2) holds 70 characters; a longer one is split, billed per part and may arrive in
+# pieces. The 高 alert's SMS is a summary that fits one: the title is shortened (…) when it must be.
+SMS_LENGTH = 70
+
+
+def sms_summary(alert):
+    """The 高 alert's SMS: who warns, the title (shortened to fit SMS_LENGTH), its last day, and where to read it."""
+    def text(title):
+        return _("【单一窗口】%(branch)s高风险预警：%(title)s（有效期至%(until)s）。请登录单一窗口查看。") % {
+            "branch": alert.branch.name, "title": title, "until": alert.valid_until.isoformat()}
+
+    room = max(SMS_LENGTH - len(text("")), 8)  # a very long branch name: still a readable start of the title
+    title = alert.title if len(alert.title) <= room else alert.title[:room - 1] + "…"
+    return text(title)
+
+
 def _message_users(alert, enterprise_ids):
-    """A 高 alert's summary to every active user of the enterprises reached, each mobile and address once."""
+    """A 高 alert's summary to every active user of the enterprises reached, each mobile and address once: one SMS
+    (sms_summary), and an e-mail with the whole title."""
     users = User.objects.filter(enterprise_id__in=enterprise_ids, role=Role.ENTERPRISE, is_active=True)
     pairs = list(users.values_list("mobile", "email"))
     phones = {mobile for mobile, _email in pairs if mobile}
     emails = {email.lower() for _mobile, email in pairs if email}
     with translation.override(settings.LANGUAGE_CODE):  # the enterprise reads Chinese, whoever published
+        sms = sms_summary(alert)
         body = _("【单一窗口】%(branch)s发布高风险预警：%(title)s（有效期至 %(until)s）。请登录单一窗口查看风险预警详情。") % {
             "branch": alert.branch.name, "title": alert.title, "until": alert.valid_until.isoformat()}
         subject_line = _("风险预警：%(title)s") % {"title": alert.title}
     for phone in sorted(phones):
-        notifications.message(phone=phone, body=body, subject=subject_line, purpose="alert.publish")
+        notifications.message(phone=phone, body=sms, subject=subject_line, purpose="alert.publish")
     for email in sorted(emails):
         notifications.message(email=email, body=body, subject=subject_line, purpose="alert.publish")
 
 
 def withdraw(actor, alert_id, *, reason, ip=None, now=None):
-    """撤回 a published alert with a reason: enterprises no longer see it; its deliveries and receipts stay."""
+    """撤回 a published alert with a reason: it leaves the enterprises' lists and its text is no longer shown; its
+    notices keep their link, which now opens a page saying when it was withdrawn and why, and their title says
+    撤回 (as a policy's notice shows where the policy stands now). Its deliveries and receipts stay."""
     _branch_of(actor)
     reason = check_reason(reason)
     now = now or timezone.now()
@@ -213,6 +233,9 @@ def withdraw(actor, alert_id, *, reason, ip=None, now=None):
         alert = _locked(actor, alert_id)
         transition = ALERT.move(Alert.objects.all(), alert.pk, "withdraw", subject(alert),
                                 withdrawn_at=now, withdraw_reason=reason)
+        with translation.override(settings.LANGUAGE_CODE):  # stored, as the notice's title was
+            title = _("%(title)s（已撤回）") % {"title": alert.title}
+        Notice.objects.filter(kind=Notice.Kind.ALERT, link=detail_path(alert)).update(title=title[:200])
         record(actor=actor, action="alert.withdraw", obj=alert, from_status=alert.status,
                to_status=transition.target, reason=reason, ip=ip, at=now)
         alert.status, alert.withdrawn_at, alert.withdraw_reason = transition.target, now, reason
@@ -238,13 +261,15 @@ def concerning(user, country, today=None):
 
 
 def record_read(user, alert, now=None):
-    """The user opened `alert` (already fetched through visible_to): its read receipt, the first time only, and
-    the alert's notice marked read in the 消息中心."""
+    """The user opened `alert` (already fetched through delivered_to): its read receipt, the first time only, and
+    the alert's notice marked read in the 消息中心. A withdrawn alert's page does not show its text: no receipt,
+    only the notice read."""
     if getattr(user, "role", None) != Role.ENTERPRISE:
         return
     with transaction.atomic():
-        AlertRead.objects.bulk_create([AlertRead(alert=alert, enterprise_id=user.enterprise_id, user=user,
-                                                 read_at=now or timezone.now())], ignore_conflicts=True)
+        if alert.status == Alert.Status.PUBLISHED:
+            AlertRead.objects.bulk_create([AlertRead(alert=alert, enterprise_id=user.enterprise_id, user=user,
+                                                     read_at=now or timezone.now())], ignore_conflicts=True)
         notifications.mark_read(user, Notice.objects.visible_to(user).filter(kind=Notice.Kind.ALERT,
                                                                           link=detail_path(alert)))
 

@@ -28,7 +28,7 @@ LOGINS = [
     ("demo", "Demo@2020", "企业（汕尾市城区，待确认保单，尚未绑定本地账号）"),
     ("demo2", "Demo@2020", "企业（海丰县，另一家企业）"),
     ("demo_op", "Demo@2020", "demo 企业的操作员（可确认保单，不能管理操作员）"),
-    ("exporter", "Demo@2020", "企业（已生效保单，报损与索赔）"),
+    ("exporter", "Demo@2020", "企业（已生效保单，报损与索赔，风险预警）"),
     ("insurer", "Insurer@2020", "中国信保粤东办事处"),
     ("bureau", "Bureau@2020", "汕尾市商务局"),
     ("county", "County@2020", "海丰县商务局"),
@@ -201,6 +201,7 @@ def build(enterprises=300, seed=2020, stdout=None):
         _walk(demo2_policy, ["confirm", "return"], insurer)
         _cards(demo, others)
         _claims(scheme, insurer)
+        _alerts(branch, insurer)
     say(f"demo data: {Enterprise.objects.count()} enterprises, {Policy.objects.count()} policies\n")
     return True
 
@@ -216,6 +217,14 @@ def _claims(scheme, insurer):
     user.set_password("Demo@2020")
     user.save()
     claims_demo.build(user, policy, insurer)
+
+
+def _alerts(branch, insurer):
+    """The insurer's 风险预警 to its insureds (alerts/demo.py): after the policies are walked and the exporter has its
+    login, since an alert reaches only enterprises with an effective policy (the exporter among them)."""
+    from singlewindow.alerts import demo as alerts_demo
+
+    alerts_demo.build(branch, insurer)
 
 
 def print_logins(stdout):

@@ -140,7 +140,8 @@ def test_publishing_delivers_to_each_target_with_a_notice_linking_the_alert(insu
 
 
 def test_a_medium_alert_sends_no_sms_or_email(published):
-    assert not OutboundMessage.objects.filter(purpose="alert.publish").exists()
+    # by its title: the demo's own 高 alert has messaged its insureds
+    assert not OutboundMessage.objects.filter(purpose="alert.publish", body__contains=published.title).exists()
 
 
 def test_a_high_alert_sends_a_chinese_summary_to_each_targeted_users_mobile_and_email(insured, draft, enterprise_user):
@@ -151,13 +152,36 @@ def test_a_high_alert_sends_a_chinese_summary_to_each_targeted_users_mobile_and_
     alert = draft(level=Alert.Level.HIGH, audience=A.COUNTIES, counties=counties(CHENGQU))
     with translation.override("en"):
         services.publish(insured.insurer, alert.pk)
-    sent = OutboundMessage.objects.filter(purpose="alert.publish")
+    sent = OutboundMessage.objects.filter(purpose="alert.publish", body__contains=alert.title)  # not the demo's
     recipients = set(sent.values_list("channel", "recipient"))
     assert {("sms", "13729230657"), ("sms", "13800138001"), ("email", "lirui@example.com")} <= recipients
     assert ("sms", "13900000000") not in recipients  # an inactive user
     assert ("sms", "13800138002") not in recipients  # demo2 is in 海丰县
     assert sent.count() == len(recipients)  # each mobile and address once
     assert all(body.startswith("【单一窗口】") and alert.title in body for body in sent.values_list("body", flat=True))
+
+
+def test_the_sms_of_a_high_alert_with_a_long_title_is_one_sms_and_the_email_has_the_whole_title(insured, draft):
+    title = "阿根廷央行收紧进口付汇审批" + "，部分买方付款周期明显延长" * 6  # 91 characters
+    alert = draft(title=title, level=Alert.Level.HIGH, audience=A.COUNTIES, counties=counties(CHENGQU))
+    services.publish(insured.insurer, alert.pk)
+    sent = OutboundMessage.objects.filter(purpose="alert.publish", body__contains="阿根廷央行收紧进口付汇审批")
+    sms = set(sent.filter(channel="sms").values_list("body", flat=True))
+    assert len(sms) == 1  # the same summary to each mobile
+    (text,) = sms
+    until = alert.valid_until.isoformat()
+    assert len(text) <= services.SMS_LENGTH == 70
+    assert text.startswith(f"【单一窗口】{insured.insurer.insurer_branch.name}高风险预警：阿根廷央行收紧进口付汇审批")
+    assert "…（有效期至" in text and text.endswith(f"（有效期至{until}）。请登录单一窗口查看。")
+    (mail,) = set(sent.filter(channel="email").values_list("body", flat=True))
+    assert title in mail and until in mail
+
+
+def test_a_short_title_is_sent_whole_in_the_sms(insured, draft):
+    alert = draft(title="阿根廷外汇管制收紧", level=Alert.Level.HIGH)
+    assert services.sms_summary(alert) == (
+        f"【单一窗口】中国信保粤东办事处高风险预警：阿根廷外汇管制收紧（有效期至{alert.valid_until.isoformat()}）。请登录单一窗口查看。")
+    assert len(services.sms_summary(alert)) <= 70
 
 
 def test_publishing_twice_answers_already_done(insured, published):
@@ -182,6 +206,16 @@ def test_a_draft_past_its_last_day_is_not_published(insured, draft):
         services.publish(insured.insurer, alert.pk, now=tomorrow)
 
 
+def test_a_draft_is_published_until_midnight_of_its_last_day_in_shanghai(insured, draft):
+    shanghai = timezone.get_default_timezone()
+    alert = draft()
+    just_after = dt.datetime.combine(alert.valid_until + dt.timedelta(days=1), dt.time(0, 0), tzinfo=shanghai)
+    with pytest.raises(ValidationError, match="有效期已于"):
+        services.publish(insured.insurer, alert.pk, now=just_after)
+    late = dt.datetime.combine(alert.valid_until, dt.time(23, 59), tzinfo=shanghai)
+    assert services.publish(insured.insurer, alert.pk, now=late).status == Alert.Status.PUBLISHED
+
+
 def test_another_branch_cannot_publish_it(insured, draft):
     with pytest.raises(Alert.DoesNotExist):
         services.publish(insured.other_insurer, draft().pk)
@@ -194,8 +228,34 @@ def test_withdrawing_keeps_the_reason_and_hides_it_from_the_enterprise(insured, 
     published.refresh_from_db()
     assert (published.status, published.withdraw_reason) == ("withdrawn", "信息有误，将重新发布。")
     assert not Alert.objects.visible_to(insured.demo).filter(pk=published.pk).exists()
+    assert not services.for_enterprise(insured.demo).filter(pk=published.pk).exists()
+    assert not services.for_enterprise(insured.demo, archived=True).filter(pk=published.pk).exists()
+    # still found as sent to it (its notices link to it), by the enterprise it reached only
+    assert Alert.objects.delivered_to(insured.demo).filter(pk=published.pk).exists()
+    assert not Alert.objects.delivered_to(insured.demo2).filter(pk=published.pk).exists()
     assert published.deliveries.exists()  # who it reached stays on record
     assert AuditEvent.objects.get(object_id=str(published.pk), action="alert.withdraw").reason == "信息有误，将重新发布。"
+
+
+def test_withdrawing_retitles_its_notices_and_leaves_them_read_or_unread_as_they_were(insured, published):
+    notices = Notice.objects.filter(kind=Notice.Kind.ALERT, link=services.detail_path(published))
+    services.record_read(insured.demo, published)
+    services.withdraw(insured.insurer, published.pk, reason="信息有误，将重新发布。")
+    assert set(notices.values_list("title", flat=True)) == {f"{published.title}（已撤回）"}
+    assert notices.count() == published.deliveries.count()  # no notice more, none less
+    mine = notices.get(enterprise=insured.demo.enterprise_id)
+    assert NoticeRead.objects.filter(notice=mine, user=insured.demo).exists()
+    assert not NoticeRead.objects.filter(notice=mine, user=insured.colleague).exists()
+    assert not Notice.objects.exclude(link=services.detail_path(published)).filter(title__endswith="（已撤回）").exists()
+
+
+def test_a_withdrawn_alert_opened_leaves_no_read_receipt_but_reads_its_notice(insured, published):
+    services.withdraw(insured.insurer, published.pk, reason="信息有误，将重新发布。")
+    published.refresh_from_db()
+    services.record_read(insured.demo, published)
+    assert not AlertRead.objects.filter(alert=published).exists()
+    notice = Notice.objects.get(enterprise=insured.demo.enterprise_id, link=services.detail_path(published))
+    assert NoticeRead.objects.filter(notice=notice, user=insured.demo).exists()
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "<b>x</b>", "原" * 501])
@@ -255,7 +315,38 @@ def test_the_list_marks_what_the_user_has_not_read(insured, published):
     assert services.for_enterprise(insured.colleague).get(pk=published.pk).unread
 
 
-def test_the_demo_publishes_current_and_archived_alerts_to_the_insureds(insured):
+def test_an_alert_published_ahead_has_not_started_until_its_first_day_in_shanghai(insured, draft):
+    first_day = timezone.localdate() + dt.timedelta(days=3)
+    alert = services.publish(insured.insurer, draft(valid_from=first_day).pk)
+    shanghai = timezone.get_default_timezone()
+    late_the_day_before = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(23, 59), tzinfo=shanghai)
+    first_moment = dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=shanghai)
+    assert first_moment.astimezone(dt.UTC).date() == first_day - dt.timedelta(days=1)  # the day before in UTC
+    assert alert.not_started(timezone.localdate(late_the_day_before))
+    assert not alert.not_started(timezone.localdate(first_moment))
+    # published ahead, it is delivered and listed at once, as a current alert
+    assert services.for_enterprise(insured.demo, today=timezone.localdate(late_the_day_before)).filter(
+        pk=alert.pk).exists()
+
+
+def test_load_demo_publishes_the_insurers_alerts_to_its_insureds(world):
+    """portal/demo.py calls alerts.demo.build: `make run`'s exporter has two current alerts and one past."""
+    from singlewindow.accounts.models import User
+
+    exporter = User.objects.get(username="exporter")
+    current = [alert.title for alert in services.for_enterprise(exporter)]
+    archived = [alert.title for alert in services.for_enterprise(exporter, archived=True)]
+    assert current == ["阿根廷外汇管制收紧，买方付汇可能延迟", "欧盟家具产品新规实施，关注买方拒收风险"]
+    assert archived == ["春节前后海运延误提示"]
+    high = Alert.objects.get(title=current[0])
+    assert (high.level, high.branch) == (Alert.Level.HIGH, world.insurer.insurer_branch)
+    assert high.deliveries.count() == len(insured_ids(world))  # every insured, and only those
+    assert OutboundMessage.objects.filter(purpose="alert.publish", channel="sms", recipient=exporter.mobile).exists()
+    # demo and demo2 have no effective policy: nothing for them
+    assert not services.for_enterprise(world.demo).exists() and not services.for_enterprise(world.demo2).exists()
+
+
+def test_the_demo_build_publishes_current_and_archived_alerts_to_the_insureds(insured):
     from singlewindow.alerts import demo
 
     alerts = demo.build(insured.insurer.insurer_branch, insured.insurer)

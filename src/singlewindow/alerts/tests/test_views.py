@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from singlewindow.alerts import services
 from singlewindow.alerts.models import Alert, AlertRead
+from singlewindow.notifications.models import Notice, NoticeRead
 from singlewindow.policies.tests.conftest import page_text
 
 from .conftest import CHENGQU, counties, countries
@@ -66,11 +67,76 @@ def test_an_enterprise_never_sees_an_alert_not_delivered_to_it(world, client_for
     assert not AlertRead.objects.exists()
 
 
-def test_an_enterprise_does_not_see_a_draft_or_a_withdrawn_alert(world, client_for, insured, draft, published):
-    client = client_for(world.demo)
-    assert client.get(reverse("alerts:detail", args=[draft().pk])).status_code == 404
+def test_an_enterprise_never_reaches_a_draft_nor_a_withdrawn_alert_it_was_not_sent(world, client_for, insured, draft,
+                                                                                    published):
+    demo, demo2 = client_for(world.demo), client_for(world.demo2)  # published went to 城区: demo, not demo2
+    unsent = draft(kind=Alert.Kind.COUNTRY, countries=countries("AR"), title="草稿：阿根廷外汇管制")
+    for client in (demo, demo2):
+        assert client.get(reverse("alerts:detail", args=[unsent.pk])).status_code == 404
+        assert "草稿：阿根廷外汇管制" not in page_text(client.get(reverse("alerts:country", args=["AR"])))
+        assert "草稿：阿根廷外汇管制" not in page_text(client.get(reverse("alerts:list")))
     services.withdraw(world.insurer, published.pk, reason="信息有误。")
-    assert client.get(reverse("alerts:detail", args=[published.pk])).status_code == 404
+    assert demo2.get(reverse("alerts:detail", args=[published.pk])).status_code == 404
+    assert demo.get(reverse("alerts:detail", args=[published.pk])).status_code == 200
+
+
+# --- a withdrawn alert -----------------------------------------------------------------------
+
+REASON = "数据来源有误，更正后将另行发布。"
+
+
+def alert_notice(user, alert):
+    return Notice.objects.get(enterprise=user.enterprise_id, kind=Notice.Kind.ALERT,
+                              link=reverse("alerts:detail", args=[alert.pk]))
+
+
+def test_a_withdrawn_alerts_notice_opens_a_page_saying_when_and_why_without_its_text(world, client_for, published):
+    client = client_for(world.demo)
+    services.withdraw(world.insurer, published.pk, reason=REASON)
+    published.refresh_from_db()
+    notice = alert_notice(world.demo, published)
+    opened = client.post(reverse("notifications:open", args=[notice.pk]), follow=True)
+    assert opened.status_code == 200
+    text = page_text(opened)
+    withdrawn_at = timezone.localtime(published.withdrawn_at).strftime("%Y-%m-%d %H:%M")
+    assert "预警已撤回" in text and f"该预警已于 {withdrawn_at} 由发布机构撤回" in text
+    assert published.title in text and f"撤回原因 {REASON}" in text
+    assert published.body not in text and "预警内容" not in text
+    assert not AlertRead.objects.filter(alert=published).exists()  # its text was not read
+    assert NoticeRead.objects.filter(notice=notice, user=world.demo).exists()
+
+
+def test_a_withdrawn_alert_leaves_the_list_its_count_and_the_country_page(world, client_for, insured, draft):
+    title = "巴西雷亚尔大幅贬值"
+    alert = services.publish(world.insurer, draft(kind=Alert.Kind.COUNTRY, countries=countries("BR"), title=title).pk)
+    client = client_for(world.demo)
+    before = client.get(reverse("alerts:list")).context["current_count"]
+    assert title in page_text(client.get(reverse("alerts:list")))
+    services.withdraw(world.insurer, alert.pk, reason=REASON)
+    listed = client.get(reverse("alerts:list"))
+    assert title not in page_text(listed) and listed.context["current_count"] == before - 1
+    assert title not in page_text(client.get(reverse("alerts:archive")))
+    assert title not in page_text(client.get(reverse("alerts:country", args=["BR"])))
+    assert title not in page_text(client_for(world.insurer).get(reverse("alerts:country", args=["BR"])))
+
+
+def test_a_withdrawn_alerts_notice_says_so_in_the_popup_and_the_centre_and_stays_unread(world, client_for,
+                                                                                       published):
+    client = client_for(world.demo)
+    services.withdraw(world.insurer, published.pk, reason=REASON)
+    line = f"风险预警：{published.title}（已撤回）"
+    assert line in page_text(client.get(reverse("notifications:popup")))
+    centre = page_text(client.get(reverse("notifications:center")))
+    assert f"未读 {line}" in centre
+    assert f"风险预警：{published.title} " not in centre.replace(line, "")  # no line of it calls it current
+
+
+def test_the_insurer_is_told_the_reason_is_shown_to_the_enterprises(world, client_for, published):
+    client = client_for(world.insurer)
+    told = "收到该预警的企业打开其通知时，会看到撤回时间和撤回原因。"
+    assert told in page_text(client.get(reverse("alerts:manage_detail", args=[published.pk])))
+    check = client.post(reverse("alerts:withdraw", args=[published.pk]), {"reason": REASON})
+    assert told in page_text(check)
 
 
 def test_parties_are_refused_each_others_pages(world, client_for, published):
@@ -115,6 +181,89 @@ def test_the_country_page_shows_what_the_viewer_may_see(world, client_for, insur
     assert "阿根廷外汇管制" not in page_text(client_for(world.other_insurer).get(url))
     assert client_for(world.demo).get(reverse("alerts:country", args=["ZZ"])).status_code == 404
     assert client_for(world.demo).get("/alerts/countries/USA/").status_code == 404
+
+
+def test_a_country_page_lists_only_the_alerts_about_that_country_each_once(world, client_for, insured, draft):
+    """Two countries: an alert to the whole branch about the US is not under BR; one about both is under each once;
+    a draft, a withdrawn alert and another county's alert are under neither; the past ones apart."""
+    def publish(title, codes, **fields):
+        return services.publish(world.insurer, draft(kind=Alert.Kind.COUNTRY, countries=countries(*codes),
+                                                     title=title, **fields).pk)
+
+    publish("巴西外汇管制", ["BR"])
+    publish("美国加征关税", ["US"])
+    publish("美巴两国航运延误", ["BR", "US"])
+    publish("海丰县：巴西买方拖欠", ["BR"], audience=A.COUNTIES, counties=counties("441521"))
+    services.withdraw(world.insurer, publish("撤回：巴西新规", ["BR"]).pk, reason="信息有误。")
+    draft(kind=Alert.Kind.COUNTRY, countries=countries("BR", "US"), title="草稿：美巴贸易")
+    past = publish("去年巴西预警", ["BR"])
+    Alert.objects.filter(pk=past.pk).update(valid_from=timezone.localdate() - dt.timedelta(days=60),
+                                            valid_until=timezone.localdate() - dt.timedelta(days=1))
+
+    def titles(client, code):
+        response = client.get(reverse("alerts:country", args=[code]))
+        return ([a.title for a in response.context["current"]], [a.title for a in response.context["past"]])
+
+    demo = client_for(world.demo)  # 城区
+    assert titles(demo, "BR") == (["美巴两国航运延误", "巴西外汇管制"], ["去年巴西预警"])
+    assert titles(demo, "US") == (["美巴两国航运延误", "美国加征关税"], [])
+    assert titles(client_for(world.demo2), "BR") == (
+        ["海丰县：巴西买方拖欠", "美巴两国航运延误", "巴西外汇管制"], ["去年巴西预警"])
+    insurer = client_for(world.insurer)  # its own branch's published alerts, whoever they reached
+    assert titles(insurer, "US") == (["美巴两国航运延误", "美国加征关税"], [])
+    assert titles(insurer, "BR")[0] == ["海丰县：巴西买方拖欠", "美巴两国航运延误", "巴西外汇管制"]
+    assert titles(client_for(world.other_insurer), "BR") == ([], [])
+    text = page_text(demo.get(reverse("alerts:country", args=["US"])))
+    assert text.count("美巴两国航运延误") == 1 and "巴西外汇管制" not in text and "草稿" not in text
+
+
+def test_an_alert_is_listed_until_the_end_of_its_last_day_in_shanghai(world, client_for, published):
+    from singlewindow.policies.tests.conftest import at
+
+    last_day = timezone.localdate()
+    Alert.objects.filter(pk=published.pk).update(valid_from=last_day - dt.timedelta(days=9), valid_until=last_day)
+    shanghai = timezone.get_default_timezone()
+    with at(dt.datetime.combine(last_day, dt.time(23, 59), tzinfo=shanghai)):
+        client = client_for(world.demo)  # logged in at the frozen moment: a session of its own time
+        assert published.title in page_text(client.get(reverse("alerts:list")))
+        assert published.title not in page_text(client.get(reverse("alerts:archive")))
+        assert "已过有效期" not in page_text(client.get(reverse("alerts:detail", args=[published.pk])))
+    with at(dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=shanghai)):
+        client = client_for(world.demo)
+        assert published.title not in page_text(client.get(reverse("alerts:list")))
+        assert published.title in page_text(client.get(reverse("alerts:archive")))
+        assert "已过有效期" in page_text(client.get(reverse("alerts:detail", args=[published.pk])))
+
+
+def test_an_alert_published_ahead_says_from_when_until_its_first_day_in_shanghai(world, client_for, insured, draft):
+    from singlewindow.policies.tests.conftest import at
+
+    first_day = timezone.localdate() + dt.timedelta(days=1)
+    alert = services.publish(world.insurer, draft(valid_from=first_day, title="下月起欧盟新规").pk)
+    shanghai = timezone.get_default_timezone()
+    mark = f"{first_day.isoformat()} 起"
+    with at(dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(23, 59), tzinfo=shanghai)):
+        client = client_for(world.demo)  # logged in at the frozen moment: a session of its own time
+        row = page_text(client.get(reverse("alerts:list"))).split("下月起欧盟新规")[1][:60]
+        assert mark in row
+        assert "尚未开始" in page_text(client.get(reverse("alerts:detail", args=[alert.pk])))
+        assert "尚未开始" in page_text(client_for(world.insurer).get(reverse("alerts:manage_detail", args=[alert.pk])))
+    with at(dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=shanghai)):
+        client = client_for(world.demo)
+        assert mark not in page_text(client.get(reverse("alerts:list")))
+        assert "尚未开始" not in page_text(client.get(reverse("alerts:detail", args=[alert.pk])))
+
+
+def test_the_demos_exporter_finds_the_demo_alerts(world, client_for):
+    from singlewindow.accounts.models import User
+
+    client = client_for(User.objects.get(username="exporter"))
+    current = page_text(client.get(reverse("alerts:list")))
+    assert "阿根廷外汇管制收紧，买方付汇可能延迟" in current and "欧盟家具产品新规实施，关注买方拒收风险" in current
+    assert "春节前后海运延误提示" in page_text(client.get(reverse("alerts:archive")))
+    popup = page_text(client.get(reverse("notifications:popup")))
+    assert "风险预警：阿根廷外汇管制收紧，买方付汇可能延迟" in popup
+    assert "春节前后海运延误提示" not in popup  # two months old
 
 
 # --- the insurer's pages -------------------------------------------------------------------------
