@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from singlewindow.accounts.models import Role
 from singlewindow.api import tokens
+from singlewindow.claims.tests.conftest import insured  # noqa: F401 (a fixture the tests use)
 from singlewindow.policies.tests.conftest import (  # noqa: F401 (fixtures the tests use)
     bound_demo,
     client_for,
@@ -66,6 +67,15 @@ class Api:
         content = raw if raw is not None else json.dumps(body if body is not None else {})
         response = self.client.post(f"/api/v1{path}", content, content_type="application/json",
                                     headers=self._headers(token, key, headers))
+        response.data = _parsed(response)
+        return response
+
+    def upload(self, path, token, name, content, *, key="new"):
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        key = uuid.uuid4().hex if key == "new" else key
+        response = self.client.post(f"/api/v1{path}", {"file": SimpleUploadedFile(name, content)},
+                                    headers=self._headers(token, key))
         response.data = _parsed(response)
         return response
 
