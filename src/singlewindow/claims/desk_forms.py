@@ -81,12 +81,31 @@ class AssignForm(forms.Form):
 
 
 class RequestInfoForm(forms.Form):
-    items = forms.CharField(label=_("需要企业补充的材料"), max_length=4000,
-                            help_text=_("每行写一项，最多20项，每项不超过200字。"),
+    """要求补充材料: documents to upload (`items`) and questions to answer in writing (`questions`), a line each;
+    at least one of the two."""
+
+    items = forms.CharField(label=_("需要企业补充的材料"), max_length=4000, required=False,
+                            help_text=_("企业须上传文件的材料，每行写一项，最多20项，每项不超过200字。"),
                             widget=forms.Textarea(attrs={"rows": 4}))
+    questions = forms.CharField(label=_("需要企业书面说明的问题"), max_length=4000, required=False,
+                                help_text=_("企业以文字答复、无需上传文件的问题，每行写一个，最多20个。"),
+                                widget=forms.Textarea(attrs={"rows": 3}))
+
+    @staticmethod
+    def _lines(text):
+        return [line.strip() for line in text.splitlines() if line.strip()]
 
     def clean_items(self):
-        return [line.strip() for line in self.cleaned_data["items"].splitlines() if line.strip()]
+        return self._lines(self.cleaned_data["items"])
+
+    def clean_questions(self):
+        return self._lines(self.cleaned_data["questions"])
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and not data.get("items") and not data.get("questions"):
+            self.add_error("items", _("请逐行写明需要企业补充的材料，或在下一栏写明需要企业说明的问题。"))
+        return data
 
 
 class ApproveForm(forms.Form):

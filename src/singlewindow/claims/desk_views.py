@@ -302,7 +302,7 @@ def _render_claim(request, claim, *, status=200, invalid=None, **forms):
         "recovered_usd": sum((r.amount_usd for r in recoveries), Decimal(0)),
         "counted_usd": services.counted_usd(claim.policy, excluding=claim.pk),
         "maximum_usd": claim.policy.scheme.max_indemnity_usd, "ratio": claim.policy.scheme.indemnity_ratio,
-        "next_step": services.next_step(claim), "timeline": _timeline(claim),
+        "next_step": services.desk_next_step(claim), "timeline": _timeline(claim),
         "days_left": _days_left(claim, timezone.localdate()), "late_consequence": services.late_consequence(),
         "queue_query": _queue_query(CLAIMS, filters),
         "queue_params": [(k, v) for k, v in request.GET.items() if k in ("tab", *FILTERS)],
@@ -312,6 +312,15 @@ def _render_claim(request, claim, *, status=200, invalid=None, **forms):
 
 def _back(request, claim):
     return _with_query(reverse("claims:desk_claim", args=[claim.pk]), request.GET.urlencode())
+
+
+def _stale(request, claim, action):
+    """A decision posted on a claim whose status no longer allows it (a stale page, a second click): its refusal,
+    back to the claim, before anything typed is read."""
+    if CLAIM.allowed(action, claim.status):
+        return None
+    messages.warning(request, str(services.refusal(claim, action)))
+    return redirect(_back(request, claim))
 
 
 def _decided(request, claim, done):
@@ -361,9 +370,15 @@ def claim_request_info(request, pk):
     claim = _claim(request, pk)
     form = RequestInfoForm(request.POST)
     if form.is_valid():
+        items, questions = form.cleaned_data["items"], form.cleaned_data["questions"]
         with attempt(request, form) as tried:
-            services.request_info(request.user, claim.pk, form.cleaned_data["items"], ip=client_ip(request))
-            messages.success(request, _("已要求企业补充 %(k)d 项材料，企业将收到通知。") % {"k": len(form.cleaned_data["items"])})
+            services.request_info(request.user, claim.pk, items, questions=questions, ip=client_ip(request))
+            if questions:
+                done = _("已要求企业补充 %(k)d 项材料、书面说明 %(q)d 个问题，企业将收到通知。") % {
+                    "k": len(items), "q": len(questions)}
+            else:
+                done = _("已要求企业补充 %(k)d 项材料，企业将收到通知。") % {"k": len(items)}
+            messages.success(request, done)
         if not tried.invalid:
             return redirect(_back(request, claim))
     return _render_claim(request, claim, status=400, invalid=form, request_form=form)
@@ -373,11 +388,13 @@ def claim_request_info(request, pk):
 @require_POST
 def claim_approve(request, pk):
     claim = _claim(request, pk)
+    if (refused := _stale(request, claim, "approve")) is not None:
+        return refused
     form = ApproveForm(claim, request.POST)
     if not form.is_valid():
         return _render_claim(request, claim, status=400, invalid=form, approve_form=form)
     rate_date = form.cleaned_data["rate_date"]
-    if not is_checked(request) and CLAIM.allowed("approve", claim.status):
+    if not is_checked(request):
         result = _preview(claim, form)
         if result is None:
             return _render_claim(request, claim, status=400, invalid=form, approve_form=form)
@@ -404,11 +421,13 @@ def claim_approve(request, pk):
 @require_POST
 def claim_reject(request, pk):
     claim = _claim(request, pk)
+    if (refused := _stale(request, claim, "reject")) is not None:
+        return refused
     form = RejectForm(request.POST)
     if not form.is_valid():
         return _render_claim(request, claim, status=400, invalid=form, reject_form=form)
     reason = form.cleaned_data["reason"]
-    if not is_checked(request) and CLAIM.allowed("reject", claim.status):
+    if not is_checked(request):
         return check_step(
             request, title=_("拒赔"), back_url=_back(request, claim),
             summary=_("拒赔后索赔即告结束，不能恢复。拒赔原因会告知企业：%(reason)s") % {"reason": reason},
@@ -427,11 +446,13 @@ def claim_reject(request, pk):
 @require_POST
 def claim_pay(request, pk):
     claim = _claim(request, pk)
+    if (refused := _stale(request, claim, "pay")) is not None:
+        return refused
     form = PayForm(request.POST)
     if not form.is_valid():
         return _render_claim(request, claim, status=400, invalid=form, pay_form=form)
     data = form.cleaned_data
-    if not is_checked(request) and CLAIM.allowed("pay", claim.status):
+    if not is_checked(request):
         if data["amount_usd"] != claim.indemnity_usd or data["paid_on"] > timezone.localdate():
             with attempt(request, form):  # the service's own words for what is wrong, before the check step
                 services.mark_paid(request.user, claim.pk, paid_on=data["paid_on"], amount_usd=data["amount_usd"],

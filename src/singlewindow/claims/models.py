@@ -254,9 +254,16 @@ CHECKLIST = [kind for kind in DocumentKind if kind != DocumentKind.REQUESTED]
 
 
 class InfoRequest(models.Model):
-    """One item the insurer asked for (需要您补充的材料); answered by a document and/or a reply."""
+    """One item the insurer asked for (需要您补充的材料): a document, submitted only by a file uploaded against it
+    (a reply saying why there is none answers the request but submits nothing), or an explanation, answered by
+    the enterprise's reply (no file)."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("补充材料")
+        EXPLANATION = "explanation", _("书面说明")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="requests")
+    kind = models.CharField(_("要求类型"), max_length=12, choices=Kind.choices, default=Kind.DOCUMENT)
     item = models.CharField(_("需补充的材料"), max_length=200)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(_("要求时间"))

@@ -6,6 +6,7 @@ Dates are Asia/Shanghai days (timezone.localdate), every deadline inclusive of i
 import datetime
 import logging
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -493,6 +494,9 @@ def add_document(actor, claim_id, kind, upload, *, request_id=None, ip=None, now
                 request = claim.requests.filter(pk=record_id(request_id)).first()
                 if request is None:
                     raise ValidationError({"request": _("请选择这份材料对应的补充要求。")})
+                if request.kind == InfoRequest.Kind.EXPLANATION:
+                    raise ValidationError({"request": _("“%(item)s”要求的是书面说明，请在说明栏中答复，无需上传文件。") % {
+                        "item": request.item}})
             document = ClaimDocument.objects.create(
                 claim=claim, kind=kind, request=request, original_name=stored.display_name,
                 stored_name=stored.stored_name, content_type=stored.content_type, size=stored.size,
@@ -506,27 +510,71 @@ def add_document(actor, claim_id, kind, upload, *, request_id=None, ip=None, now
     return document
 
 
+def row_key(kind, request_id):
+    """A checklist row's name on a page (its upload form's ids; where a refused upload's errors are shown)."""
+    return f"request-{request_id}" if kind == DocumentKind.REQUESTED else kind
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    """One line of a claim's checklist: a standard document, or an item the insurer asked for (`request`).
+
+    `state` says what it has received, truthfully: SUBMITTED only when a file was uploaded for it; a document
+    asked for that got a reply but no file is EXPLAINED (answered, not submitted); an explanation asked for
+    is ANSWERED by its reply; MISSING when it has nothing."""
+
+    SUBMITTED, MISSING, EXPLAINED, ANSWERED = "submitted", "missing", "explained", "answered"
+
+    label: str
+    kind: str  # the DocumentKind its upload posts
+    documents: list
+    state: str
+    request: InfoRequest | None = None
+
+    @property
+    def missing(self):
+        return self.state == self.MISSING
+
+    @property
+    def key(self):
+        return row_key(self.kind, self.request.pk if self.request else None)
+
+
+def _request_state(request, documents):
+    if request.kind == InfoRequest.Kind.EXPLANATION:
+        return ChecklistRow.ANSWERED if request.reply else ChecklistRow.MISSING
+    if documents:
+        return ChecklistRow.SUBMITTED
+    return ChecklistRow.EXPLAINED if request.reply else ChecklistRow.MISSING
+
+
 def checklist(claim):
-    """The claim's documents against what it needs: each standard item, then each item the insurer asked for,
-    as (label, documents, missing)."""
+    """The claim's documents against what it needs: each standard item, then each item the insurer asked for
+    (ChecklistRow)."""
     from .models import CHECKLIST
 
-    documents = list(claim.documents.all())
-    rows = [(kind.label, [d for d in documents if d.kind == kind], False) for kind in CHECKLIST]
-    rows = [(label, docs, not docs) for label, docs, _missing in rows]
+    documents = list(claim.documents.select_related("uploaded_by"))
+    rows = []
+    for kind in CHECKLIST:
+        docs = [d for d in documents if d.kind == kind]
+        rows.append(ChecklistRow(kind.label, kind.value, docs, ChecklistRow.SUBMITTED if docs else ChecklistRow.MISSING))
     for request in claim.requests.all():
         docs = [d for d in documents if d.request_id == request.pk]
-        rows.append((request.item, docs, not docs and not request.reply))
+        rows.append(ChecklistRow(request.item, DocumentKind.REQUESTED.value, docs, _request_state(request, docs),
+                                 request))
     return rows
 
 
 def _claim_move(actor, claim_id, action, *, ip=None, reason="", now=None, changes=None, data=None, check=None):
+    """The claim locked, its status checked against the table first (a stale page or a second click is told
+    so whatever it typed), then `check(claim)` and `changes(claim)` read the inputs; then the move."""
     transition = CLAIM[action]
     _role(actor, transition.actor_role)
     now = now or timezone.now()
     with transaction.atomic():
         claim = _locked(Claim, Claim.objects.visible_to(actor), claim_id)
-        if check is not None and CLAIM.allowed(action, claim.status):
+        CLAIM.check(action, claim.status, subject(claim))
+        if check is not None:
             check(claim)
         before = claim.status
         fields = dict(changes(claim) if callable(changes) else changes or {})
@@ -536,7 +584,7 @@ def _claim_move(actor, claim_id, action, *, ip=None, reason="", now=None, change
                    status_changed_at=now, **fields)
         claim.refresh_from_db()
         record(actor=actor, action=f"claim.{action}", obj=claim, from_status=before, to_status=claim.status,
-               reason=reason, ip=ip, at=now, data=data)
+               reason=reason, ip=ip, at=now, data=data(claim) if callable(data) else data)
         _tell(claim, _("索赔 %(n)s：%(status)s") % {"n": claim.number, "status": claim.get_status_display()},
               reverse("claims:claim_detail", args=[claim.pk]), now)
     return claim
@@ -564,17 +612,25 @@ def assign(actor, claim_id, assignee_id, *, ip=None):
     return assignee
 
 
-def request_info(actor, claim_id, items, *, ip=None, now=None):
-    """需要您补充的材料: one InfoRequest per item (a line of the insurer's list)."""
-    items = [line.strip() for line in (items or []) if line and line.strip()]
-    if not items:
+def _lines(lines, field):
+    lines = [line.strip() for line in (lines or []) if line and line.strip()]
+    return [_text(line, field, max_length=200) for line in lines[:20]]
+
+
+def request_info(actor, claim_id, items, *, questions=(), ip=None, now=None):
+    """需要您补充的材料: one InfoRequest per line of the insurer's lists, `items` the documents to upload and
+    `questions` what the enterprise is to explain in writing (answered by a reply, no file)."""
+    items, questions = _lines(items, "items"), _lines(questions, "questions")
+    if not items and not questions:
         raise ValidationError({"items": _("请逐行写明需要企业补充的材料。")})
-    items = [_text(item, "items", max_length=200) for item in items[:20]]
     now = now or timezone.now()
+    K = InfoRequest.Kind
     with transaction.atomic():
-        claim = _claim_move(actor, claim_id, "request_info", ip=ip, now=now, data={"items": items})
-        InfoRequest.objects.bulk_create([InfoRequest(claim=claim, item=item, requested_by=actor, requested_at=now)
-                                         for item in items])
+        claim = _claim_move(actor, claim_id, "request_info", ip=ip, now=now,
+                            data={"items": items, "questions": questions})
+        InfoRequest.objects.bulk_create([
+            InfoRequest(claim=claim, kind=kind, item=item, requested_by=actor, requested_at=now)
+            for kind, lines in ((K.DOCUMENT, items), (K.EXPLANATION, questions)) for item in lines])
     _message_contact(claim, lambda: _("【单一窗口】保险公司需要您为索赔 %(n)s 补充材料，请在 %(date)s 前登录单一窗口查看并提交。") % {
         "n": claim.number, "date": claim.target_date}, "claim.request_info")
     return claim
@@ -586,17 +642,23 @@ def resubmit(actor, claim_id, replies=None, *, ip=None, now=None):
     now = now or timezone.now()
 
     def answered(claim):
-        missing = []
+        missing, unanswered = [], []
         for request in claim.requests.filter(answered_at=None):
             reply = _text(replies.get(request.pk) or replies.get(str(request.pk)), f"reply_{request.pk}",
                           required=False, max_length=1000)
-            has_file = request.documents.exists()
-            if not reply and not has_file:
+            if request.kind == InfoRequest.Kind.EXPLANATION:
+                if not reply:
+                    unanswered.append(request.item)
+            elif not reply and not request.documents.exists():
                 missing.append(request.item)
             InfoRequest.objects.filter(pk=request.pk).update(reply=reply or request.reply, answered_at=now)
+        problems = []
         if missing:
-            raise ValidationError({"__all__": _("还有未补充的材料：%(items)s。请上传文件或填写说明。") % {
-                "items": "、".join(missing)}})
+            problems.append(_("还有未补充的材料：%(items)s。请上传文件或填写说明。") % {"items": "、".join(missing)})
+        if unanswered:
+            problems.append(_("还有未答复的问题：%(items)s。请填写说明。") % {"items": "、".join(unanswered)})
+        if problems:
+            raise ValidationError({"__all__": problems})
 
     return _claim_move(actor, claim_id, "resubmit", ip=ip, now=now, check=answered)
 
@@ -626,17 +688,18 @@ def working_for(claim, usd_rate, rate_date):
 
 def approve(actor, claim_id, *, usd_rate, rate_date, ip=None, now=None):
     """核赔: the indemnity computed and fixed with its working (indemnity.compute), the policy row locked so
-    two claims of one policy year cannot both take its last dollars."""
-    rate_date = _date(rate_date, "rate_date")
+    two claims of one policy year cannot both take its last dollars. The claim's status is checked before the
+    rate and its date are read: a claim already decided is refused as such, whatever rate was typed."""
     now = now or timezone.now()
-    if rate_date > timezone.localdate(now):
-        raise ValidationError({"rate_date": _("汇率日期不能晚于今天。")})
 
     def changes(claim):
-        Policy.objects.select_for_update().filter(pk=claim.policy_id).first()
+        day = _date(rate_date, "rate_date")
+        if day > timezone.localdate(now):
+            raise ValidationError({"rate_date": _("汇率日期不能晚于今天。")})
         rate = usd_rate_for(claim.notice.currency, usd_rate)
-        result = working_for(claim, rate, rate_date)
-        return {"usd_rate": rate, "rate_date": rate_date, "loss_usd": result.loss_usd,
+        Policy.objects.select_for_update().filter(pk=claim.policy_id).first()
+        result = working_for(claim, rate, day)
+        return {"usd_rate": rate, "rate_date": day, "loss_usd": result.loss_usd,
                 "indemnity_usd": result.indemnity_usd, "working": result.as_json()}
 
     claim = _claim_move(actor, claim_id, "approve", ip=ip, now=now, changes=changes)
@@ -655,23 +718,26 @@ def reject(actor, claim_id, *, reason, ip=None, now=None):
 
 
 def mark_paid(actor, claim_id, *, paid_on, amount_usd, reference, ip=None, now=None):
-    """登记赔付: the date, the amount (the indemnity approved, to the cent) and the payment's reference."""
-    paid_on = _date(paid_on, "paid_on")
-    amount = _amount(amount_usd, "amount_usd")
-    reference = _text(reference, "reference", max_length=60)
+    """登记赔付: the date, the amount (the indemnity approved, to the cent) and the payment's reference, read
+    once the claim's status allows it."""
     now = now or timezone.now()
-    if paid_on > timezone.localdate(now):
-        raise ValidationError({"paid_on": _("赔付日期不能晚于今天。")})
+    paid = {}
 
     def check(claim):
+        day = _date(paid_on, "paid_on")
+        amount = _amount(amount_usd, "amount_usd")
+        paid.update(paid_on=day, paid_amount_usd=amount,
+                    paid_reference=_text(reference, "reference", max_length=60))
+        if day > timezone.localdate(now):
+            raise ValidationError({"paid_on": _("赔付日期不能晚于今天。")})
         if amount != claim.indemnity_usd:
             raise ValidationError({"amount_usd": _("赔付金额应等于核定赔款 USD %(amount)s。") % {
                 "amount": f"{claim.indemnity_usd:,.2f}"}})
-        if paid_on < timezone.localdate(claim.status_changed_at):
+        if day < timezone.localdate(claim.status_changed_at):
             raise ValidationError({"paid_on": _("赔付日期不能早于核赔日期。")})
 
-    return _claim_move(actor, claim_id, "pay", ip=ip, now=now, check=check, changes={
-        "paid_on": paid_on, "paid_amount_usd": amount, "paid_reference": reference}, data={"reference": reference})
+    return _claim_move(actor, claim_id, "pay", ip=ip, now=now, check=check, changes=lambda claim: paid,
+                       data=lambda claim: {"reference": paid["paid_reference"]})
 
 
 def withdraw_claim(actor, claim_id, *, reason, ip=None, now=None):
@@ -736,3 +802,20 @@ def next_step(case):
         C.WITHDRAWN: _("已撤回，无需进一步操作。"),
     }
     return texts[case.status], case.target_date
+
+
+def desk_next_step(claim):
+    """(what the insurer must do next, by when or None) on a claim, in 理赔审核's own words: next_step is the
+    enterprise's. The date is the claim's target (the enterprise's while it is asked for documents)."""
+    C = Claim.Status
+    texts = {
+        C.SUBMITTED: _("请开始审核，核对索赔材料。"),
+        C.UNDER_REVIEW: _("请核赔或拒赔；材料不全的，请要求企业补充。"),
+        C.INFO_REQUESTED: _("等待企业补充材料，企业提交后再继续审核。"),
+        C.RESUBMITTED: _("企业已补充材料：请审核所补材料，然后核赔或拒赔，或再次要求补充。"),
+        C.APPROVED: _("请支付赔款并登记赔付。"),
+        C.PAID: _("赔款已支付。如追回欠款，请登记追偿。"),
+        C.REJECTED: _("已拒赔，无需进一步处理。"),
+        C.WITHDRAWN: _("企业已撤回索赔，无需进一步处理。"),
+    }
+    return texts[claim.status], claim.target_date

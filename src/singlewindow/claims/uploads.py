@@ -322,12 +322,33 @@ def _pdf_problem(data, name):
 _MACROS = (b"macroenabled", b"vbaproject", b"macrosheet")
 
 
+def accepted():
+    """What a claim document may be: said with every refusal of a workbook (the import's words offer CSV)."""
+    return _("可上传 PDF、JPEG、PNG 或 XLSX 文件，每个不超过 %(n)s MB。") % {"n": settings.SW_DOCUMENT_MAX_MB}
+
+
+def _workbook_words(name):
+    """The import's workbook checks (enterprises.import_files.xlsx_problem) in a claim document's words."""
+    def say(text, **values):
+        return " ".join((text % {"name": name, **values}, accepted()))
+
+    return {
+        "not_xlsx": lambda: say(_("“%(name)s”不是完整有效的 XLSX 文件（已损坏或上传不完整），已拒绝。")),
+        "too_many": lambda n: say(_("“%(name)s”包含的部件过多（上限 %(n)s 个），不是正常的 Excel 工作簿，已拒绝。"), n=n),
+        "not_workbook": lambda: say(_("“%(name)s”是 ZIP 压缩包，不是 Excel 工作簿（XLSX），已拒绝。")),
+        "encrypted": lambda: say(_("“%(name)s”设有密码（已加密），无法检查其内容，已拒绝。请取消密码后另存再上传。")),
+        "too_big": lambda n: say(_("“%(name)s”解压后超过 %(n)s MB，可能是恶意构造的文件，已拒绝。"), n=n),
+        "ratio": lambda part, n: say(_("“%(name)s”中的“%(part)s”压缩比异常（超过 %(n)s 倍），可能是恶意构造的“压缩炸弹”，已拒绝。"),
+                                     part=part, n=n),
+    }
+
+
 def _xlsx_problem(data, name):
-    """The import's checks (a zip that is a workbook, not encrypted, bounded in parts, size and ratio),
-    then no macros: no VBA project, no Excel 4.0 macro sheet, no macro-enabled content type."""
-    problem = xlsx_problem(io.BytesIO(data))
+    """The import's checks (a zip that is a workbook, not encrypted, bounded in parts, size and ratio) in a
+    document's words, then no macros: no VBA project, no Excel 4.0 macro sheet, no macro-enabled content type."""
+    problem = xlsx_problem(io.BytesIO(data), words=_workbook_words(name))
     if problem:
-        return _("“%(name)s”：%(problem)s") % {"name": name, "problem": problem}
+        return problem
     macros = _("“%(name)s”含有宏（VBA 或 Excel 4.0 宏），出于安全考虑不予接受。请另存为不含宏的 .xlsx 工作簿后上传。") % {
         "name": name}
     try:

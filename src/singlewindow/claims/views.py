@@ -23,7 +23,7 @@ from singlewindow.refusals import attempt
 
 from . import history, indemnity, services, uploads
 from .forms import BuyerForm, ClaimForm, DocumentForm, MessageForm, NoticeForm, SettlementForm, WithdrawForm
-from .models import CHECKLIST, Buyer, Claim, ClaimDocument, DocumentKind, LossNotice, SettlementConsent
+from .models import Buyer, Claim, ClaimDocument, LossNotice, SettlementConsent
 from .transitions import CLAIM, NOTICE, NOTICE_OPEN, UNDECIDED
 
 enterprise_only = role_required(Role.ENTERPRISE)
@@ -316,39 +316,22 @@ def _own_claim(request, pk):
         Claim.objects.visible_to(request.user).select_related("notice__buyer__country", "policy__scheme"), pk=pk)
 
 
-@dataclass(frozen=True)
-class ChecklistRow:
-    label: str
-    documents: list
-    missing: bool
-    kind: str
-    request: object = None  # the InfoRequest, for an item the insurer asked for
-
-    @property
-    def key(self):
-        """The row's name on the page (its upload form's ids; where a refused upload's errors are shown)."""
-        return row_key(self.kind, self.request.pk if self.request else None)
-
-
-def checklist_rows(claim):
-    """services.checklist(claim) with what each row's upload form posts: its kind, and the item asked for."""
-    rows = services.checklist(claim)
-    requests = list(claim.requests.all())
-    kinds = [(kind.value, None) for kind in CHECKLIST] + [(DocumentKind.REQUESTED.value, r) for r in requests]
-    return [ChecklistRow(label, docs, missing, kind, request)
-            for (label, docs, missing), (kind, request) in zip(rows, kinds, strict=True)]
-
-
 def _claim_page(request, claim, *, failed=None, resubmit_errors=(), replies=None, status=200):
     """`failed`: (row key, DocumentForm) of an upload that was refused, shown in its row."""
-    rows = checklist_rows(claim)
+    rows = services.checklist(claim)
     next_text, next_by = services.next_step(claim)
     documents = list(claim.documents.select_related("uploaded_by", "request"))
     open_requests = [row for row in rows if row.request is not None and row.request.answered_at is None]
+    if claim.status != Claim.Status.INFO_REQUESTED:
+        open_requests = []
+    shown = {row.key for row in open_requests} | ({row.key for row in rows if row.request is None}
+                                                  if claim.status in UNDECIDED else set())
+    if failed and failed[0] not in shown:  # a form no row of the page holds (a stale or made-up post)
+        messages.warning(request, " ".join(e for errors in failed[1].errors.values() for e in errors))
     return render(request, "claims/claim_detail.html", {
         "claim": claim, "notice": claim.notice, "policy": claim.policy, "rows": rows,
         "standard_rows": [row for row in rows if row.request is None],
-        "open_requests": open_requests if claim.status == Claim.Status.INFO_REQUESTED else [],
+        "open_requests": open_requests,
         "answered_requests": [row for row in rows if row.request is not None and row.request.answered_at],
         "documents": documents, "can_upload": claim.status in UNDECIDED,
         "can_withdraw": CLAIM.allowed("withdraw", claim.status),
@@ -367,10 +350,6 @@ def claim_detail(request, pk):
     return _claim_page(request, _own_claim(request, pk))
 
 
-def row_key(kind, request_id):
-    return f"request-{request_id}" if kind == DocumentKind.REQUESTED else kind
-
-
 @enterprise_only
 @require_POST
 def document_upload(request, pk):
@@ -386,7 +365,7 @@ def document_upload(request, pk):
             return redirect(f"{reverse('claims:claim_detail', args=[claim.pk])}#documents")
         if tried.refused:
             return redirect("claims:claim_detail", pk=claim.pk)
-    key = row_key(request.POST.get("kind"), request.POST.get("request"))
+    key = services.row_key(request.POST.get("kind"), request.POST.get("request"))
     return _claim_page(request, claim, failed=(key, form), status=400)
 
 

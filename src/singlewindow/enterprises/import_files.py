@@ -326,42 +326,54 @@ def _zip_end(handle):
     return entries, directory, zip64
 
 
-def xlsx_problem(handle, *, count_strings=False):
+# What xlsx_problem says of each problem it finds, in the import's words (which offer CSV instead); another use
+# of the same checks (claim documents, claims/uploads.py) passes its own words for the same keys.
+IMPORT_WORDS = {
+    "not_xlsx": _not_xlsx,
+    "too_many": lambda n: _("XLSX 文件包含的部件过多（上限 %(n)s 个），不是一份数据表。") % {"n": n},
+    "not_workbook": lambda: _("文件是 ZIP 压缩包，但不是 Excel 工作簿（缺少 [Content_Types].xml 或 xl/workbook.xml）。"
+                              "请上传 .xlsx 或 CSV 文件。"),
+    "encrypted": lambda: _("XLSX 文件已加密，请取消密码后另存再上传。"),
+    "too_big": lambda n: _("XLSX 文件解压后超过 %(n)s MB，超出导入上限。请按年度或地区拆分，或另存为 CSV 后上传。") % {
+        "n": n},
+    "ratio": lambda part, n: _("XLSX 文件中的“%(name)s”压缩比异常（超过 %(n)s 倍），可能是恶意构造的“压缩炸弹”，已拒绝。") % {
+        "name": part, "n": n},
+}
+
+
+def xlsx_problem(handle, *, count_strings=False, words=IMPORT_WORDS):
     """Why a file is not an XLSX worth opening (not a zip, not a workbook, or a zip bomb); None if it may be.
 
     The sizes are those the zip declares: zipfile reads no entry past its declared size (and then fails its
     CRC), so they bound what openpyxl can unpack. Only the shared-string table is read, with count_strings.
+    `words` says each problem (IMPORT_WORDS' keys and arguments).
     """
     end = _zip_end(handle)
     if end is None:
-        return _not_xlsx()
+        return words["not_xlsx"]()
     entries, directory, zip64 = end
     most = settings.SW_IMPORT_XLSX_MAX_ENTRIES
-    too_many = _("XLSX 文件包含的部件过多（上限 %(n)s 个），不是一份数据表。") % {"n": most}
     if zip64 or entries > most or directory > most * 1024:  # 46 bytes an entry, and its name
-        return too_many
+        return words["too_many"](most)
     try:
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, EOFError, NotImplementedError, OSError, ValueError, struct.error):
-        return _not_xlsx()
+        return words["not_xlsx"]()
     with archive:
         infos = archive.infolist()
         if len(infos) > most:
-            return too_many
+            return words["too_many"](most)
         if not {_CONTENT_TYPES, "xl/workbook.xml"} <= {info.filename for info in infos}:
-            return _("文件是 ZIP 压缩包，但不是 Excel 工作簿（缺少 [Content_Types].xml 或 xl/workbook.xml）。"
-                     "请上传 .xlsx 或 CSV 文件。")
+            return words["not_workbook"]()
         limit, ratio, total = settings.SW_IMPORT_XLSX_MAX_UNPACKED_MB, settings.SW_IMPORT_XLSX_MAX_RATIO, 0
         for info in infos:
             if info.flag_bits & 0x1:
-                return _("XLSX 文件已加密，请取消密码后另存再上传。")
+                return words["encrypted"]()
             total += info.file_size
             if total > limit << 20:
-                return _("XLSX 文件解压后超过 %(n)s MB，超出导入上限。请按年度或地区拆分，或另存为 CSV 后上传。") % {
-                    "n": limit}
+                return words["too_big"](limit)
             if info.file_size > _SMALL_PART and info.file_size > ratio * max(info.compress_size, 1):
-                return _("XLSX 文件中的“%(name)s”压缩比异常（超过 %(n)s 倍），可能是恶意构造的“压缩炸弹”，已拒绝。") % {
-                    "name": info.filename[:60], "n": ratio}
+                return words["ratio"](info.filename[:60], ratio)
         if count_strings:
             return _shared_strings_problem(archive, infos)
     return None

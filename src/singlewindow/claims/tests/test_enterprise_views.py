@@ -172,3 +172,58 @@ def test_a_colleague_sees_and_acts(client, insured):
 def test_the_overview_explains_itself_when_empty(as_demo):
     text = page_text(as_demo.get("/claims/"))
     assert "可能损失通知（报损）" in text and "报损" in text
+
+
+def test_the_enterprise_checklist_says_what_was_given_for_each_item_asked_for(as_demo, insured):
+    """A document asked for is 已补充 only with a file; a reply alone says so; a written explanation asked for
+    takes no file and is 已答复 by its reply."""
+    import re
+
+    from singlewindow.claims import services
+
+    claim = claim_in(insured, "under_review")
+    services.request_info(insured.insurer, claim.pk, ["法院文书", "物流签收记录"], questions=["买方最后一次付款的时间"])
+    asked = {r.item: r for r in claim.requests.all()}
+    html = as_demo.get(f"/claims/{claim.pk}/").content.decode()
+    assert f'id="file-request-{asked["物流签收记录"].pk}"' in html
+    assert f'id="file-request-{asked["买方最后一次付款的时间"].pk}"' not in html  # nothing to upload for it
+    assert "对“买方最后一次付款的时间”的答复" in page_text(as_demo.get(f"/claims/{claim.pk}/"))
+    upload = SimpleUploadedFile("签收.pdf", PDF, content_type="application/pdf")
+    as_demo.post(f"/claims/{claim.pk}/documents/", {"kind": "requested", "request": asked["物流签收记录"].pk,
+                                                   "file": upload})
+    missing = as_demo.post(f"/claims/{claim.pk}/resubmit/", {f"reply_{asked['法院文书'].pk}": "法院尚未出具文书。"})
+    assert missing.status_code == 400 and "还有未答复的问题：买方最后一次付款的时间" in page_text(missing)
+    as_demo.post(f"/claims/{claim.pk}/resubmit/", {f"reply_{asked['法院文书'].pk}": "法院尚未出具文书。",
+                                                  f"reply_{asked['买方最后一次付款的时间'].pk}": "2020年7月15日。"})
+    html = as_demo.get(f"/claims/{claim.pk}/").content.decode()
+    rows = {}
+    for row in re.findall(r'<tr data-testid="checklist-row">(.*?)</tr>', html, re.DOTALL):
+        label = re.search(r'data-label="材料">([^<]*)', row).group(1).strip()
+        rows[label] = re.search(r'data-testid="checklist-state"[^>]*>([^<]*)<', row).group(1) if (
+            "checklist-state" in row) else None
+    assert rows["法院文书"] == "未交文件，已说明"
+    assert rows["物流签收记录"] == "已补充"
+    assert rows["买方最后一次付款的时间"] == "已答复"
+    assert "2020年7月15日。" in page_text(as_demo.get(f"/claims/{claim.pk}/"))
+
+
+def test_a_file_for_a_question_is_refused_in_its_row(as_demo, insured):
+    from singlewindow.claims import services
+
+    claim = claim_in(insured, "under_review")
+    services.request_info(insured.insurer, claim.pk, [], questions=["买方最后一次付款的时间"])
+    question = claim.requests.get()
+    upload = SimpleUploadedFile("说明.pdf", PDF, content_type="application/pdf")
+    response = as_demo.post(f"/claims/{claim.pk}/documents/", {"kind": "requested", "request": question.pk,
+                                                              "file": upload})
+    assert response.status_code == 400 and "要求的是书面说明" in page_text(response)
+    assert not ClaimDocument.objects.filter(claim=claim).exists()
+
+
+def test_a_file_for_an_item_never_asked_for_is_refused_with_a_message(as_demo, insured):
+    claim = claim_in(insured, "under_review")
+    upload = SimpleUploadedFile("x.pdf", PDF, content_type="application/pdf")
+    response = as_demo.post(f"/claims/{claim.pk}/documents/", {"kind": "requested", "request": "999999",
+                                                              "file": upload})
+    assert response.status_code == 400 and "请选择这份材料对应的补充要求。" in page_text(response)
+    assert not ClaimDocument.objects.filter(claim=claim).exists()

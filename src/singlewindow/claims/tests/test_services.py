@@ -167,14 +167,18 @@ def test_a_bureau_counts_its_region_but_never_sees_a_document(insured, world):
 
 # --- documents ----------------------------------------------------------------------------------------
 
+def states(claim):
+    return {row.label: row.state for row in services.checklist(claim)}
+
+
 def test_the_checklist_shows_what_is_missing_and_a_requested_item_until_it_is_answered(insured):
     claim = claim_for(insured)
     services.add_document(insured.user, claim.pk, "invoice", pdf())
-    rows = {label: missing for label, _docs, missing in services.checklist(claim)}
+    rows = {row.label: row.missing for row in services.checklist(claim)}
     assert rows["发票"] is False and rows["合同"] is True and rows["索赔申请书"] is True
     act_on_claim(insured, claim, "take")
     services.request_info(insured.insurer, claim.pk, ["买方破产的法院文书", "  ", "物流签收记录"])
-    rows = {label: missing for label, _docs, missing in services.checklist(claim)}
+    rows = {row.label: row.missing for row in services.checklist(claim)}
     assert rows["买方破产的法院文书"] is True and rows["物流签收记录"] is True
     with pytest.raises(ValidationError, match="物流签收记录"):
         services.resubmit(insured.user, claim.pk, {claim.requests.first().pk: "见附件"})
@@ -183,8 +187,29 @@ def test_the_checklist_shows_what_is_missing_and_a_requested_item_until_it_is_an
     services.resubmit(insured.user, claim.pk, {claim.requests.get(item="买方破产的法院文书").pk: "法院尚未出具文书"})
     claim.refresh_from_db()
     assert claim.status == Claim.Status.RESUBMITTED
-    assert not any(missing for label, _d, missing in services.checklist(claim) if label.startswith(("买方", "物流")))
+    assert not any(row.missing for row in services.checklist(claim) if row.label.startswith(("买方", "物流")))
     assert OutboundMessage.objects.filter(purpose="claim.request_info", body__contains=claim.number).count() == 1
+
+
+def test_a_requested_document_is_submitted_only_by_a_file_and_a_question_is_answered_by_a_reply(insured):
+    """A reply without a file answers a document request (the enterprise says why there is none) but does not
+    submit it; a question asked for a written explanation is answered by its reply and takes no file."""
+    claim = claim_in(insured, Claim.Status.UNDER_REVIEW)
+    services.request_info(insured.insurer, claim.pk, ["买方破产的法院文书", "物流签收记录"],
+                          questions=["买方最后一次付款的时间"])
+    asked = {request.item: request for request in claim.requests.all()}
+    assert asked["买方最后一次付款的时间"].kind == "explanation" and asked["物流签收记录"].kind == "document"
+    with pytest.raises(ValidationError, match="书面说明"):
+        services.add_document(insured.user, claim.pk, "requested", pdf(), request_id=asked["买方最后一次付款的时间"].pk)
+    services.add_document(insured.user, claim.pk, "requested", pdf("pod.pdf"), request_id=asked["物流签收记录"].pk)
+    with pytest.raises(ValidationError, match="未答复的问题：买方最后一次付款的时间"):
+        services.resubmit(insured.user, claim.pk, {asked["买方破产的法院文书"].pk: "法院尚未出具文书"})
+    services.resubmit(insured.user, claim.pk, {asked["买方破产的法院文书"].pk: "法院尚未出具文书",
+                                               asked["买方最后一次付款的时间"].pk: "2020年7月15日"})
+    got = states(claim)
+    assert (got["买方破产的法院文书"], got["物流签收记录"], got["买方最后一次付款的时间"]) == (
+        "explained", "submitted", "answered")
+    assert ClaimDocument.objects.filter(claim=claim, request=asked["买方最后一次付款的时间"]).count() == 0
 
 
 def test_a_decided_claim_takes_no_more_documents_and_a_refused_upload_leaves_no_file(insured, settings, tmp_path):
@@ -223,6 +248,32 @@ def test_payment_must_be_the_indemnity_and_a_recovery_is_shared_by_the_ratio(ins
     assert (recovery.insurer_share_usd, recovery.enterprise_share_usd) == (Decimal("800.00"), Decimal("200.00"))
     assert recovery.restored_usd == 0  # the demo scheme does not restore the maximum
     assert services.remaining_usd(insured.policy) == Decimal("150000.00") - Decimal("9440.00")
+
+
+@pytest.mark.parametrize("status", [Claim.Status.SUBMITTED, Claim.Status.APPROVED, Claim.Status.REJECTED])
+def test_a_wrong_status_approval_is_refused_for_its_status_whatever_rate_was_typed(insured, status):
+    claim = claim_in(insured, status)
+    before = Claim.objects.filter(pk=claim.pk).values().get()
+    for rate, day in (("abc", dt.date(2020, 11, 2)), ("1.18", dt.date(2999, 1, 1)), ("-1", "not a date")):
+        with pytest.raises(Refused, match=claim.get_status_display()):
+            services.approve(insured.insurer, claim.pk, usd_rate=rate, rate_date=day)
+    assert Claim.objects.filter(pk=claim.pk).values().get() == before
+
+
+def test_a_claim_under_review_still_has_its_rate_and_date_checked(insured):
+    claim = claim_in(insured, Claim.Status.UNDER_REVIEW)
+    with pytest.raises(ValidationError, match="请填写汇率"):
+        services.approve(insured.insurer, claim.pk, usd_rate="abc", rate_date=dt.date(2020, 11, 2))
+    with pytest.raises(ValidationError, match="汇率日期不能晚于今天"):
+        services.approve(insured.insurer, claim.pk, usd_rate="1.18", rate_date=dt.date(2999, 1, 1))
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.UNDER_REVIEW and claim.indemnity_usd is None
+
+
+def test_a_wrong_status_payment_is_refused_for_its_status_whatever_was_typed(insured):
+    claim = claim_in(insured, Claim.Status.PAID)
+    with pytest.raises(Refused, match="已赔付"):
+        services.mark_paid(insured.insurer, claim.pk, paid_on=dt.date(2999, 1, 1), amount_usd="abc", reference="")
 
 
 def test_a_scheme_that_restores_the_maximum_restores_only_the_insurers_share(insured):

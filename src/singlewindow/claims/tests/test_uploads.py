@@ -3,6 +3,7 @@ not at all; every refusal names the file and leaves SW_DOCUMENT_DIR as it was.""
 import errno
 import hashlib
 import io
+import os
 import stat
 import struct
 import zipfile
@@ -321,6 +322,22 @@ def test_polyglots_and_broken_files_are_refused(docs, data, name, expected):
 
 
 MACROS = "“发票清单.xlsx”含有宏（VBA 或 Excel 4.0 宏），出于安全考虑不予接受。请另存为不含宏的 .xlsx 工作簿后上传。"
+ACCEPTED = " 可上传 PDF、JPEG、PNG 或 XLSX 文件，每个不超过 20 MB。"
+
+
+def encrypted(data):
+    """The workbook `data` with every part marked encrypted (the flag a password-protected zip sets)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info))
+    raw = bytearray(out.getvalue())
+    for signature, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the general-purpose flags
+        start = raw.find(signature)
+        while start >= 0:
+            raw[start + at] |= 0x1
+            start = raw.find(signature, start + 4)
+    return bytes(raw)
 
 
 @pytest.mark.parametrize(("data", "expected"), [
@@ -328,15 +345,43 @@ MACROS = "“发票清单.xlsx”含有宏（VBA 或 Excel 4.0 宏），出于�
     (rezipped(xlsx_bytes(), content_types=lambda part: part.replace(
         b"spreadsheetml.sheet.main+xml", b"..application/vnd.ms-excel.sheet.macroEnabled.main+xml")), MACROS),
     (rezipped(xlsx_bytes(), add=[("xl/media/zeros.bin", bytes(8 << 20))]),
-     "“发票清单.xlsx”：XLSX 文件中的“xl/media/zeros.bin”压缩比异常（超过 100 倍），可能是恶意构造的“压缩炸弹”，已拒绝。"),
-    (zip_bytes(), ("“发票清单.xlsx”：文件是 ZIP 压缩包，但不是 Excel 工作簿（缺少 [Content_Types].xml 或 xl/workbook.xml）。"
-                   "请上传 .xlsx 或 CSV 文件。")),
-    (xlsx_bytes()[:-30], ("“发票清单.xlsx”：文件不是有效的 XLSX 工作簿（不是 ZIP 格式，或文件不完整）。请在 Excel 中打开后另存为 .xlsx，"
-                          "或另存为 CSV 后上传。")),
+     "“发票清单.xlsx”中的“xl/media/zeros.bin”压缩比异常（超过 100 倍），可能是恶意构造的“压缩炸弹”，已拒绝。" + ACCEPTED),
+    (zip_bytes(), "“发票清单.xlsx”是 ZIP 压缩包，不是 Excel 工作簿（XLSX），已拒绝。" + ACCEPTED),
+    (xlsx_bytes()[:-30], "“发票清单.xlsx”不是完整有效的 XLSX 文件（已损坏或上传不完整），已拒绝。" + ACCEPTED),
+    (encrypted(xlsx_bytes()), "“发票清单.xlsx”设有密码（已加密），无法检查其内容，已拒绝。请取消密码后另存再上传。" + ACCEPTED),
+    (rezipped(xlsx_bytes(), add=[(f"xl/media/{n}.bin", b"x") for n in range(1000)]),
+     "“发票清单.xlsx”包含的部件过多（上限 1000 个），不是正常的 Excel 工作簿，已拒绝。" + ACCEPTED),
 ])
 def test_workbooks_with_macros_bombs_and_plain_zips_are_refused(docs, data, expected):
     assert refused(data, "发票清单.xlsx") == expected
     assert files_in(docs) == []
+
+
+def test_a_workbook_too_big_unpacked_is_refused_in_a_documents_words(docs, settings):
+    settings.SW_IMPORT_XLSX_MAX_UNPACKED_MB = 1
+    data = rezipped(xlsx_bytes(), add=[("xl/media/photo.bin", os.urandom(1 << 20))])
+    assert refused(data, "发票清单.xlsx") == "“发票清单.xlsx”解压后超过 1 MB，可能是恶意构造的文件，已拒绝。" + ACCEPTED
+
+
+@pytest.mark.parametrize("data", [zip_bytes(), b"PK\x03\x04" + bytes(40), "encrypted", "too big"])
+def test_a_refused_workbook_says_what_a_document_may_be_and_never_offers_csv(docs, settings, data):
+    settings.SW_IMPORT_XLSX_MAX_UNPACKED_MB = 1
+    if data == "encrypted":
+        data = encrypted(xlsx_bytes())
+    elif data == "too big":
+        data = rezipped(xlsx_bytes(), add=[("xl/media/photo.bin", os.urandom(1 << 20))])
+    message = refused(data, "发票清单.xlsx")
+    assert "CSV" not in message and "导入" not in message and "数据表" not in message
+    assert message.endswith("可上传 PDF、JPEG、PNG 或 XLSX 文件，每个不超过 20 MB。")
+
+
+def test_the_customs_imports_own_words_are_unchanged():
+    from singlewindow.enterprises.import_files import xlsx_problem
+
+    assert xlsx_problem(io.BytesIO(zip_bytes())) == (
+        "文件是 ZIP 压缩包，但不是 Excel 工作簿（缺少 [Content_Types].xml 或 xl/workbook.xml）。请上传 .xlsx 或 CSV 文件。")
+    assert xlsx_problem(io.BytesIO(b"not a zip")) == (
+        "文件不是有效的 XLSX 工作簿（不是 ZIP 格式，或文件不完整）。请在 Excel 中打开后另存为 .xlsx，或另存为 CSV 后上传。")
 
 
 def test_a_full_disk_leaves_nothing(docs, monkeypatch, caplog):
