@@ -51,7 +51,8 @@ def pages_of(world):
         ("insurer", "Insurer@2020"): ["/insurer/", "/insurer/issue/", "/insurer/schemes/", "/insurer/schemes/new/",
                                       "/insurer/batch/", "/insurer/applications/", f"/insurer/{pending}/",
                                       "/enterprises/imports/", "/alerts/manage/", "/alerts/manage/new/"],
-        ("bureau", "Bureau@2020"): ["/bureau/", "/enterprises/eligible/", "/enterprises/imports/"],
+        ("bureau", "Bureau@2020"): ["/bureau/", "/bureau/enterprises/", "/bureau/enterprises/?status=pending&q=汕尾",
+                                    "/enterprises/eligible/", "/enterprises/imports/"],
         ("admin", "Admin@2020"): ["/", "/staff/", "/staff/?q=demo", "/account/locked/"],
     }
 

@@ -6,4 +6,5 @@ from . import views
 app_name = "bureaus"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("enterprises/", views.enterprise_list, name="enterprises"),
 ]

@@ -114,7 +114,7 @@ def test_a_scheme_filter_counts_only_that_schemes_policies(world, client):
     Policy.objects.filter(pk=world.pending.pk).update(scheme=other)
     client.force_login(world.bureau)
     response = client.get(URL, {"scheme": other.pk})
-    rows, total = county_rows(cells_of(client.get(URL, {"scheme": other.pk, "format": "xlsx"})))
+    _rows, total = county_rows(cells_of(client.get(URL, {"scheme": other.pk, "format": "xlsx"})))
     assert "汕尾市第二期统保方案" in page_text(response)
     assert total[3] == 1 and total[4] == 1  # one policy issued, 待确认
 

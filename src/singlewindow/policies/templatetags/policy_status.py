@@ -21,5 +21,11 @@ COLOURS = {
 
 @register.simple_tag
 def status_badge(policy):
+    return status_value_badge(policy.status)
+
+
+@register.simple_tag
+def status_value_badge(status):
+    """The same badge from a status value (a list that annotated the status rather than load the policy)."""
     return format_html('<span class="badge {}" data-testid="policy-status" data-status="{}">{}</span>',
-                       COLOURS.get(policy.status, "text-bg-secondary"), policy.status, policy.get_status_display())
+                       COLOURS.get(status, "text-bg-secondary"), status, S(status).label)
