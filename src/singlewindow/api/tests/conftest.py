@@ -96,7 +96,7 @@ def is_problem(response, status, code=None):
     """The answer is RFC 9457 problem details of `status` (and `code`), with the Chinese message."""
     assert response.status_code == status, (response.status_code, response.content[:500])
     assert response["Content-Type"] == "application/problem+json"
-    problem = response.data
+    problem = getattr(response, "data", None) or json.loads(response.content)
     assert {"type", "title", "status", "code", "detail"} <= set(problem)
     assert problem["status"] == status
     assert problem["type"] == f"/api/problems/{problem['code']}"
