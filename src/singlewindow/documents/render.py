@@ -7,6 +7,7 @@ The facts are plain strings, hashed canonically (facts_sha256): a version is reg
 import datetime as dt
 import hashlib
 import json
+import logging
 from urllib.parse import urlencode
 
 import segno
@@ -20,6 +21,7 @@ from singlewindow.audit.models import AuditEvent
 from singlewindow.policies.models import Policy, PolicyStatus
 
 FONT_FAMILY = "WenQuanYi Micro Hei"
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)  # seven INFO lines per PDF otherwise
 
 
 def digest(facts):
