@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "singlewindow.bureaus",
     "singlewindow.documents",
     "singlewindow.api",
+    "singlewindow.reminders",
     "singlewindow.subsidies",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("bureau/", include("singlewindow.bureaus.urls")),  # the commerce bureau's 统计分析
     path("", include("singlewindow.documents.urls")),  # /documents/ (电子保单) and /verify/ (the public 保单查验)
     path("api/", include("singlewindow.api.urls")),  # the REST API /api/v1/
+    path("reminders/", include("singlewindow.reminders.urls")),  # the bureau's 提醒
     path("subsidies/", include("singlewindow.subsidies.urls")),  # 补贴台账 and 申请拨付
 ]
 

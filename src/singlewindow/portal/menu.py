@@ -65,6 +65,7 @@ NAV = (
     Entry(_("理赔审核"), "claims:desk", roles(Role.INSURER),
           current=("claims:desk_notice", "claims:desk_notice_acknowledge", "claims:desk_notice_message", "claims:desk_settlement_decide", "claims:desk_claim", "claims:desk_claim_take", "claims:desk_claim_assign", "claims:desk_claim_request", "claims:desk_claim_approve", "claims:desk_claim_reject", "claims:desk_claim_pay", "claims:desk_claim_recovery", "claims:desk_buyers")),
     Entry(_("报损理赔统计"), "claims:figures", roles(Role.BUREAU, Role.STAFF)),
+    Entry(_("提醒"), "reminders:runs", roles(Role.BUREAU), current=("reminders:*",)),
     Entry(_("常见问题"), "portal:faq"),
 )
 

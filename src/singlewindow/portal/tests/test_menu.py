@@ -18,8 +18,8 @@ MENUS = {  # who: (main navigation, header tools)
     "demo": ([*PORTAL, "风险预警", "报损与索赔", "常见问题"], ["消息中心", "账户设置", "操作员管理"]),  # the legal person's account
     "colleague": ([*PORTAL, "风险预警", "报损与索赔", "常见问题"], ["消息中心", "账户设置"]),  # an operator of the same enterprise
     "insurer": ([*PORTAL, "保单审批", "方案管理", "批量出单", "申领", "风险预警", "理赔审核", "常见问题"], ["账户设置"]),
-    "bureau": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "常见问题"], ["账户设置"]),
-    "county": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "常见问题"], ["账户设置"]),
+    "bureau": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "提醒", "常见问题"], ["账户设置"]),
+    "county": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "提醒", "常见问题"], ["账户设置"]),
     "admin": (["首页", "单一窗口管理", "地方特色应用", "数据导入", "符合条件企业", "企业名单", "方案管理", "统计分析", "报损理赔统计", "常见问题"], ["账户设置", "账号解锁"]),
 }
 # Pages a party may open although its menu does not lead there: the insurer's 批量出单 links 查看名单.
@@ -91,6 +91,8 @@ def test_the_pages_behind_another_partys_entries_refuse_this_one(world, client, 
     ("admin", "/bureau/", "统计分析"),
     ("bureau", "/enterprises/imports/", "数据导入"),
     ("bureau", "/enterprises/eligible/", "符合条件企业"),
+    ("bureau", "/reminders/", "提醒"),
+    ("county", "/reminders/templates/", "提醒"),
     ("insurer", "/insurer/", "保单审批"),
     ("insurer", "/insurer/issue/", "保单审批"),
     ("insurer", "/insurer/schemes/", "方案管理"),
