@@ -32,7 +32,8 @@ SHOWS = ("reached", "confirmed", "skipped")
 @bureau_only
 @require_GET
 def run_list(request):
-    runs = ReminderRun.objects.visible_to(request.user).select_related("scheme", "county", "region", "started_by")
+    runs = ReminderRun.objects.visible_to(request.user).select_related("scheme", "county", "region", "started_by",
+                                                                       "template")
     page = Paginator(runs, 20).get_page(request.GET.get("page"))
     return render(request, "reminders/runs.html", {"page": page, "keep": page_query(request)})
 
