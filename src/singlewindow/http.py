@@ -49,7 +49,11 @@ def safe_next_path(request):
 def bad_request(request, exception=None):
     """handler400, also the edge's answer. Django's default runs the CSRF check, which parses the body again:
     a body that made the 400 (e.g. a form declared charset=latin-1) would turn its own 400 page into a 500.
-    This one reads nothing of the request."""
+    This one reads nothing of the request. The API (/api/) answers in its own form, problem+json."""
+    if request.path_info.startswith("/api/"):
+        from singlewindow.api.problems import unreadable
+
+        return unreadable()
     return HttpResponseBadRequest(render_to_string("400.html"))
 
 

@@ -74,3 +74,11 @@ def of(request, code, detail, *, status=None, errors=None, headers=None):
     status = status or CODES[code][0]
     instance = request.path if request is not None and request.path.isprintable() else None
     return response(status, code, detail, errors=errors, instance=instance, headers=headers)
+
+
+def unreadable():
+    """The input edge's refusal (http.bad_request) of a request to the API: a NUL or an unreadable encoding in its
+    address, query or body. Nothing of the request is echoed."""
+    from django.utils.translation import gettext as _
+
+    return response(400, "bad_request", _("请求的地址、查询参数或内容含有无法识别的字符或编码（例如空字符），未作任何处理。"))
