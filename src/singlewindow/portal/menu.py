@@ -66,6 +66,14 @@ NAV = (
           current=("claims:desk_notice", "claims:desk_notice_acknowledge", "claims:desk_notice_message", "claims:desk_settlement_decide", "claims:desk_claim", "claims:desk_claim_take", "claims:desk_claim_assign", "claims:desk_claim_request", "claims:desk_claim_approve", "claims:desk_claim_reject", "claims:desk_claim_pay", "claims:desk_claim_recovery", "claims:desk_buyers")),
     Entry(_("报损理赔统计"), "claims:figures", roles(Role.BUREAU, Role.STAFF)),
     Entry(_("提醒"), "reminders:runs", roles(Role.BUREAU), current=("reminders:*",)),
+    Entry(_("申请拨付"), "subsidies:applications", roles(Role.INSURER), current=(
+        "subsidies:application_new", "subsidies:application", "subsidies:application_invoices",
+        "subsidies:application_fill", "subsidies:application_drop", "subsidies:application_submit",
+        "subsidies:application_withdraw")),
+    Entry(_("拨付审核"), "subsidies:review", roles(Role.BUREAU), current=(
+        "subsidies:review_detail", "subsidies:review_approve", "subsidies:review_return", "subsidies:review_pay",
+        "subsidies:review_reconcile", "subsidies:budgets")),
+    Entry(_("补贴台账"), "subsidies:ledger", roles(Role.BUREAU)),  # the insurer reaches it from 申请拨付
     Entry(_("常见问题"), "portal:faq"),
 )
 

@@ -30,6 +30,11 @@ def _signed_in(user):
     return getattr(user, "is_authenticated", False) and user.is_active
 
 
+def _region_within(region, path):
+    """Rows whose paying region (the Region FK at `path`) lies in `region` (GB/T 2260 codes nest by prefix)."""
+    return models.Q(**{f"{path}__code__startswith": region.prefix})
+
+
 def ledger_scope(user, at=""):
     """Ledger rows (by `at`, the path to the entry): an insurer's of its branch's schemes; a bureau's of the
     enterprises of its region and below, and those its region pays (a city pays for a province-wide scheme's
@@ -44,7 +49,7 @@ def ledger_scope(user, at=""):
     if user.role == Role.BUREAU:
         if not user.region_id:
             return NOTHING
-        return within([user.region], f"{at}policy__enterprise__region") | within([user.region], f"{at}region")
+        return within([user.region], f"{at}policy__enterprise__region") | _region_within(user.region, f"{at}region")
     if user.role == Role.STAFF:
         return models.Q()
     return NOTHING
@@ -55,14 +60,13 @@ def payer_scope(user, at=""):
     schemes; a bureau's of its region and the regions below it (a province bureau reads its cities'
     applications; only the paying region's own bureau acts on them); the administrator's all; nobody else's."""
     from singlewindow.accounts.scopes import NOTHING, scheme_scope
-    from singlewindow.regions.models import within
 
     if not _signed_in(user):
         return NOTHING
     if user.role == Role.INSURER:
         return scheme_scope(user, f"{at}scheme")
     if user.role == Role.BUREAU:
-        return within([user.region], f"{at}region") if user.region_id else NOTHING
+        return _region_within(user.region, f"{at}region") if user.region_id else NOTHING
     if user.role == Role.STAFF:
         return models.Q()
     return NOTHING

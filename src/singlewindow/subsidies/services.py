@@ -364,7 +364,7 @@ def paid_by(bureau):
         payer = Payer.CITY
     else:
         return []
-    schemes = Scheme.objects.visible_to(bureau).filter(region_id__startswith=region.code[:2]).order_by(
+    schemes = Scheme.objects.visible_to(bureau).filter(region__code__startswith=region.code[:2]).order_by(
         "-year", "name")
     return [(scheme, payer, region) for scheme in schemes
             if any(p == payer and r.pk == region.pk for p, r in payers_of(scheme))]
@@ -470,7 +470,7 @@ def check_period(first, last):
     return first, last
 
 
-def _own_scheme(actor, scheme_id):
+def own_scheme(actor, scheme_id):
     from singlewindow.policies.models import Scheme
 
     scheme_id = record_id(scheme_id)
@@ -480,7 +480,8 @@ def _own_scheme(actor, scheme_id):
     return scheme
 
 
-def _payer_of(scheme, key):
+def payer_of(scheme, key):
+    """(payer, region) the page's `key` names among the scheme's payers, or the form's refusal."""
     parsed = parse_payer_key(key)
     for payer, region in payers_of(scheme):
         if parsed == (payer, region.pk):
@@ -499,8 +500,8 @@ def _refresh_totals(application):
 def create_application(actor, *, scheme_id, payer, period_start, period_end, ip=None, now=None):
     """新建拨付申请 (a draft): every eligible commitment of the payer, scheme and period becomes a line."""
     _role(actor, Role.INSURER)
-    scheme = _own_scheme(actor, scheme_id)
-    payer, region = _payer_of(scheme, payer)
+    scheme = own_scheme(actor, scheme_id)
+    payer, region = payer_of(scheme, payer)
     first, last = check_period(period_start, period_end)
     now = now or timezone.now()
     try:
@@ -715,24 +716,44 @@ def approve(actor, application_id, *, ip=None, now=None):
     return _act(actor, application_id, "approve", ip=ip, now=now, check=check)
 
 
-def record_payment(actor, application_id, *, paid_on, amount, reference, ip=None, now=None):
-    """登记拨付: the date (not after today, not before the approval), the amount and the payment's reference."""
+def clean_payment(application, *, paid_on, amount, reference, now=None):
+    """The payment's fields as recorded, or the ValidationError naming the field: a date not after today nor
+    before the approval of `application`, an amount above zero to the fen, a reference."""
     paid_on = _date(paid_on, "paid_on")
     amount = _amount(amount, "amount")
     if amount == 0:
         raise ValidationError({"amount": _("拨付金额应大于零。")})
     reference = _text(reference, "reference", max_length=60)
-    now = now or timezone.now()
     if paid_on > timezone.localdate(now):
         raise ValidationError({"paid_on": _("拨付日期不能晚于今天。")})
+    approved_on = timezone.localdate(application.status_changed_at)
+    if application.status in APPLICATION["pay"].sources and paid_on < approved_on:
+        raise ValidationError({"paid_on": _("拨付日期不能早于审核通过的日期（%(date)s）。") % {
+            "date": approved_on.isoformat()}})
+    return paid_on, amount, reference
+
+
+def record_payment(actor, application_id, *, paid_on, amount, reference, ip=None, now=None):
+    """登记拨付: the date (not after today, not before the approval), the amount and the payment's reference."""
+    now = now or timezone.now()
+    paid_on, amount, reference = clean_payment(FundingApplication(status_changed_at=now), paid_on=paid_on,
+                                               amount=amount, reference=reference, now=now)
 
     def check(application):
-        if paid_on < timezone.localdate(application.status_changed_at):
-            raise ValidationError({"paid_on": _("拨付日期不能早于审核通过的日期（%(date)s）。") % {
-                "date": timezone.localdate(application.status_changed_at).isoformat()}})
+        clean_payment(application, paid_on=paid_on, amount=amount, reference=reference, now=now)
 
     return _act(actor, application_id, "pay", ip=ip, now=now, check=check, data={"reference": reference},
                 changes={"paid_on": paid_on, "paid_amount": amount, "payment_reference": reference})
+
+
+def clean_reconciliation(application, note):
+    """The difference note as kept, or the ValidationError: required when the amount paid is not the total."""
+    note = _text(note, "note", required=False)
+    if application.paid_amount is not None:
+        difference = application.paid_amount - application.total
+        if difference and not note:
+            raise ValidationError({"note": _("拨付金额与申请金额相差 %(d)s 元，请填写差额说明。") % {"d": money(difference)}})
+    return note
 
 
 def reconcile(actor, application_id, *, note="", ip=None, now=None):
@@ -740,10 +761,8 @@ def reconcile(actor, application_id, *, note="", ip=None, now=None):
     note = _text(note, "note", required=False)
 
     def check(application):
-        difference = application.paid_amount - application.total
-        if difference and not note:
-            raise ValidationError({"note": _("拨付金额与申请金额相差 %(d)s 元，请填写差额说明。") % {"d": money(difference)}})
+        clean_reconciliation(application, note)
 
     return _act(actor, application_id, "reconcile", ip=ip, now=now, check=check,
-                changes=lambda application: {"difference": application.paid_amount - application.total,
-                                             "difference_note": note})
+                changes=lambda application: {"difference": None if application.paid_amount is None else
+                                             application.paid_amount - application.total, "difference_note": note})

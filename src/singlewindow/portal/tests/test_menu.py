@@ -17,14 +17,15 @@ MENUS = {  # who: (main navigation, header tools)
     None: ([*PORTAL, "常见问题"], []),
     "demo": ([*PORTAL, "风险预警", "报损与索赔", "常见问题"], ["消息中心", "账户设置", "操作员管理"]),  # the legal person's account
     "colleague": ([*PORTAL, "风险预警", "报损与索赔", "常见问题"], ["消息中心", "账户设置"]),  # an operator of the same enterprise
-    "insurer": ([*PORTAL, "保单审批", "方案管理", "批量出单", "申领", "风险预警", "理赔审核", "常见问题"], ["账户设置"]),
-    "bureau": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "提醒", "常见问题"], ["账户设置"]),
-    "county": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "提醒", "常见问题"], ["账户设置"]),
+    "insurer": ([*PORTAL, "保单审批", "方案管理", "批量出单", "申领", "风险预警", "理赔审核", "申请拨付", "常见问题"], ["账户设置"]),
+    "bureau": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "提醒", "拨付审核", "补贴台账", "常见问题"], ["账户设置"]),
+    "county": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "提醒", "拨付审核", "补贴台账", "常见问题"], ["账户设置"]),
     "admin": (["首页", "单一窗口管理", "地方特色应用", "数据导入", "符合条件企业", "企业名单", "方案管理", "统计分析", "报损理赔统计", "常见问题"], ["账户设置", "账号解锁"]),
 }
 # Pages a party may open although its menu does not lead there: the insurer's 批量出单 links 查看名单.
 # The insurer's 理赔审核 links its own 报损理赔统计.
-REACHABLE_OFF_MENU = {("insurer", "enterprises:eligible"), ("insurer", "claims:figures")}
+REACHABLE_OFF_MENU = {("insurer", "enterprises:eligible"), ("insurer", "claims:figures"),
+                      ("insurer", "subsidies:ledger")}  # 申请拨付 links 补贴台账
 
 
 def labels(who):
@@ -106,6 +107,10 @@ def test_the_pages_behind_another_partys_entries_refuse_this_one(world, client, 
     ("demo", "/account/operators/add/", "操作员管理"),
     ("admin", "/account/locked/", "账号解锁"),
     ("admin", "/staff/", "单一窗口管理"),
+    ("insurer", "/subsidies/applications/new/", "申请拨付"),
+    ("bureau", "/subsidies/budgets/", "拨付审核"),
+    ("county", "/subsidies/review/", "拨付审核"),
+    ("bureau", "/subsidies/ledger/", "补贴台账"),
 ])
 def test_only_the_entry_of_the_page_shown_is_current(world, client, request, who, path, current):
     if who == "bound_demo":
