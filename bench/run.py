@@ -127,8 +127,10 @@ class Sqlite:
 
 def measure(url, *args):
     """Run one measurement in a child; returns its JSON result."""
-    done = subprocess.run([PY, str(ROOT / "bench/worker.py"), *args], env=env_for(url), check=True,
+    done = subprocess.run([PY, str(ROOT / "bench/worker.py"), *args], env=env_for(url),
                           capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"worker {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -158,13 +160,18 @@ def main():
                         help="skip issuing --rows policies (the memory check at the import's size; about 90 s)")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--reimport", action="store_true", help="also time a re-import of the big file")
+    parser.add_argument("--only-pages", action="store_true",
+                        help="only the bureau's pages at --small enterprises (PostgreSQL; about a minute)")
     opts = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}", flush=True)
     started = time.monotonic()
     print("preparing files and databases…", flush=True)
+    if opts.only_pages:
+        return pages_only(opts)
     big, small = export_file(opts.rows), export_file(opts.small)
     eligible = {n: export_file(n, eligible_only=True) for n in (opts.small, opts.policies, opts.rows)}
+    page_results = {}
     issuance_sizes = [opts.small, opts.policies] + ([] if opts.skip_big_issuance else [opts.rows])
     lines, notes = [], []
 
@@ -194,6 +201,8 @@ def main():
             url = postgres.fresh(f"{PG_DB}_issue")
             measure(url, "prepare", str(eligible[policies]))
             add("batch issuance, PostgreSQL (policies)", policies, measure(url, "issue"))
+            if policies == opts.small:
+                page_results = measure(url, "pages")
             if policies == opts.policies:
                 add("calendar lapses them, PostgreSQL", policies, measure(url, "lapse"))
     finally:
@@ -224,7 +233,31 @@ def main():
           f"without an index, {probe['two indexes']:.2f} s with two;")
     print(f"indexes kept on the tables written: {', '.join(f'{t} {n}' for t, n in postgres.indexes.items())};")
     print("an import of 50,000 rows or more rebuilds those of enterprises and export records once instead.")
+    print_pages(page_results, opts.small)
     print(f"load average now {os.getloadavg()[0]:.2f}; total bench time {time.monotonic() - started:.0f} s")
+
+
+def pages_only(opts):
+    postgres = Postgres()
+    try:
+        url = postgres.fresh(f"{PG_DB}_pages")
+        measure(url, "prepare", str(export_file(opts.small, eligible_only=True)))
+        measure(url, "issue")
+        print_pages(measure(url, "pages"), opts.small)
+    finally:
+        postgres.drop_all()
+
+
+def print_pages(results, enterprises):
+    """The page benchmarks: median of 15 warm requests in process, as ratios to the logged-in bare view."""
+    if not results:
+        return
+    print(f"\npages on PostgreSQL, {enterprises:,} enterprises each with a policy (40 % 已生效, 10 % each 审批中, "
+          "已退回, 已放弃, the rest 待确认):")
+    print(f"{'page':<42} {'median ms':>10} {'vs bare+user':>13}")
+    for label, (ms, ratio) in results.items():
+        print(f"{label:<42} {ms:>10.1f} {ratio:>12.2f}x")
+    print("goal (issue 14): 统计分析 and 企业名单 under 200 ms at 100,000 enterprises.")
 
 
 HEAD = (f"{'benchmark':<42} {'rows':>10} {'seconds':>9} {'rows/s':>10} {'peak RSS':>10} {'vs COPY':>8}\n"

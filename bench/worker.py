@@ -9,6 +9,7 @@
     worker.py lapse          then time the calendar lapsing every one of them the day after the deadline
     worker.py probe N        INSERT N rows into a table without, then with two indexes (the disk's pace)
     worker.py floor FILE     the least any import must do: COPY, then write both tables, no checks at all
+    worker.py pages          after issue: the bureau's pages (统计分析, 企业名单) against a bare view, in process
 """
 import datetime as dt
 import json
@@ -174,6 +175,63 @@ def lapse():
     return time.perf_counter() - started, lapsed
 
 
+def _status_mix():
+    """Give the issued policies the statuses a scheme has halfway through (bench set-up, by SQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE policies_policy SET status = 'effective' WHERE id % 10 < 4")
+        cursor.execute("UPDATE policies_policy SET status = 'confirmed' WHERE id % 10 = 4")
+        cursor.execute("UPDATE policies_policy SET status = 'returned' WHERE id % 10 = 5")
+        cursor.execute("UPDATE policies_policy SET status = 'declined' WHERE id % 10 = 6")
+
+
+def pages():
+    """Median milliseconds of warm requests through the whole stack (middleware, session, templates) to the
+    bureau's pages at this data size, each over a bare view in the same process: {label: (ms, ratio)}."""
+    import statistics
+
+    from django.conf import settings
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from singlewindow.accounts.models import Role, User
+    from singlewindow.enterprises.models import Enterprise
+    from singlewindow.regions.models import Region
+
+    _status_mix()
+    province = User.objects.create(username="bench_province", role=Role.BUREAU, region=Region.objects.get(pk="440000"))
+    county_code = Enterprise.objects.values_list("region", flat=True).order_by("region").first()
+    county = User.objects.create(username="bench_county", role=Role.BUREAU, region_id=county_code)
+    middle = Enterprise.objects.order_by("uscc").values_list("uscc", flat=True)[Enterprise.objects.count() // 2]
+    name = Enterprise.objects.values_list("name", flat=True).first()[2:6]
+    cases = [
+        ("bare view, anonymous", None, "/bench/bare/"),
+        ("bare view that loads the user", province, "/bench/user/"),
+        ("统计分析, province", province, "/bureau/"),
+        ("统计分析, one county", county, "/bureau/"),
+        ("企业名单, first page, province", province, "/bureau/enterprises/"),
+        ("企业名单, page at the middle key", province, f"/bureau/enterprises/?after={middle}"),
+        ("企业名单, 已退回 in one county", province, f"/bureau/enterprises/?status=returned&county={county_code}"),
+        ("企业名单, search by name", province, f"/bureau/enterprises/?q={name}"),
+    ]
+    results = {}
+    storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    with override_settings(ROOT_URLCONF="bench_urls", ALLOWED_HOSTS=["testserver"], DEBUG=False, STORAGES=storages):
+        for label, user, url in cases:
+            client = Client()
+            if user is not None:
+                client.force_login(user)
+            for _ in range(2):
+                assert client.get(url).status_code == 200, (label, url)
+            times = []
+            for _ in range(15):
+                started = time.perf_counter()
+                client.get(url)
+                times.append((time.perf_counter() - started) * 1000)
+            results[label] = statistics.median(times)
+    base = results["bare view that loads the user"]
+    return {label: (ms, base / ms) for label, ms in results.items()}
+
+
 def main():
     what, path = sys.argv[1], (sys.argv[2:] or [""])[0]
     if what == "copy":
@@ -194,6 +252,9 @@ def main():
         seconds, rows = floor(path)
     elif what == "lapse":
         seconds, rows = lapse()
+    elif what == "pages":
+        print(json.dumps(pages()))
+        return
     else:
         raise SystemExit(f"unknown measurement {what}")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

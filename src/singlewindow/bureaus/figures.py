@@ -13,24 +13,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.claims.models import Claim, LossNotice
-from singlewindow.enterprises.eligibility import counts_by_county
+from singlewindow.enterprises.eligibility import cached_counts_by_county
+from singlewindow.policies import tally
 from singlewindow.policies.models import Confirmation, Policy, PolicyStatus, Scheme
 from singlewindow.policies.transitions import TAKEN_UP, TRANSITIONS
-from singlewindow.regions.models import Region
+from singlewindow.regions.models import Region, within
 from singlewindow.spreadsheets import XlsxWriter
 
 ZERO = Decimal("0.00")
 # In force, or run its course: the 参保率's numerator.
 INSURED = frozenset({TRANSITIONS["approve"].target, TRANSITIONS["expire"].target})
 MAX_DAYS = 366  # the confirmations-per-day series covers at most a year
+DEFAULT_DAYS = 30  # and by default the 30 days up to today or the confirmation deadline
 
 
 class DashboardFilter(forms.Form):
@@ -133,6 +136,7 @@ class Dashboard:
     days: list
     start: dt.date
     end: dt.date
+    eligible_counted_at: dt.datetime
 
 
 def _series(confirmations, start, end):
@@ -150,7 +154,9 @@ def _series(confirmations, start, end):
 
 def dashboard(user, scheme, start=None, end=None, today=None):
     """The figures of `scheme` within what `user` may see; confirmations per day from `start` to `end`
-    (default: the scheme's first issue day to the earlier of today and its confirmation deadline)."""
+    (default: the 30 days up to the earlier of today and the confirmation deadline). Policies by status and
+    premiums come from the tally (policies/tally.py); eligible enterprises without a policy from the cached
+    count (enterprises/eligibility.cached_counts_by_county)."""
     scope = enterprise_scope(user, field="enterprise", region_field="enterprise__region")
     policies = Policy.objects.filter(scheme=scheme).filter(scope)
     table = {}
@@ -158,13 +164,14 @@ def dashboard(user, scheme, start=None, end=None, today=None):
     def line(code):
         return table.setdefault(code, Line(code, code))
 
-    for code, waiting, _issued in counts_by_county(scheme, scope):
+    counts, counted_at = cached_counts_by_county(scheme, scope, _scope_key(user))
+    for code, waiting, _issued in counts:
         line(code).waiting = waiting
-    for code, status, n in policies.values_list("enterprise__region", "status").annotate(n=Count("id")).order_by():
-        line(code).cells[status] = n
-    for code, premium in (policies.filter(status__in=INSURED).values_list("enterprise__region")
-                          .annotate(s=Sum("premium")).order_by()):
-        line(code).premium = premium or ZERO
+    for (code, status), (n, premium) in tally.cells(scheme, _region_scope(user)).items():
+        row = line(code)
+        row.cells[status] = n
+        if status in INSURED:
+            row.premium += premium
     on_scheme = {"policy__scheme": scheme}
     notice_scope = enterprise_scope(user, field="policy__enterprise", region_field="policy__enterprise__region")
     for code, n in (LossNotice.objects.filter(notice_scope, **on_scheme).values_list("policy__enterprise__region")
@@ -182,12 +189,26 @@ def dashboard(user, scheme, start=None, end=None, today=None):
         total.add(row)
 
     today = today or timezone.localdate()
-    first = policies.order_by("issued_at").values_list("issued_at", flat=True).first()
-    start = start or (timezone.localdate(first) if first else scheme.cover_start)
-    end = end or max(start, min(today, scheme.confirm_deadline))
-    end = min(end, start + dt.timedelta(days=MAX_DAYS - 1))
+    if start is None:
+        end = end or min(today, scheme.confirm_deadline)
+        start = end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    end = end or min(start + dt.timedelta(days=DEFAULT_DAYS - 1), scheme.confirm_deadline)
+    end = min(max(end, start), start + dt.timedelta(days=MAX_DAYS - 1))
     confirmations = Confirmation.objects.filter(policy__in=policies)
-    return Dashboard(scheme, lines, total, _series(confirmations, start, end), start, end)
+    return Dashboard(scheme, lines, total, _series(confirmations, start, end), start, end, counted_at)
+
+
+def _scope_key(user):
+    return f"{user.role}:{user.region_id or ''}"
+
+
+def _region_scope(user):
+    """The tally's counties the reader may see (the dashboard is the bureaus' and the administrator's)."""
+    if user.role == Role.STAFF:
+        return Q()
+    if user.role == Role.BUREAU and user.region_id:
+        return within([user.region], "region")
+    return Q(pk__in=[])
 
 
 def _percent(value):

@@ -8,9 +8,12 @@ An enterprise is eligible for a scheme when
   and none under another scheme whose cover period overlaps this one's, unless that policy ended
   without cover (已放弃, 已撤销, 已过期).
 """
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,6 +76,29 @@ def counts_by_county(scheme, scope=None):
         ((code, waiting.get(code, 0), issued.get(code, 0)) for code in set(waiting) | set(issued)),
         key=lambda row: row[0],
     )
+
+
+# counts_by_county() scans every basis-year record of the region; the dashboard keeps its answer until
+# something that changes eligibility happens (changed(): an import, an issue, a scheme edited, a policy
+# leaving or entering the statuses that insure) and at most ELIGIBLE_CACHE_SECONDS in any case.
+ELIGIBLE_CACHE_SECONDS = 600
+_VERSION_KEY = "eligibility:version"
+
+
+def changed():
+    """Eligibility may have changed: cached counts are recomputed on their next read (after commit)."""
+    transaction.on_commit(lambda: cache.set(_VERSION_KEY, secrets.token_hex(8), None))
+
+
+def cached_counts_by_county(scheme, scope, scope_key):
+    """(counts_by_county(scheme, scope), when they were computed); `scope_key` names the scope in the key."""
+    version = cache.get(_VERSION_KEY) or "0"
+    key = f"eligibility:counts:{version}:{scheme.pk}:{scope_key}"
+    found = cache.get(key)
+    if found is None:
+        found = (counts_by_county(scheme, scope), timezone.now())
+        cache.set(key, found, ELIGIBLE_CACHE_SECONDS)
+    return found
 
 
 def open_schemes(today=None):

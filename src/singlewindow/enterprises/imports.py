@@ -31,7 +31,7 @@ from singlewindow.machines import Refused
 from singlewindow.regions.models import Region
 from singlewindow.spreadsheets import CsvWriter
 
-from . import transitions
+from . import eligibility, transitions
 from .import_files import BadFile, is_xlsx_name, open_rows
 from .import_rows import LABELS, RowChecker, header_columns
 from .import_stage import ANALYZE_ROWS, Rejected, Stage, merge
@@ -147,6 +147,7 @@ def run(job):
                     created, written = merge(
                         stage, region=job.region, source=f"海关出口数据导入 #{job.pk} {job.file_name}"[:100]
                     )
+                    eligibility.changed()
                     record(actor=job.uploaded_by, action="exports.import", obj=job, data={
                         "file": job.file_name, "rows": rows_read, "enterprises_created": created,
                         "records_written": written, "years": sorted(years),

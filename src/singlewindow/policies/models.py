@@ -325,3 +325,21 @@ class CalendarRun(models.Model):
         ordering = ["-started_at", "-id"]
         verbose_name = _("日历任务")
         verbose_name_plural = _("日历任务")
+
+
+class PolicyTally(models.Model):
+    """How many policies of a scheme are in each status in each county, and their premiums: kept by the
+    services in the transaction of every move (policies/tally.py), so the bureau's 统计分析 and the insurer's
+    tab counts read a few rows instead of counting a million. `manage.py tally_policies` checks or rebuilds it."""
+
+    scheme = models.ForeignKey(Scheme, on_delete=models.CASCADE, related_name="+", db_index=False)
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
+    status = models.CharField(max_length=20, choices=PolicyStatus.choices)
+    count = models.IntegerField(default=0)
+    premium = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scheme", "region", "status"], name="one_tally_per_cell")]
+
+    def __str__(self):
+        return f"{self.scheme_id}/{self.region_id}/{self.status}: {self.count}"

@@ -17,6 +17,7 @@ from singlewindow.notifications import services as notifications
 from singlewindow.subsidies import services as subsidies
 from singlewindow.validators import clean_contacts, no_markup
 
+from . import tally
 from .models import (
     REASON_MAX_LENGTH,
     Confirmation,
@@ -27,7 +28,7 @@ from .models import (
     reason_missing,
     reason_too_long,
 )
-from .transitions import POLICY, TRANSITIONS
+from .transitions import HOLDING, POLICY, TRANSITIONS
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,12 @@ def check_reason(reason):
     except ValidationError as error:
         raise ValidationError({"reason": error.messages}) from None
     return reason
+
+
+def eligibility_changed():
+    from singlewindow.enterprises.eligibility import changed
+
+    changed()
 
 
 def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, data=None, now=None):
@@ -79,6 +86,9 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
             to_status=transition.target, reason=reason, ip=ip, data=data, at=now,
         )
         subsidies.follow(policy, before, event=event, at=now)  # the ledger commits or reverses with the move
+        tally.shift([(policy.scheme_id, policy.enterprise.region_id, before, transition.target, policy.premium)])
+        if (before in HOLDING) != (transition.target in HOLDING):
+            eligibility_changed()  # it stops (or starts) barring a policy under an overlapping scheme
         notifications.policy_changed(policy, action)  # in the transaction: the notice commits or rolls back with it
     log.info("policy %s %s: %s -> %s", policy.number, action, before, transition.target)
     return policy
@@ -182,6 +192,8 @@ def issue(actor, scheme_id, enterprise_id, *, ip=None, exception_reason=None, no
         data = {"exception": True, "eligibility": verdict.reason} if exception else None
         record(actor=actor, action="policy.issue", obj=policy, to_status=policy.status, ip=ip,
                reason=exception_reason or "", data=data, at=now)
+        tally.shift([(scheme.pk, enterprise.region_id, None, policy.status, policy.premium)])
+        eligibility_changed()
         notifications.policy_changed(policy, "issue")
     return policy
 
@@ -202,14 +214,21 @@ def issue_many(actor, scheme, rows, *, ip=None):
         raise RuntimeError("issue_many must run inside a transaction")
     now = timezone.now()
     ids = bulk.reserve_ids(Policy, len(rows))
+    premiums = [premium_from_exports(scheme, export_usd) for _enterprise_id, export_usd in rows]
     bulk.insert(Policy, [
         "id", "number", "scheme", "enterprise", "status", "premium", "issued_at", "status_changed_at",
         "contact_name", "contact_phone", "contact_email", "last_reason",
     ], [
-        (pk, number_for(scheme, enterprise_id), scheme.pk, enterprise_id, PolicyStatus.PENDING,
-         premium_from_exports(scheme, export_usd), now, now, "", "", "", "")
-        for pk, (enterprise_id, export_usd) in zip(ids, rows)
+        (pk, number_for(scheme, enterprise_id), scheme.pk, enterprise_id, PolicyStatus.PENDING, premium, now, now,
+         "", "", "", "")
+        for pk, (enterprise_id, _usd), premium in zip(ids, rows, premiums, strict=True)
     ])
+    from singlewindow.enterprises.models import Enterprise
+
+    regions = dict(Enterprise.objects.filter(pk__in=[e for e, _usd in rows]).values_list("pk", "region"))
+    tally.shift((scheme.pk, regions[enterprise_id], None, PolicyStatus.PENDING, premium)
+                for (enterprise_id, _usd), premium in zip(rows, premiums, strict=True))
+    eligibility_changed()
     batch = {"batch": True}
     record_many(actor=actor, events=(
         {"action": "policy.issue", "object_type": "policies.policy", "object_id": pk,
@@ -385,13 +404,15 @@ def _run_system(policies, action, reason):
 
     transition = TRANSITIONS[action]
     candidates = (policies.filter(status__in=transition.sources).order_by("pk")
-                  .select_for_update(of=("self",)).values_list("pk", "status"))
+                  .select_for_update(of=("self",)).values_list("pk", "status", "scheme", "enterprise__region",
+                                                                  "premium"))
     done, last = 0, 0
     while True:
         with transaction.atomic():
-            rows = list(candidates.filter(pk__gt=last)[:SYSTEM_CHUNK])
-            if not rows:
+            found = list(candidates.filter(pk__gt=last)[:SYSTEM_CHUNK])
+            if not found:
                 break
+            rows = [(pk, status) for pk, status, *_cell in found]
             moved = Policy.objects.filter(pk__in=[pk for pk, _status in rows]).update(
                 status=transition.target, status_changed_at=timezone.now(), last_reason=reason)
             if moved != len(rows):  # cannot happen while the rows are locked; never write events for it
@@ -402,6 +423,10 @@ def _run_system(policies, action, reason):
                 for pk, status in rows
             ))
             subsidies.follow_many(rows, transition.target, cause=f"policy.{action}")  # the ledger, in bulk
+            tally.shift((scheme, region, status, transition.target, premium)
+                        for _pk, status, scheme, region, premium in found)
+            if any((status in HOLDING) != (transition.target in HOLDING) for _pk, status in rows):
+                eligibility_changed()
         done += len(rows)
         last = rows[-1][0]
         log.info("calendar %s: %s policies -> %s", action, len(rows), transition.target)
@@ -431,4 +456,5 @@ def save_scheme(actor, fields, *, scheme_id=None, ip=None):
         changed = {name: str(value) for name, value in after.items() if before.get(name) != value}
         record(actor=actor, action="scheme.update" if scheme_id else "scheme.create", obj=scheme, ip=ip,
                data={"changed": changed})
+        eligibility_changed()
     return scheme

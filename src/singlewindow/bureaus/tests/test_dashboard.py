@@ -4,13 +4,18 @@ import datetime as dt
 import io
 import json
 import re
+from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from singlewindow.bureaus.figures import default_scheme
 from singlewindow.claims.tests.conftest import file
 from singlewindow.enterprises.eligibility import counts_by_county
+from singlewindow.enterprises.identifiers import make_uscc
+from singlewindow.enterprises.models import Enterprise, ExportRecord
+from singlewindow.policies import services, tally
 from singlewindow.policies.models import Confirmation, Policy, PolicyStatus, Scheme
 from singlewindow.policies.tests.conftest import confirm_as, page_text
 from singlewindow.regions.models import Region
@@ -111,7 +116,8 @@ def test_a_scheme_filter_counts_only_that_schemes_policies(world, client):
     other = Scheme.objects.get(pk=world.scheme.pk)
     other.pk, other.name = None, "汕尾市第二期统保方案"
     other.save()
-    Policy.objects.filter(pk=world.pending.pk).update(scheme=other)
+    services.issue(world.insurer, other.pk, world.pending.enterprise_id, exception_reason="测试：第二期方案",
+                   now=timezone.make_aware(dt.datetime.combine(other.cover_start, dt.time(10))))
     client.force_login(world.bureau)
     response = client.get(URL, {"scheme": other.pk})
     _rows, total = county_rows(cells_of(client.get(URL, {"scheme": other.pk, "format": "xlsx"})))
@@ -174,3 +180,22 @@ def test_the_old_address_leads_to_the_dashboard_with_its_filter(world, client):
     client.force_login(world.bureau)
     response = client.get("/insure/stats/", {"scheme": world.scheme.pk})
     assert response.status_code == 301 and response["Location"] == f"{URL}?scheme={world.scheme.pk}"
+
+
+def test_the_tally_the_dashboard_reads_agrees_with_the_policies(world):
+    assert tally.differences() == []
+
+
+def test_a_policy_issued_shows_at_once_though_eligibility_is_cached(world, client, guangzhou_policy,
+                                                                   django_capture_on_commit_callbacks):
+    client.force_login(world.admin)
+    scheme = guangzhou_policy.scheme
+    before = county_rows(cells_of(client.get(URL, {"scheme": scheme.pk, "format": "xlsx"})))[1]
+    enterprise = Enterprise.objects.create(uscc=make_uscc("91", "440103", "12345678"), name="广州市第二示例外贸有限公司",
+                                           region_id="440103")
+    ExportRecord.objects.create(enterprise=enterprise, year=scheme.basis_year, export_usd=Decimal(50000))
+    assert county_rows(cells_of(client.get(URL, {"scheme": scheme.pk, "format": "xlsx"})))[1][2] == before[2]  # cached
+    with django_capture_on_commit_callbacks(execute=True):
+        services.issue(world.other_insurer, scheme.pk, enterprise.pk, ip="127.0.0.1")
+    after = county_rows(cells_of(client.get(URL, {"scheme": scheme.pk, "format": "xlsx"})))[1]
+    assert (after[2], after[3], after[4]) == (before[2] + 1, before[3] + 1, before[4] + 1)  # eligible, issued, 待确认

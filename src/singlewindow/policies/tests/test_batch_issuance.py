@@ -9,7 +9,7 @@ from singlewindow.audit.services import first_broken_link
 from singlewindow.enterprises import eligibility
 from singlewindow.enterprises.tests.conftest import exporter  # noqa: F401 (fixture)
 from singlewindow.notifications.models import Notice
-from singlewindow.policies import issuance, services
+from singlewindow.policies import issuance, services, tally
 from singlewindow.policies.models import IssuanceRun, JobStatus, Policy, PolicyStatus
 
 from .conftest import page_text
@@ -40,6 +40,7 @@ def test_it_issues_a_pending_policy_with_a_notice_to_every_eligible_enterprise(w
     assert AuditEvent.objects.count() == events + len(waiting) + 1  # one per policy, one for the run
     assert first_broken_link() is None
     assert not eligibility.eligible_records(world.scheme).exists()
+    assert tally.differences() == []  # the batch's policies counted in their counties' cells
 
 
 def test_running_it_twice_issues_nothing_new(world, waiting):

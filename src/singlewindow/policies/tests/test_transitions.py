@@ -8,7 +8,7 @@ from django.utils import timezone
 from singlewindow.accounts.models import LoginMethod, Role
 from singlewindow.audit.models import AuditEvent
 from singlewindow.machines import Refused
-from singlewindow.policies import services
+from singlewindow.policies import services, tally
 from singlewindow.policies.models import Agreement, Confirmation, Policy, PolicyStatus, Scheme
 from singlewindow.policies.transitions import POLICY, TRANSITIONS
 
@@ -104,6 +104,7 @@ def test_it_moves_along_every_allowed_edge_with_one_audit_event(world, users, ac
     assert event.reason == REASONS.get(action, "")
     if action in REASONS:
         assert policy.last_reason == REASONS[action]
+    assert tally.differences() == []  # the per-(scheme, county, status) tally moved with it, calendar too
 
 
 @pytest.mark.parametrize("action,status", REFUSED)
@@ -118,6 +119,7 @@ def test_it_refuses_every_edge_not_in_the_table(policy_in, act, action, status):
     policy.refresh_from_db()
     assert policy.status == status
     assert events_for(policy).count() == before
+    assert tally.differences() == []
 
 
 @pytest.mark.parametrize("action,role", WRONG_ROLE)

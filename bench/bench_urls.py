@@ -1,0 +1,17 @@
+"""The site's URLs plus two bare views: the baselines the page benchmarks are measured against (worker.py pages)."""
+from django.contrib.auth import get_user
+from django.http import HttpResponse
+from django.urls import path
+
+from singlewindow.urls import urlpatterns as site
+
+
+def bare(request):
+    return HttpResponse("ok")
+
+
+def bare_with_user(request):
+    return HttpResponse(get_user(request).username)
+
+
+urlpatterns = [path("bench/bare/", bare), path("bench/user/", bare_with_user), *site]
