@@ -127,7 +127,7 @@ class Sqlite:
 
 def measure(url, *args):
     """Run one measurement in a child; returns its JSON result."""
-    done = subprocess.run([PY, str(ROOT / "bench/worker.py"), *args], env=env_for(url),
+    done = subprocess.run([PY, str(ROOT / "bench/worker.py"), *args], env=env_for(url), check=False,
                           capture_output=True, text=True)
     if done.returncode:
         raise SystemExit(f"worker {' '.join(args)} failed:\n{done.stderr[-3000:]}")

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from singlewindow.accounts.models import Role
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.claims.models import Claim, LossNotice
-from singlewindow.enterprises.eligibility import cached_counts_by_county
+from singlewindow.enterprises.eligibility import cached_waiting_by_county
 from singlewindow.policies import tally
 from singlewindow.policies.models import Confirmation, Policy, PolicyStatus, Scheme
 from singlewindow.policies.transitions import TAKEN_UP, TRANSITIONS
@@ -156,7 +156,7 @@ def dashboard(user, scheme, start=None, end=None, today=None):
     """The figures of `scheme` within what `user` may see; confirmations per day from `start` to `end`
     (default: the 30 days up to the earlier of today and the confirmation deadline). Policies by status and
     premiums come from the tally (policies/tally.py); eligible enterprises without a policy from the cached
-    count (enterprises/eligibility.cached_counts_by_county)."""
+    count (enterprises/eligibility.cached_waiting_by_county)."""
     scope = enterprise_scope(user, field="enterprise", region_field="enterprise__region")
     policies = Policy.objects.filter(scheme=scheme).filter(scope)
     table = {}
@@ -164,9 +164,9 @@ def dashboard(user, scheme, start=None, end=None, today=None):
     def line(code):
         return table.setdefault(code, Line(code, code))
 
-    counts, counted_at = cached_counts_by_county(scheme, scope, _scope_key(user))
-    for code, waiting, _issued in counts:
-        line(code).waiting = waiting
+    waiting, counted_at = cached_waiting_by_county(scheme, scope, _scope_key(user))
+    for code, n in waiting.items():
+        line(code).waiting = n
     for (code, status), (n, premium) in tally.cells(scheme, _region_scope(user)).items():
         row = line(code)
         row.cells[status] = n

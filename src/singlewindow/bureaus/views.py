@@ -57,7 +57,7 @@ def enterprise_list(request):
         if request.GET.get("format") == "xlsx":
             return attachment(roster.workbook(rows, scheme), filename=f"enterprises-{scheme.pk}.xlsx",
                               content_type=XLSX_TYPE)
-        context["rows"], context["next_after"] = roster.page(rows, data.get("after", ""))
+        context["rows"], context["next_after"] = roster.page(rows, scheme, data.get("after", ""))
         context["first_page"] = page_query(request, after="")
         context["next_page"] = page_query(request, after=context["next_after"])
     return render(request, "bureaus/enterprises.html", context, status=400 if form.errors else 200)

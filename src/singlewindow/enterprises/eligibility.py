@@ -63,11 +63,16 @@ def _flags(queryset, terms, *fields):
     return queryset.annotate(**flags).values(*fields, *flags).first()
 
 
+def waiting_by_county(scheme, scope=None):
+    """{region code: eligible enterprises without a policy} within `scope` (a Q; all when None)."""
+    records = eligible_records(scheme).filter(Q() if scope is None else scope)
+    return dict(records.values_list("enterprise__region").annotate(n=Count("id")).order_by())
+
+
 def counts_by_county(scheme, scope=None):
     """[(region code, eligible without a policy, holding this scheme's policy)] within `scope` (a Q; all when None)."""
     scope = Q() if scope is None else scope
-    records = eligible_records(scheme).filter(scope)
-    waiting = dict(records.values_list("enterprise__region").annotate(n=Count("id")).order_by())
+    waiting = waiting_by_county(scheme, scope)
     issued = dict(
         Policy.objects.filter(scheme=scheme).filter(scope).values_list("enterprise__region")
         .annotate(n=Count("id")).order_by()
@@ -78,7 +83,7 @@ def counts_by_county(scheme, scope=None):
     )
 
 
-# counts_by_county() scans every basis-year record of the region; the dashboard keeps its answer until
+# waiting_by_county() scans every basis-year record of the region; the dashboard keeps its answer until
 # something that changes eligibility happens (changed(): an import, an issue, a scheme edited, a policy
 # leaving or entering the statuses that insure) and at most ELIGIBLE_CACHE_SECONDS in any case.
 ELIGIBLE_CACHE_SECONDS = 600
@@ -90,13 +95,13 @@ def changed():
     transaction.on_commit(lambda: cache.set(_VERSION_KEY, secrets.token_hex(8), None))
 
 
-def cached_counts_by_county(scheme, scope, scope_key):
-    """(counts_by_county(scheme, scope), when they were computed); `scope_key` names the scope in the key."""
+def cached_waiting_by_county(scheme, scope, scope_key):
+    """(waiting_by_county(scheme, scope), when it was computed); `scope_key` names the scope in the key."""
     version = cache.get(_VERSION_KEY) or "0"
-    key = f"eligibility:counts:{version}:{scheme.pk}:{scope_key}"
+    key = f"eligibility:waiting:{version}:{scheme.pk}:{scope_key}"
     found = cache.get(key)
     if found is None:
-        found = (counts_by_county(scheme, scope), timezone.now())
+        found = (waiting_by_county(scheme, scope), timezone.now())
         cache.set(key, found, ELIGIBLE_CACHE_SECONDS)
     return found
 

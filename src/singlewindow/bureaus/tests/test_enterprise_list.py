@@ -74,6 +74,10 @@ def test_eligibility_is_the_schemes_rule_with_its_own_policies_counted_in(world,
         enterprise__in=in_region(world.bureau, scheme)).values_list("enterprise__uscc", flat=True))
     no = set(usccs_on(client.get(URL, {"eligibility": "no"})))
     assert not yes & no
+    marked = {row.uscc: row.eligible for row in client.get(URL).context["rows"]}
+    assert {uscc for uscc, eligible in marked.items() if eligible} == set(marked) - no  # the page's own column
+    exported = {row[0]: row[5] for row in export_rows(client.get(URL, {"format": "xlsx"}))}
+    assert {uscc for uscc, label in exported.items() if label == "符合条件"} == set(exported) - no
     assert yes | no | set(usccs_on(client.get(URL, {"eligibility": "yes"}))) == set(usccs_on(client.get(URL)))
 
 
