@@ -1,6 +1,7 @@
 """风险预警 in chromium: the insurer writes an alert for one county and publishes it; an insured enterprise of that
 county finds it in its 通知 popup and its 风险预警 list and opens it; one of another county does not; the insurer
-sees who read it. Then the alert pages on a phone, through axe."""
+sees who read it. A withdrawn alert's notice leads to a page saying so. Then the alert pages on a phone, through axe.
+"""
 import re
 
 import pytest
@@ -83,17 +84,42 @@ def test_an_alert_for_one_county_reaches_its_insureds_and_the_insurer_sees_who_r
     expect(receipt).to_contain_text(f"{insured.demo} 于")
 
 
+def test_a_withdrawn_alerts_notice_leads_to_a_page_saying_so(portal, insured, new_context):
+    """The enterprise's popup still has the alert's line, now saying 已撤回; it opens the page that says when and
+    why, without the text; the alert has left the list."""
+    world = insured
+    alert = services.save_draft(world.insurer, alert_data(title=TITLE, audience=Alert.Audience.COUNTIES,
+                                                           counties=counties(CHENGQU), body="欧盟木材新规要求产品溯源。"))
+    services.publish(world.insurer, alert.pk)
+    services.withdraw(world.insurer, alert.pk, reason="信息有误，更正后将另行发布。")
+    demo = new_context().new_page()
+    portal.enter_as(demo, "demo")
+    portal.popup(demo).get_by_role("link", name=f"风险预警：{TITLE}（已撤回）").click()
+    expect(demo.get_by_role("heading", name="预警已撤回")).to_be_visible()
+    expect(demo.get_by_text("信息有误，更正后将另行发布。")).to_be_visible()
+    expect(demo.get_by_text(TITLE, exact=True)).to_be_visible()
+    expect(demo.get_by_text("欧盟木材新规要求产品溯源")).to_have_count(0)
+    demo.get_by_role("link", name="查看当前风险预警").click()
+    expect(demo.get_by_role("heading", name="风险预警", exact=True)).to_be_visible()
+    expect(demo.get_by_role("row").filter(has_text=TITLE)).to_have_count(0)
+
+
 def test_the_alert_pages_fit_a_phone_and_pass_axe(portal, insured, browser):
     world = insured
     draft = services.save_draft(world.insurer, alert_data(title="草稿：阿根廷外汇管制"))
     published = services.save_draft(world.insurer, alert_data(audience=Alert.Audience.COUNTIES,
                                                                counties=counties(CHENGQU)))
     services.publish(world.insurer, published.pk)
+    withdrawn = services.save_draft(world.insurer, alert_data(title="已撤回：美国关税", audience=Alert.Audience.COUNTIES,
+                                                               counties=counties(CHENGQU)))
+    services.publish(world.insurer, withdrawn.pk)
+    services.withdraw(world.insurer, withdrawn.pk, reason="信息有误，更正后将另行发布。")
     report = {}
     for login, paths in {
         ("insurer", "Insurer@2020"): [f"/alerts/manage/{draft.pk}/", f"/alerts/manage/{draft.pk}/edit/",
-                                      f"/alerts/manage/{published.pk}/", "/alerts/manage/"],
-        ("demo", "Demo@2020"): [f"/alerts/{published.pk}/", "/alerts/"],
+                                      f"/alerts/manage/{published.pk}/", f"/alerts/manage/{withdrawn.pk}/",
+                                      "/alerts/manage/"],
+        ("demo", "Demo@2020"): [f"/alerts/{published.pk}/", f"/alerts/{withdrawn.pk}/", "/alerts/"],
     }.items():
         context = browser.new_context(viewport=WIDTHS["phone"], locale="zh-CN", bypass_csp=True)
         page = context.new_page()
