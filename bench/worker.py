@@ -182,9 +182,12 @@ def _status_mix():
         cursor.execute("UPDATE policies_policy SET status = 'confirmed' WHERE id % 10 = 4")
         cursor.execute("UPDATE policies_policy SET status = 'returned' WHERE id % 10 = 5")
         cursor.execute("UPDATE policies_policy SET status = 'declined' WHERE id % 10 = 6")
+    from django.db import transaction
+
     from singlewindow.policies import tally
 
-    tally.rebuild()  # the statuses were written by hand, past the services that keep it
+    with transaction.atomic():
+        tally.rebuild()  # the statuses were written by hand, past the services that keep it
 
 
 def pages():

@@ -63,6 +63,8 @@ def rebuild():
     """Replace the tally by what the policies say (repairs; inside the caller's transaction). On PostgreSQL
     the table is locked against writers first: a move committed before is counted, one after adds its shift
     to the rebuilt cells."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("tally.rebuild() must run inside a transaction")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {PolicyTally._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
