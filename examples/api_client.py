@@ -6,6 +6,7 @@
 It reads its token's organisation (/me), issues a 待确认 policy to the enterprise `--uscc` under the newest
 scheme the branch underwrites (POST /policies), then walks the policies 审批中 (confirmed by their enterprises)
 page by page and approves the first (POST /policies/{id}/approve), or the one `--approve` names.
+`verify_webhook` is what its webhook receiver runs on every delivery (policy.approved and the others).
 
 What it shows a client must do:
 - send `Authorization: Bearer swk_…` on every call;
@@ -15,6 +16,8 @@ What it shows a client must do:
 - read errors as problem+json: `code` for the program, `detail` (Chinese) for the person, `errors` by field.
 """
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import sys
@@ -97,6 +100,24 @@ def _code(content):
 
 def _header(headers, name):
     return next((value for key, value in headers.items() if key.lower() == name.lower()), None)
+
+
+# --- receiving webhooks -------------------------------------------------------------------------------------
+
+TOLERANCE = 300  # seconds: refuse anything signed more than 5 minutes from our clock (a replayed capture)
+
+
+def verify_webhook(secret, headers, body, now=None):
+    """True when `body` (bytes, as received) was signed by the single window with the subscription's `secret`:
+    Sw-Webhook-Signature is v1=<hex HMAC-SHA256 of "<Sw-Webhook-Timestamp>.<body>">, the timestamp within 5
+    minutes of `now`. Compare in constant time; drop an Sw-Webhook-Id already handled (a retry or a replay)."""
+    timestamp = _header(headers, "Sw-Webhook-Timestamp") or ""
+    signature = _header(headers, "Sw-Webhook-Signature") or ""
+    if not timestamp.isdigit() or abs((time.time() if now is None else now) - int(timestamp)) > TOLERANCE:
+        return False
+    expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    given = [part[3:] for part in signature.split(",") if part.strip().startswith("v1=")]
+    return any(hmac.compare_digest(expected, candidate.strip()) for candidate in given)
 
 
 def run(api, *, uscc, approve=None, out=print):

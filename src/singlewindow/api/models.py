@@ -112,3 +112,60 @@ class IdempotentRequest(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["token", "key"], name="one_idempotency_key_per_token")]
+
+
+# --- webhooks (webhooks.py) ---------------------------------------------------------------------------------
+
+class WebhookEvent(models.TextChoices):
+    POLICY_CONFIRMED = "policy.confirmed", _("企业确认投保")
+    POLICY_APPROVED = "policy.approved", _("保单审批通过")
+    POLICY_RETURNED = "policy.returned", _("保单被退回")
+    CLAIM_SUBMITTED = "claim.submitted", _("企业提出索赔")
+    IMPORT_FINISHED = "import.finished", _("出口数据导入结束")
+
+
+class WebhookSubscription(models.Model):
+    """An organisation's system asks to be told of events, at `url`, signed with `secret`. It belongs to the token
+    that made it: it hears only of what that token may see, and ends when the token is revoked or expires."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="webhooks")
+    url = models.URLField(_("接收地址"), max_length=500)
+    events = models.JSONField(_("订阅的事件"), default=list)
+    secret = models.CharField(max_length=80, editable=False)  # needed in clear to sign; shown once
+    active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("事件订阅")
+        verbose_name_plural = _("事件订阅")
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one subscription: the delivery log, and the outbox a worker drains (tries, backoff)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("待投递")
+        SENDING = "sending", _("投递中")
+        DELIVERED = "delivered", _("已送达")
+        FAILED = "failed", _("投递失败")
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.CharField(_("事件"), max_length=40, choices=WebhookEvent.choices)
+    event_id = models.CharField(_("事件编号"), max_length=40)  # the same on a replay: receivers drop repeats
+    body = models.TextField()
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.PositiveSmallIntegerField(_("最近响应状态"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    replay_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = _("事件投递")
+        verbose_name_plural = _("事件投递")

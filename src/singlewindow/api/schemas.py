@@ -15,7 +15,7 @@ from singlewindow.enterprises.models import ImportJob
 from singlewindow.policies.models import PolicyStatus
 from singlewindow.validators import is_storable
 
-from .models import Access
+from .models import Access, WebhookDelivery, WebhookEvent
 
 
 def choices(name, text_choices):
@@ -332,5 +332,51 @@ class ImportJobOut(Schema):
 
 class ImportJobPage(Schema):
     data: list[ImportJobOut]
+    has_more: bool
+    next_cursor: str | None
+
+
+# --- webhooks ----------------------------------------------------------------------------------------------
+
+WebhookEventValue = choices("WebhookEvent", WebhookEvent)
+
+
+class WebhookIn(In):
+    url: str = Field(max_length=500, description="接收地址（https://…）")
+    events: list[WebhookEventValue] = Field(min_length=1, max_length=10)
+
+
+class WebhookOut(Schema):
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime.datetime
+    secret: str | None = Field(None, description="签名密钥，只在创建时返回一次")
+
+
+class WebhookPage(Schema):
+    data: list[WebhookOut]
+    has_more: bool
+    next_cursor: str | None
+
+
+class DeliveryOut(Schema):
+    id: int
+    subscription_id: int
+    event: str
+    event_id: str
+    status: choices("WebhookDeliveryStatus", WebhookDelivery.Status)
+    attempts: int
+    last_status: int | None
+    last_error: str
+    created_at: datetime.datetime
+    next_attempt_at: datetime.datetime
+    delivered_at: datetime.datetime | None
+    replay_of: int | None
+
+
+class DeliveryPage(Schema):
+    data: list[DeliveryOut]
     has_more: bool
     next_cursor: str | None

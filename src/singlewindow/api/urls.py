@@ -25,4 +25,6 @@ urlpatterns = [
     path("problems/<slug:code>", views.problem_type, name="problem_type"),
     path("tokens/", views.tokens_page, name="tokens"),
     path("tokens/<int:pk>/revoke", views.revoke, name="revoke"),
+    path("webhooks/", views.webhook_log, name="webhooks"),
+    path("webhooks/deliveries/<int:pk>/replay", views.webhook_replay, name="webhook_replay"),
 ]

@@ -220,10 +220,11 @@ def unexpected(request, error):
     return problems.of(request, "server_error", _("服务器处理请求时出错，已记录。请稍后重试；如仍出错请联系单一窗口。"))
 
 
-from .routes import alerts, bureau, cases, common, policies
+from .routes import alerts, bureau, cases, common, policies, webhooks
 
 api.add_router("", common.router)
 api.add_router("", policies.router)
 api.add_router("", alerts.router)
 api.add_router("", cases.router)
 api.add_router("", bureau.router)
+api.add_router("", webhooks.router)

@@ -87,3 +87,36 @@ def problem_type(request, code):
 def unknown(request):
     return problems.of(request, "not_found", _("没有这个接口地址。接口说明见 /api/v1/docs。"))
 
+
+
+@signed_in
+@require_GET
+def webhook_log(request):
+    """事件投递记录: the subscriptions of the tokens the user manages and their latest deliveries, each with
+    重新投递."""
+    from .models import WebhookDelivery, WebhookSubscription
+
+    user = _manager(request)
+    subscriptions = WebhookSubscription.objects.filter(token__in=_listed(user)).select_related("token")
+    deliveries = (WebhookDelivery.objects.filter(subscription__in=subscriptions)
+                  .select_related("subscription__token")[:100])
+    return render(request, "api/webhooks.html", {"subscriptions": subscriptions, "deliveries": deliveries})
+
+
+@signed_in
+@require_http_methods(["POST"])
+def webhook_replay(request, pk):
+    from . import webhooks
+    from .models import WebhookDelivery
+
+    user = _manager(request)
+    delivery = WebhookDelivery.objects.filter(pk=pk, subscription__token__in=_listed(user)).first()
+    if delivery is None:
+        raise Http404
+    try:
+        webhooks.replay(None, delivery.pk, actor=user, ip=client_ip(request))
+    except WebhookDelivery.DoesNotExist:  # its token was revoked or expired: its subscriptions hear nothing
+        messages.warning(request, _("该订阅的令牌已撤销或过期，不能重新投递。"))
+    else:
+        messages.success(request, _("已重新投递事件 %(id)s。") % {"id": delivery.event_id})
+    return redirect("api:webhooks")

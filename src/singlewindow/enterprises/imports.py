@@ -163,6 +163,9 @@ def run(job):
         report_path=str(report.path) if report.count else "", enterprises_created=created, records_written=written,
         years=sorted(years),
     )
+    from singlewindow.api.webhooks import announce  # the webhook import.finished (done or rejected)
+
+    announce("import.finished", "enterprises.importjob", job.pk)
     if report.count == 0:
         report.path.unlink(missing_ok=True)
         if written >= ANALYZE_ROWS:
