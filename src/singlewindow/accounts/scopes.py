@@ -99,3 +99,23 @@ def user_scope(user):
     if user.role == Role.STAFF:
         return Q()
     return Q(pk=user.pk)
+
+
+def publication_scope(user):
+    """名单公示 (a bureau's published list of eligible enterprises): the bureau its region's and below; an
+    enterprise those published for the regions it lies in (the list is public to whom it concerns); the
+    insurer those of its branch's schemes; the administrator all."""
+    if not _signed_in(user):
+        return NOTHING
+    if user.role == Role.BUREAU:
+        return within([user.region], "region") if user.region_id else NOTHING
+    if user.role == Role.ENTERPRISE:
+        if not user.enterprise_id:
+            return NOTHING
+        code = user.enterprise.region_id
+        return Q(region__code__in=[*_enclosing(code), code])
+    if user.role == Role.INSURER:
+        return Q(scheme__insurer_branch=user.insurer_branch_id) if user.insurer_branch_id else NOTHING
+    if user.role == Role.STAFF:
+        return Q()
+    return NOTHING

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from singlewindow.policies.models import Policy, Scheme
 from singlewindow.policies.transitions import HOLDING  # statuses in which a policy insures (or will) its period
 
-from .models import Enterprise, ExportRecord
+from .models import Enterprise, ExportRecord, Publication, PublicationEntry
 from .templatetags.money import format_money
 
 
@@ -33,14 +33,24 @@ def blocking_policies(scheme):
     return Policy.objects.filter(Q(scheme=scheme) | overlapping)
 
 
-def _enterprise_terms(scheme, path=""):
+def _enterprise_terms(scheme, path="", published=True):
     """What the rule asks of the enterprise itself, reached through `path` from the model queried
     ("" on Enterprise, "enterprise__" on its ExportRecord). Each term is keyed by the reason explain()
-    gives when it fails, in the order explain() checks them."""
-    return {
+    gives when it fails, in the order explain() checks them. A scheme that requires 名单公示 also asks for
+    the enterprise on a confirmed list (`published=False` leaves that out: the list is made from the rest)."""
+    terms = {
         "outside_region": Q(**{f"{path}region__code__startswith": scheme.region.prefix}),
         "insured": ~Exists(blocking_policies(scheme).filter(enterprise=OuterRef(path[:-2] or "pk"))),
     }
+    if published and scheme.publication_required:
+        terms["unpublished"] = Exists(confirmed_entries(scheme).filter(enterprise=OuterRef(path[:-2] or "pk")))
+    return terms
+
+
+def confirmed_entries(scheme):
+    """The enterprises on `scheme`'s confirmed 公示 lists (not taken off by an objection)."""
+    return PublicationEntry.objects.filter(publication__scheme=scheme, publication__status=Publication.Status.CONFIRMED,
+                                           removed=False)
 
 
 def _record_terms(scheme):
@@ -49,11 +59,11 @@ def _record_terms(scheme):
     return {"zero": Q(export_usd__gt=0), "over_threshold": Q(export_usd__lt=scheme.threshold_usd)}
 
 
-def eligible_records(scheme):
+def eligible_records(scheme, published=True):
     """The basis-year ExportRecords of the eligible enterprises (one per enterprise).
 
     Batch issuance walks this query; explain() evaluates the very same terms for one enterprise."""
-    terms = {**_enterprise_terms(scheme, "enterprise__"), **_record_terms(scheme)}
+    terms = {**_enterprise_terms(scheme, "enterprise__", published), **_record_terms(scheme)}
     return ExportRecord.objects.filter(year=scheme.basis_year).filter(*terms.values())
 
 
@@ -116,7 +126,7 @@ def open_schemes(today=None):
 class Verdict:
     scheme: Scheme
     eligible: bool
-    reason: str  # eligible | outside_region | insured | no_record | zero | over_threshold
+    reason: str  # eligible | outside_region | insured | unpublished | no_record | zero | over_threshold
     message: str
     export_usd: Decimal | None = None
     policy: Policy | None = None
@@ -154,6 +164,9 @@ def explain(enterprise, scheme):
         else:
             message = _("贵企业已有保单 %(number)s（%(scheme)s，%(status)s），保险期间与本方案重叠，不能重复投保。") % words
         return Verdict(scheme, False, "insured", message, policy=policy)
+    if held.get("unpublished") is False:
+        return Verdict(scheme, False, "unpublished", _(
+            "本方案须经名单公示：贵企业不在所在地商务主管部门公示并确认的企业名单内。如有异议，请联系所在地商务主管部门。"))
     record = _flags(ExportRecord.objects.filter(enterprise=enterprise, year=scheme.basis_year), _record_terms(scheme),
                     "export_usd")
     if record is None:

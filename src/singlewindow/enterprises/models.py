@@ -167,3 +167,77 @@ class ImportJob(models.Model):
     @property
     def status_label(self):
         return _("已中断") if self.interrupted else self.get_status_display()
+
+
+
+class PublicationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from singlewindow.accounts.scopes import publication_scope
+
+        return self.filter(publication_scope(user))
+
+
+class Publication(models.Model):
+    """名单公示: a bureau publishes the eligible enterprises of its region under a scheme for a period, records
+    the objections, then confirms the list; a scheme that requires it issues only to confirmed lists."""
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("公示中")
+        CONFIRMED = "confirmed", _("已确认")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    scheme = models.ForeignKey("policies.Scheme", verbose_name=_("投保方案"), on_delete=models.PROTECT,
+                               related_name="+")
+    region = models.ForeignKey("regions.Region", verbose_name=_("公示范围"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.PUBLISHED)
+    starts_on = models.DateField(_("公示开始日"))
+    ends_on = models.DateField(_("公示截止日（含当日）"))
+    note = models.TextField(_("公示说明"), blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    published_at = models.DateTimeField(_("发布时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("确认/撤回时间"), null=True)
+    reason = models.TextField(_("撤回原因"), blank=True)
+    entries = models.PositiveIntegerField(_("企业数"), default=0)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("名单公示")
+        verbose_name_plural = _("名单公示")
+
+    def __str__(self):
+        return f"{self.scheme} · {self.region}"
+
+
+class PublicationEntry(models.Model):
+    """One enterprise on a published list, as it stood when the list was published (the list does not move)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="rows", db_index=False)
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="+")
+    export_usd = models.DecimalField(_("出口额（美元）"), max_digits=15, decimal_places=2)
+    removed = models.BooleanField(_("经异议移出"), default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["publication", "enterprise"], name="one_entry_per_list")]
+
+
+class Objection(models.Model):
+    """An objection to a published list (异议): by an enterprise of its region, or recorded by the bureau when it
+    came by letter or phone; answered by the bureau before the list is confirmed."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.CASCADE, related_name="objections")
+    enterprise = models.ForeignKey(Enterprise, verbose_name=_("所涉企业"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    objector = models.CharField(_("异议人"), max_length=100)
+    contact = models.CharField(_("联系方式"), max_length=50)
+    text = models.TextField(_("异议内容"))
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_at = models.DateTimeField(_("提出时间"))
+    answer = models.TextField(_("处理意见"), blank=True)
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField(_("处理时间"), null=True)
+
+    class Meta:
+        ordering = ["filed_at", "id"]

@@ -12,11 +12,13 @@ start from failed too), since the figures are written and the page must say so. 
 docs/decisions/0025-import-jobs-heartbeat.md.
 """
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
+from singlewindow.accounts.models import Role
 from singlewindow.heartbeats import Staleness
 from singlewindow.machines import Machine, Transition
 
-from .models import ImportJob
+from .models import ImportJob, Publication
 
 S = ImportJob.Status
 BUSY = frozenset({S.QUEUED, S.RUNNING})  # a worker may still move the job on
@@ -65,3 +67,12 @@ def give_up(job_id, now):
     it was found stale (its worker beat again, or it ended)."""
     return IMPORT_JOB.move(ImportJob.objects.stale(now), job_id, "give_up", finished_at=now,
                            message=ImportJob.STALE_MESSAGE)
+
+
+# 名单公示 (enterprises/publication.py): published → confirmed by the bureau once the period is over and every
+# objection answered; published → withdrawn with a reason. Publishing creates the list in "published".
+P = Publication.Status
+PUBLICATION = Machine(P, [
+    Transition("confirm", frozenset({P.PUBLISHED}), P.CONFIRMED, Role.BUREAU, _("确认名单")),
+    Transition("withdraw", frozenset({P.PUBLISHED}), P.WITHDRAWN, Role.BUREAU, _("撤回公示")),
+])

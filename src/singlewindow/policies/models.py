@@ -114,6 +114,10 @@ class Scheme(models.Model):
     recovery_restores_limit = models.BooleanField(
         _("追偿款恢复赔偿限额"), default=False,
         help_text=_("勾选后，保险公司分得的追偿款恢复本保单年度的剩余赔偿限额。"))
+    # 名单公示 (enterprises/publication.py): when required, only enterprises on a confirmed list are eligible.
+    publication_required = models.BooleanField(
+        _("出单前须经名单公示"), default=False,
+        help_text=_("勾选后，只有经商务主管部门公示并确认的名单内企业符合出单条件。"))
 
     objects = SchemeQuerySet.as_manager()
 
@@ -336,7 +340,7 @@ class PolicyTally(models.Model):
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="+", db_index=False)
     status = models.CharField(max_length=20, choices=PolicyStatus.choices)
     count = models.IntegerField(default=0)
-    premium = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    premium = models.DecimalField(max_digits=15, decimal_places=2, default=0)  # 15: what SQLite reads back
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scheme", "region", "status"], name="one_tally_per_cell")]

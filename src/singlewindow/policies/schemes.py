@@ -23,7 +23,7 @@ FIELDS = [
     "name", "region", "year", "basis_year", "threshold_usd", "insurer_branch", "cover_start", "cover_end",
     "confirm_deadline", "indemnity_ratio", "max_indemnity_usd", "risks_covered", "premium_rule", "premium_fixed",
     "premium_rate", "premium_min", "premium_max", "usd_cny_rate", "province_share", "city_share", "agreement",
-    "notice_days", "claim_days", "recovery_restores_limit",
+    "notice_days", "claim_days", "recovery_restores_limit", "publication_required",
 ]
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

@@ -49,6 +49,8 @@ NAV = (
           current=("enterprises:import_job", "enterprises:import_report")),
     Entry(_("符合条件企业"), "enterprises:eligible", roles(Role.BUREAU, Role.STAFF)),
     Entry(_("企业名单"), "bureaus:enterprises", roles(Role.BUREAU, Role.STAFF)),
+    Entry(_("名单公示"), "enterprises:publications", roles(Role.BUREAU, Role.STAFF),
+          current=("enterprises:publication", "enterprises:publication_confirm", "enterprises:publication_withdraw")),
     Entry(_("方案管理"), "insurer:schemes", roles(Role.INSURER, Role.STAFF),
           current=("insurer:scheme_new", "insurer:scheme_edit")),
     Entry(_("批量出单"), "insurer:batch", roles(Role.INSURER), current=("insurer:batch_run",)),

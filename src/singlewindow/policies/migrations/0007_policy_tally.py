@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('status', models.CharField(choices=[('pending', '待确认'), ('confirmed', '审批中'), ('effective', '已生效'), ('returned', '已退回'), ('declined', '已放弃'), ('cancelled', '已撤销'), ('lapsed', '已过期'), ('expired', '已到期')], max_length=20)),
                 ('count', models.IntegerField(default=0)),
-                ('premium', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                ('premium', models.DecimalField(decimal_places=2, default=0, max_digits=15)),
                 ('region', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
                 ('scheme', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='policies.scheme')),
             ],

@@ -18,14 +18,17 @@ MENUS = {  # who: (main navigation, header tools)
     "demo": ([*PORTAL, "风险预警", "报损与索赔", "常见问题"], ["消息中心", "账户设置", "操作员管理"]),  # the legal person's account
     "colleague": ([*PORTAL, "风险预警", "报损与索赔", "常见问题"], ["消息中心", "账户设置"]),  # an operator of the same enterprise
     "insurer": ([*PORTAL, "保单审批", "方案管理", "批量出单", "申领", "风险预警", "理赔审核", "申请拨付", "常见问题"], ["账户设置"]),
-    "bureau": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "提醒", "拨付审核", "补贴台账", "常见问题"], ["账户设置"]),
-    "county": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "统计分析", "报损理赔统计", "提醒", "拨付审核", "补贴台账", "常见问题"], ["账户设置"]),
-    "admin": (["首页", "单一窗口管理", "地方特色应用", "数据导入", "符合条件企业", "企业名单", "方案管理", "统计分析", "报损理赔统计", "常见问题"], ["账户设置", "账号解锁"]),
+    "bureau": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "名单公示", "统计分析", "报损理赔统计", "提醒", "拨付审核", "补贴台账", "常见问题"], ["账户设置"]),
+    "county": ([*PORTAL, "数据导入", "符合条件企业", "企业名单", "名单公示", "统计分析", "报损理赔统计", "提醒", "拨付审核", "补贴台账", "常见问题"], ["账户设置"]),
+    "admin": (["首页", "单一窗口管理", "地方特色应用", "数据导入", "符合条件企业", "企业名单", "名单公示", "方案管理", "统计分析", "报损理赔统计", "常见问题"], ["账户设置", "账号解锁"]),
 }
 # Pages a party may open although its menu does not lead there: the insurer's 批量出单 links 查看名单.
 # The insurer's 理赔审核 links its own 报损理赔统计.
 REACHABLE_OFF_MENU = {("insurer", "enterprises:eligible"), ("insurer", "claims:figures"),
-                      ("insurer", "subsidies:ledger")}  # 申请拨付 links 补贴台账
+                      ("insurer", "subsidies:ledger"),  # 申请拨付 links 补贴台账
+                      # 名单公示 is public to the enterprises it concerns and to the scheme's insurer
+                      ("demo", "enterprises:publications"), ("colleague", "enterprises:publications"),
+                      ("insurer", "enterprises:publications")}
 
 
 def labels(who):
