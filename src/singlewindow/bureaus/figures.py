@@ -28,6 +28,7 @@ from singlewindow.policies.models import Confirmation, Policy, PolicyStatus, Sch
 from singlewindow.policies.transitions import TAKEN_UP, TRANSITIONS
 from singlewindow.regions.models import Region, within
 from singlewindow.spreadsheets import XlsxWriter
+from singlewindow.subsidies.transitions import FUNDED
 
 ZERO = Decimal("0.00")
 # In force, or run its course: the 参保率's numerator.
@@ -74,7 +75,9 @@ class Line:
     name: str
     waiting: int = 0  # eligible, no policy yet
     cells: dict = field(default_factory=dict)  # policies by status
-    premium: Decimal = ZERO  # premiums of the policies in force or run their course
+    premium: Decimal = ZERO  # premiums of the policies in force or run their course (the ledger's FUNDED)
+    province: Decimal = ZERO  # of which the province's share, committed in the subsidy ledger
+    city: Decimal = ZERO  # and the city's
     notices: int = 0
     claims_paid: int = 0
     paid_usd: Decimal = ZERO
@@ -116,6 +119,8 @@ class Line:
         for status, n in other.cells.items():
             self.cells[status] = self.cells.get(status, 0) + n
         self.premium += other.premium
+        self.province += other.province
+        self.city += other.city
         self.notices += other.notices
         self.claims_paid += other.claims_paid
         self.paid_usd += other.paid_usd
@@ -167,11 +172,13 @@ def dashboard(user, scheme, start=None, end=None, today=None):
     waiting, counted_at = cached_waiting_by_county(scheme, scope, _scope_key(user))
     for code, n in waiting.items():
         line(code).waiting = n
-    for (code, status), (n, premium) in tally.cells(scheme, _region_scope(user)).items():
+    for (code, status), (n, premium, province) in tally.cells(scheme, _region_scope(user)).items():
         row = line(code)
         row.cells[status] = n
-        if status in INSURED:
+        if status in FUNDED:  # committed in the subsidy ledger: the same policies, split by the same rule
             row.premium += premium
+            row.province += province
+            row.city += premium - province
     on_scheme = {"policy__scheme": scheme}
     notice_scope = enterprise_scope(user, field="policy__enterprise", region_field="policy__enterprise__region")
     for code, n in (LossNotice.objects.filter(notice_scope, **on_scheme).values_list("policy__enterprise__region")
@@ -222,12 +229,12 @@ def workbook(board):
     sheet.writerow([_("确认截止日"), board.scheme.confirm_deadline.isoformat()])
     sheet.writerow([])
     sheet.writerow([_("县区代码"), _("县区"), _("符合条件企业"), _("已出单"), *[s.label for s in PolicyStatus],
-                    _("参保率（%）"), _("确认率（%）"), _("保费（元）"), _("报损数"), _("已赔付案件"),
-                    _("已赔付（美元）")])
+                    _("参保率（%）"), _("确认率（%）"), _("保费（元）"), _("省级资助（元）"), _("市级资助（元）"),
+                    _("报损数"), _("已赔付案件"), _("已赔付（美元）")])
     for row in [*board.lines, board.total]:
         sheet.writerow([row.code, str(row.name), row.eligible, row.issued, *row.by_status(),
-                        _percent(row.take_up), _percent(row.confirm_rate), row.premium, row.notices,
-                        row.claims_paid, row.paid_usd])
+                        _percent(row.take_up), _percent(row.confirm_rate), row.premium, row.province, row.city,
+                        row.notices, row.claims_paid, row.paid_usd])
     sheet.writerow([])
     sheet.writerow([_("日期"), _("当日确认"), _("累计确认")])
     for day in board.days:

@@ -341,6 +341,8 @@ class PolicyTally(models.Model):
     status = models.CharField(max_length=20, choices=PolicyStatus.choices)
     count = models.IntegerField(default=0)
     premium = models.DecimalField(max_digits=15, decimal_places=2, default=0)  # 15: what SQLite reads back
+    # The province's share of those premiums, policy by policy by subsidies.services.split (the city's is the rest).
+    province = models.DecimalField(max_digits=15, decimal_places=2, default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scheme", "region", "status"], name="one_tally_per_cell")]

@@ -1,5 +1,5 @@
-"""The policy tally: policies and premiums per (scheme, county, status), kept in the transaction of every
-status change (docs/decisions/0033-policy-tally.md).
+"""The policy tally: policies, premiums and the province's share of them per (scheme, county, status), kept
+in the transaction of every status change (docs/decisions/0033-policy-tally.md).
 
 Every path that creates a policy or moves its status calls shift() in its own transaction: _transition and
 issue (one policy), issue_many (batch issuance) and _run_system (the calendar). Cells are changed by
@@ -10,49 +10,61 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F
 
-from .models import Policy, PolicyTally
+from singlewindow.subsidies.services import split
+
+from .models import Policy, PolicyTally, Scheme
 
 ZERO = Decimal("0.00")
 
 
+def _province_shares(scheme_ids):
+    return dict(Scheme.objects.filter(pk__in=scheme_ids).values_list("pk", "province_share"))
+
+
 def shift(moves):
     """Apply `moves`: (scheme_id, region_id, from_status or None for a new policy, to_status, premium)."""
-    deltas = defaultdict(lambda: [0, ZERO])
-    for scheme_id, region_id, before, after, premium in moves:
-        if before == after:
-            continue
-        if before is not None:
-            cell = deltas[(scheme_id, region_id, before)]
-            cell[0] -= 1
-            cell[1] -= premium
-        cell = deltas[(scheme_id, region_id, after)]
-        cell[0] += 1
-        cell[1] += premium
-    if not deltas:
+    moves = [move for move in moves if move[2] != move[3]]
+    if not moves:
         return
+    shares = _province_shares({move[0] for move in moves})
+    deltas = defaultdict(lambda: [0, ZERO, ZERO])
+    for scheme_id, region_id, before, after, premium in moves:
+        province = split(premium, shares[scheme_id])[0]
+        for status, sign in ((before, -1), (after, 1)):
+            if status is not None:
+                cell = deltas[(scheme_id, region_id, status)]
+                cell[0] += sign
+                cell[1] += sign * premium
+                cell[2] += sign * province
     PolicyTally.objects.bulk_create(
         [PolicyTally(scheme_id=s, region_id=r, status=st) for s, r, st in sorted(deltas)], ignore_conflicts=True)
-    for (scheme_id, region_id, status), (n, premium) in sorted(deltas.items()):
+    for (scheme_id, region_id, status), (n, premium, province) in sorted(deltas.items()):
         if n or premium:
             PolicyTally.objects.filter(scheme_id=scheme_id, region_id=region_id, status=status).update(
-                count=F("count") + n, premium=F("premium") + premium)
+                count=F("count") + n, premium=F("premium") + premium, province=F("province") + province)
 
 
 def actual(policies=None):
-    """{(scheme_id, region_id, status): (count, premium)} counted from the policies themselves."""
+    """{(scheme_id, region_id, status): (count, premium, province)} counted from the policies themselves
+    (grouped by premium too, so the province's share is split per policy exactly as the ledger splits it)."""
     policies = Policy.objects.all() if policies is None else policies
-    return {
-        (scheme_id, region_id, status): (n, premium)
-        for scheme_id, region_id, status, n, premium in policies.values_list(
-            "scheme", "enterprise__region", "status").annotate(n=Count("id"), p=Sum("premium")).order_by()
-    }
+    cells = defaultdict(lambda: [0, ZERO, ZERO])
+    rows = list(policies.values_list("scheme", "enterprise__region", "status", "premium")
+                .annotate(n=Count("id")).order_by())
+    shares = _province_shares({row[0] for row in rows})
+    for scheme_id, region_id, status, premium, n in rows:
+        cell = cells[(scheme_id, region_id, status)]
+        cell[0] += n
+        cell[1] += premium * n
+        cell[2] += split(premium, shares[scheme_id])[0] * n
+    return {cell: tuple(values) for cell, values in cells.items()}
 
 
 def differences():
     """[(cell, kept, actual)] where the tally and the policies disagree (cells at zero count as absent)."""
-    kept = {(t.scheme_id, t.region_id, t.status): (t.count, t.premium)
+    kept = {(t.scheme_id, t.region_id, t.status): (t.count, t.premium, t.province)
             for t in PolicyTally.objects.all() if t.count or t.premium}
     real = actual()
     return [(cell, kept.get(cell), real.get(cell)) for cell in sorted(set(kept) | set(real))
@@ -70,11 +82,13 @@ def rebuild():
             cursor.execute(f"LOCK TABLE {PolicyTally._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
     PolicyTally.objects.all().delete()
     PolicyTally.objects.bulk_create([
-        PolicyTally(scheme_id=s, region_id=r, status=st, count=n, premium=p) for (s, r, st), (n, p) in actual().items()
+        PolicyTally(scheme_id=s, region_id=r, status=st, count=n, premium=p, province=pr)
+        for (s, r, st), (n, p, pr) in actual().items()
     ])
 
 
 def cells(scheme, region_q):
-    """{(region_id, status): (count, premium)} of `scheme` in the counties `region_q` (a Q on `region`) selects."""
-    return {(r, st): (n, p) for r, st, n, p in PolicyTally.objects.filter(region_q, scheme=scheme, count__gt=0)
-            .values_list("region", "status", "count", "premium")}
+    """{(region_id, status): (count, premium, province)} of `scheme` in the counties `region_q` (a Q on `region`)
+    selects."""
+    return {(r, st): (n, p, pr) for r, st, n, p, pr in PolicyTally.objects.filter(region_q, scheme=scheme, count__gt=0)
+            .values_list("region", "status", "count", "premium", "province")}

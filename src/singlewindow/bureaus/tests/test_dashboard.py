@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from singlewindow.bureaus import figures
 from singlewindow.bureaus.figures import default_scheme
 from singlewindow.claims.tests.conftest import file
 from singlewindow.enterprises.eligibility import counts_by_county
@@ -199,3 +200,31 @@ def test_a_policy_issued_shows_at_once_though_eligibility_is_cached(world, clien
         services.issue(world.other_insurer, scheme.pk, enterprise.pk, ip="127.0.0.1")
     after = county_rows(cells_of(client.get(URL, {"scheme": scheme.pk, "format": "xlsx"})))[1]
     assert (after[2], after[3], after[4]) == (before[2] + 1, before[3] + 1, before[4] + 1)  # eligible, issued, 待确认
+
+
+def test_the_dashboard_the_ledger_and_a_funding_application_agree_to_the_cent(world):
+    """One computation of all three: 统计分析's subsidy committed (the tally), the ledger's entries, and the
+    applications the insurer can file for them, per payer, after policies take effect at an odd premium."""
+    from singlewindow.subsidies import services as subsidies
+    from singlewindow.subsidies.models import LedgerEntry
+    from singlewindow.subsidies.tests.conftest import new_enterprise, take_effect
+
+    Scheme.objects.filter(pk=world.scheme.pk).update(premium_fixed=Decimal("333.33"))  # 80 %: 266.664 → 266.66
+    for region in ("441521", "441502", "441581"):
+        policy = services.issue(world.insurer, world.scheme.pk, new_enterprise(region).pk)
+        take_effect(world, policy)
+    confirmed = Policy.objects.filter(scheme=world.scheme, status="confirmed").values_list("pk", flat=True)
+    services.approve_many(world.insurer, list(confirmed))
+
+    board = figures.dashboard(world.bureau, Scheme.objects.get(pk=world.scheme.pk))
+    ledger = {payer: sum(LedgerEntry.objects.filter(scheme=world.scheme, payer=payer).values_list("amount", flat=True))
+              for payer in ("province", "city")}
+    today = timezone.localdate()
+    applied = {payer: subsidies.create_application(
+        world.insurer, scheme_id=world.scheme.pk, payer=key, period_start=dt.date(2000, 1, 1), period_end=today).total
+        for payer, key in (("province", subsidies.payer_key("province", "440000")),
+                           ("city", subsidies.payer_key("city", "441500")))}
+    assert (board.total.province, board.total.city) == (ledger["province"], ledger["city"])
+    assert (applied["province"], applied["city"]) == (ledger["province"], ledger["city"])
+    assert board.total.province + board.total.city == board.total.premium
+    assert board.total.province % Decimal("0.01") == 0 and ledger["province"] > 0

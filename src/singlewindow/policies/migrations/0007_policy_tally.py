@@ -2,17 +2,30 @@
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import Count, Sum
+from django.db.models import Count
 
 
 def tally_existing(apps, schema_editor):
     """Count the policies already there (policies/tally.py keeps the table from here on)."""
+    from collections import defaultdict
+    from decimal import Decimal
+
+    from singlewindow.subsidies.services import split
+
     Policy = apps.get_model("policies", "Policy")
+    Scheme = apps.get_model("policies", "Scheme")
     PolicyTally = apps.get_model("policies", "PolicyTally")
+    shares = dict(Scheme.objects.values_list("pk", "province_share"))
+    cells = defaultdict(lambda: [0, Decimal("0.00"), Decimal("0.00")])
+    for scheme, region, status, premium, n in (Policy.objects.values_list("scheme", "enterprise__region", "status",
+                                                                          "premium").annotate(n=Count("id")).order_by()):
+        cell = cells[(scheme, region, status)]
+        cell[0] += n
+        cell[1] += premium * n
+        cell[2] += split(premium, shares[scheme])[0] * n
     PolicyTally.objects.bulk_create([
-        PolicyTally(scheme_id=scheme, region_id=region, status=status, count=n, premium=premium)
-        for scheme, region, status, n, premium in Policy.objects.values_list("scheme", "enterprise__region", "status")
-        .annotate(n=Count("id"), p=Sum("premium")).order_by()
+        PolicyTally(scheme_id=scheme, region_id=region, status=status, count=n, premium=premium, province=province)
+        for (scheme, region, status), (n, premium, province) in cells.items()
     ])
 
 
@@ -31,6 +44,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('pending', '待确认'), ('confirmed', '审批中'), ('effective', '已生效'), ('returned', '已退回'), ('declined', '已放弃'), ('cancelled', '已撤销'), ('lapsed', '已过期'), ('expired', '已到期')], max_length=20)),
                 ('count', models.IntegerField(default=0)),
                 ('premium', models.DecimalField(decimal_places=2, default=0, max_digits=15)),
+                ('province', models.DecimalField(decimal_places=2, default=0, max_digits=15)),
                 ('region', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='regions.region')),
                 ('scheme', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='policies.scheme')),
             ],
