@@ -149,6 +149,10 @@ def take(url, out):
         bureau.get_by_role("link", name="查看符合条件企业").click()
         expect(bureau.get_by_role("heading", name="符合条件企业")).to_be_visible()
         shoot(bureau, out / "eligible.png")
+        bureau.get_by_role("navigation", name="主导航").get_by_role("link", name="统计分析").click()
+        expect(bureau.get_by_role("img", name=re.compile("各县区参保率与确认率"))).to_be_visible()
+        bureau.wait_for_timeout(1000)  # the charts' drawing animation
+        shoot(bureau, out / "dashboard.png")
 
         claims(browser, options, url, out)
         browser.close()
