@@ -92,11 +92,6 @@ class ScheduleQuerySet(models.QuerySet):
 
         return self.filter(scheme_scope(user, "scheme")) if _bureau(user) else self.none()
 
-    def editable_by(self, user):
-        """Set by a bureau whose region holds the scheme's region: the city's scheme by the city bureau."""
-        region = _bureau(user)
-        return self.visible_to(user).filter(within([region], "scheme__region")) if region else self.none()
-
 
 class ReminderSchedule(models.Model):
     """定时提醒, a scheme's setting kept here (not on policies' Scheme): the days before its 确认截止日 on which every

@@ -148,12 +148,17 @@ def save_template(actor, data, *, template_id=None, ip=None):
             template = ReminderTemplate.objects.editable_by(actor).select_for_update().filter(pk=template_id).first()
             if template is None:
                 raise ReminderTemplate.DoesNotExist
+        taken = ValidationError({"name": _("本区域已有名为“%(name)s”的模板，请换一个名称。") % {"name": values["name"]}})
         if ReminderTemplate.objects.filter(region=region, name=values["name"]).exclude(pk=template.pk).exists():
-            raise ValidationError({"name": _("本区域已有名为“%(name)s”的模板，请换一个名称。") % {"name": values["name"]}})
+            raise taken
         for name, value in values.items():
             setattr(template, name, value)
         template.updated_at = timezone.now()
-        template.save()
+        try:
+            with transaction.atomic():
+                template.save()
+        except IntegrityError:  # the same name saved a moment ago by a colleague
+            raise taken from None
         record(actor=actor, action="reminder_template.edit" if template_id else "reminder_template.create",
                obj=template, ip=ip)
     return template

@@ -89,6 +89,8 @@ def new_run(request):
     if run.status == ReminderRun.Status.DONE:
         messages.success(request, _("提醒已发送：%(reached)d 家企业，跳过 %(skipped)d 家。") % {
             "reached": run.reached, "skipped": run.skipped})
+    elif run.status == ReminderRun.Status.FAILED:
+        messages.warning(request, _("提醒发送中断，已提醒的企业见下表；可以继续发送。"))
     else:
         messages.info(request, _("提醒正在发送，本页显示进度。"))
     return redirect("reminders:run", pk=run.pk)

@@ -315,3 +315,21 @@ def test_templates_another_bureau_cannot_change_and_hostile_ones_are_refused(wor
     haifeng = template_of(world.county)
     assert haifeng not in services.templates_for(chengqu_bureau)
     assert haifeng in services.templates_for(world.bureau)
+
+
+def test_every_model_is_scoped_to_the_bureaus_region(world, send, chengqu_bureau):
+    city_run = send(world.bureau, statuses=["pending", "returned"])
+    county_run = send(world.county, template=ReminderTemplate.objects.create(
+        region_id=HAIFENG, name="海丰", subject="{保单号}", body="{保单号}"))
+    services.save_schedule(world.bureau, world.scheme.pk, days="3", template_id=template_of(world.bureau).pk,
+                           channels=["in_app"], enabled=True)
+    for model in (ReminderRun, ReminderRecipient, ReminderDelivery, ReminderTemplate, services.ReminderSchedule):
+        for outsider in (world.demo, world.insurer, world.admin, world.other_insurer):
+            assert not model.objects.visible_to(outsider).exists(), (model, outsider)
+    assert set(ReminderRun.objects.visible_to(world.county)) == {county_run}
+    assert set(ReminderRun.objects.visible_to(world.bureau)) == {city_run, county_run}
+    assert not ReminderRun.objects.visible_to(chengqu_bureau).exists()
+    assert set(ReminderRecipient.objects.visible_to(world.county).values_list("run", flat=True)) == {county_run.pk}
+    assert not ReminderDelivery.objects.visible_to(chengqu_bureau).exists()
+    assert ReminderDelivery.objects.visible_to(world.bureau).filter(run=city_run).count() == 15
+    assert services.ReminderSchedule.objects.visible_to(chengqu_bureau).count() == 1  # its city's scheme: seen
