@@ -25,8 +25,13 @@ def problems(page):
 
 
 def menu(portal, page, label):
+    """The main navigation's entry `label`, through 菜单 on a phone, once the menu has finished unfolding (a click
+    while Bootstrap's collapse is still moving it may land beside the link)."""
     portal.open_menu(page)
-    page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True).click()
+    page.locator("#sw-main-nav.collapse.show").wait_for()
+    link = page.get_by_role("navigation", name="主导航").get_by_role("link", name=label, exact=True)
+    with page.expect_navigation():
+        link.click()
 
 
 def test_the_insurer_files_the_city_share_and_the_city_bureau_approves_pays_and_reconciles(portal, browser):

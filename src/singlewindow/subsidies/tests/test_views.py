@@ -232,12 +232,14 @@ def test_a_county_bureau_sees_only_its_countys_lines(world, client_for, paying):
         assert policy.number not in page
 
 
-def test_another_citys_bureau_sees_no_line_and_an_unknown_scheme_is_refused(world, client_for, paying):
+def test_another_city_or_branch_sees_no_line_and_an_unknown_scheme_is_refused(world, client_for, paying):
     browser = client_for(paying.other_city)
     page = text(browser.get(reverse("subsidies:ledger"), {"scheme": world.scheme.pk}))
     assert "暂无可查看的方案。" in page
     for number in Policy.objects.filter(scheme=world.scheme).values_list("number", flat=True):
         assert number not in page
+    page = text(client_for(world.other_insurer).get(reverse("subsidies:ledger"), {"scheme": world.scheme.pk}))
+    assert "暂无可查看的方案。" in page  # another branch: none of this branch's schemes
     response = client_for(world.bureau).get(reverse("subsidies:ledger"), {"scheme": "99999"})
     assert response.status_code == 400 and "请选择列表中的投保方案。" in text(response)
 
