@@ -27,21 +27,28 @@ from singlewindow.claims.models import (
     SettlementConsent,
 )
 from singlewindow.claims.tests.conftest import claim_in, file, pdf
+from singlewindow.documents import services as documents
+from singlewindow.documents.signing import CA_COMMON_NAME
+from singlewindow.documents.tests.conftest import make_effective as approved
+from singlewindow.documents.verification import mask_name
+from singlewindow.enterprises import publication as publications
 from singlewindow.enterprises.import_rows import LABELS
-from singlewindow.enterprises.models import Enterprise
+from singlewindow.enterprises.models import Enterprise, Objection, Publication
+from singlewindow.enterprises.tests.conftest import exporter  # noqa: F401 (a fixture: an enterprise with exports)
 from singlewindow.notifications.models import OutboundMessage
 from singlewindow.policies.models import Agreement, InsurerBranch, Policy, Scheme
 from singlewindow.policies.tests.conftest import confirm_as, page_text
 from singlewindow.regions.models import Region
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
-LABELLING_ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt)="([^"]*)"')
+LABELLING_ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt|data-label[\w-]*)="([^"]*)"')  # data-label-*: a chart's legend
 LOGO = re.compile(r'<span class="sw-logo"[^>]*>[^<]*</span>')  # the 单 glyph of the Single Window logo
 
 
 def data_strings():
     """What a page may show in Chinese because it is data (longest first, so parts go with the whole)."""
-    strings = {"简体中文", *LABELS.values()}  # the language switch; the column names an import file carries
+    strings = {"简体中文", *LABELS.values(), CA_COMMON_NAME}  # the language switch; the column names an import file
+    # carries; the name of the certificate authority 保单查验 names (the certificate's, in Chinese)
     for model, fields in [
         (Enterprise, ["name", "address", "legal_representative"]), (Scheme, ["name", "risks_covered"]),
         (Region, ["name"]), (InsurerBranch, ["name"]), (User, ["display_name"]),
@@ -54,9 +61,13 @@ def data_strings():
         (Claim, ["decision_reason", "paid_reference"]), (InfoRequest, ["item", "reply"]),
         (ClaimDocument, ["original_name"]), (Recovery, ["note"]), (AuditEvent, ["reason"]),
         (Alert, ["title", "body", "industries", "withdraw_reason"]),
+        (Publication, ["note", "reason"]), (Objection, ["objector", "contact", "text", "answer"]),  # 名单公示
     ]:
         for values in model.objects.values_list(*fields):
             strings.update(line for value in values for line in (value or "").splitlines())
+    names = Enterprise.objects.values_list("name", "uscc")
+    strings.update(f"{name}（{uscc}）" for name, uscc in names)  # str(enterprise): a choice in 名单公示's objection form
+    strings.update(mask_name(name) for name, _uscc in names)  # the insured as 保单查验 shows it
     strings.update(str(buyer) for buyer in Buyer.objects.exclude(name_zh="").exclude(name_latin=""))  # A（甲）
     return sorted((s.strip() for s in strings if s.strip()), key=len, reverse=True)
 
@@ -391,3 +402,150 @@ def test_the_insurer_manages_risk_alerts_in_english(warned, english, client):
         (f"/alerts/manage/{warned.industry.pk}/withdraw/", {"reason": "发布有误。"},
          ["Withdraw Risk Alert", "Confirm Withdrawal"]),
     ])
+
+
+# --- 统计分析, 企业名单, 名单公示, 电子保单 and 保单查验 -------------------------------------------------------
+
+def chart_leftovers(response):
+    """The Chinese in the dashboard's chart data (a json_script, which leftover_chinese leaves out) but data."""
+    found = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', response.content.decode(),
+                      re.DOTALL)
+    text = found.group(1).encode().decode("unicode_escape") if found else ""
+    for data in data_strings():
+        text = text.replace(data, " ")
+    return sorted(set(CJK.findall(text)))
+
+
+@pytest.mark.parametrize("who", ["bureau", "county", "admin"])
+def test_the_statistics_and_the_enterprise_list_read_in_english(world, english, who):
+    confirm_as(world.demo, world.pending)
+    english.force_login(getattr(world, who))
+    today = timezone.localdate()
+    english_pages(english, {
+        "/bureau/": ["Statistics", "Search", "Eligible Enterprises", "Take-up rate", "Confirmation rate",
+                     "Premiums and subsidies (in force)", "Provincial", "Municipal", "Provincial subsidy (CNY)",
+                     "Municipal subsidy (CNY)", "County/District"],
+        f"/bureau/?scheme={world.scheme.pk}&start={today - dt.timedelta(days=7)}&end={today}": ["Statistics"],
+        "/bureau/enterprises/": ["Enterprise List", "County/District", "Eligible"],
+        "/bureau/enterprises/?status=pending&eligibility=yes": ["Enterprise List"],
+        "/bureau/enterprises/?q=没有这样的企业": ["Enterprise List"],
+    }, posts=[])
+    response = english.get("/bureau/")
+    html = response.content.decode()
+    assert 'data-label-take-up="' in html and "data-label-take-up=\"参保率" not in html
+    assert chart_leftovers(response) == []
+
+
+@pytest.mark.parametrize("url, params", [
+    ("/bureau/", {"start": "2020-13-01"}), ("/bureau/enterprises/", {"status": "approved"}),
+    ("/bureau/enterprises/", {"q": "<script>"}),
+])
+def test_a_refused_statistics_or_list_filter_speaks_english(world, english, url, params):
+    english.force_login(world.bureau)
+    response = english.get(url, params)
+    assert response.status_code == 400
+    assert leftover_chinese(response) == []
+
+
+@pytest.fixture
+def published(world, exporter):  # noqa: F811
+    """The 海丰县 bureau's list of its three eligible enterprises (as enterprises/tests/test_publication.py makes
+    it) with an objection it recorded and answered (the enterprise taken off) and one demo2 filed, unanswered;
+    the 汕尾市 bureau's list, confirmed after its period."""
+    for n in range(1, 4):
+        exporter(n, 1000 * n, region="441521")
+    today = timezone.localdate()
+    case = SimpleNamespace(world=world)
+    case.county = publications.publish(world.county, world.scheme.pk, starts_on=today,
+                                       ends_on=today + dt.timedelta(days=6), note="请各企业核对名单。")
+    first = case.county.rows.order_by("enterprise__uscc").first()
+    recorded = publications.object_to(world.county, case.county.pk, text="该企业已注销。", objector="王先生",
+                                      contact="13729230657", enterprise_id=first.enterprise_id)
+    publications.answer(world.county, case.county.pk, recorded.pk, answer="经核实属实，移出名单。", remove=True)
+    case.objection = publications.object_to(world.demo2, case.county.pk, text="我司已于去年停止出口。")
+    case.city = publications.publish(world.bureau, world.scheme.pk, starts_on=today,
+                                     ends_on=today + dt.timedelta(days=6))
+    publications.confirm(world.bureau, case.city.pk,
+                         now=timezone.now() + dt.timedelta(days=8))
+    return case
+
+
+def test_the_bureau_publishes_and_decides_a_list_in_english(published, english):
+    english.force_login(published.world.county)
+    pk, objection = published.county.pk, published.objection
+    english_pages(english, {
+        "/enterprises/publications/": ["List Publication", "Publish List", "at least 5 days", "Publication start date",
+                                       "Publication end date (inclusive)", "Publication note", "Publication area",
+                                       "Publication period", "Enterprises", "Under publication"],
+        f"/enterprises/publications/{pk}/": [
+            "List Publication ·", "Publication period", "(inclusive)", "Publication note", "Confirm List",
+            "Withdraw Publication", "Objections", "Enterprise concerned:", "Response: 经核实属实，移出名单。",
+            "Submit Response", "Record an Objection Received", "Objector", "Enterprise concerned (optional)",
+            "Submit Objection", "Published List", "Removed after objection", "On the list"],
+        f"/enterprises/publications/{pk}/confirm/": ["Confirm List", "Once confirmed, the list can no longer be changed",
+                                                      "2 enterprises on the list"],
+        f"/enterprises/publications/{pk}/withdraw/": ["Withdraw Publication", "is withdrawn, the list is no longer valid",
+                                                       "Reason for withdrawal"],
+    }, posts=[
+        ("/enterprises/publications/", {"scheme": published.world.scheme.pk, "starts_on": "2020-01-01",
+                                        "ends_on": "x"}, ["Publish List"], 400),
+        (f"/enterprises/publications/{pk}/object/", {"text": ""}, ["Record an Objection Received"], 400),
+        (f"/enterprises/publications/{pk}/objections/{objection.pk}/answer/", {"answer": ""}, ["Submit Response"],
+         400),
+        (f"/enterprises/publications/{pk}/withdraw/", {"reason": ""}, ["Withdraw Publication"], 400),
+    ])
+    response = english.post(f"/enterprises/publications/{pk}/confirm/", {"checked": "1"}, follow=True)  # too early
+    assert "the list can be confirmed only after it ends" in page_text(response)
+    assert leftover_chinese(response) == []
+
+
+def test_an_enterprise_of_the_county_reads_the_list_and_objects_in_english(published, english):
+    english.force_login(published.world.demo2)
+    pk = published.county.pk
+    english_pages(english, {
+        "/enterprises/publications/": ["List Publication", "Publication area", "Under publication"],
+        f"/enterprises/publications/{pk}/": ["List Publication ·", "Objections", "我司已于去年停止出口。",
+                                             "Awaiting response", "Raise an Objection", "Submit Objection",
+                                             "Published List", "On the list"],
+    }, posts=[(f"/enterprises/publications/{pk}/object/", {"text": ""}, ["Raise an Objection"], 400)])
+    response = english.post(f"/enterprises/publications/{pk}/object/", {"text": "名单缺少我司。"}, follow=True)
+    assert "Objection recorded" in page_text(response) and leftover_chinese(response) == []
+
+
+def test_a_confirmed_list_reads_in_english(published, english):
+    english.force_login(published.world.bureau)
+    english_pages(english, {
+        "/enterprises/publications/": ["Confirmed", "Under publication"],
+        f"/enterprises/publications/{published.city.pk}/": ["Confirmed", "No objections.", "Published List"],
+    })
+
+
+@pytest.fixture
+def documented_policy(world):
+    """demo's policy confirmed and approved, with its 电子保单 (documents/tests/conftest.py's `documented`)."""
+    policy = approved(world)
+    document, _made = documents.ensure_policy_document(policy.pk)
+    documents.ensure_receipts(policy.pk)
+    return SimpleNamespace(policy=policy, document=document)
+
+
+def test_the_electronic_policy_panel_and_the_verification_read_in_english(documented_policy, bound_demo, english,
+                                                                          world):
+    policy, document = documented_policy.policy, documented_policy.document
+    english.force_login(bound_demo)
+    english_pages(english, {f"/insure/{policy.pk}/": ["Electronic Policy and Receipts", "Download Electronic Policy",
+                                                      "verification code", "Download Confirmation Receipt",
+                                                      "Policy Verification"]})
+    english.force_login(world.insurer)
+    english_pages(english, {f"/insurer/{policy.pk}/": ["Download Electronic Policy"]})
+    english.logout()
+    english.cookies["django_language"] = "en"  # logging out forgets it
+    english_pages(english, {  # in this order: the first genuine answer is the third's earlier verification
+        "/verify/": ["Policy Verification", "Verify", "Policy number", "About the Digital Signature"],
+        f"/verify/?number={policy.number}&code={document.code}": ["Verification result: genuine", policy.number,
+                                                                  "(inclusive)", "has not been verified before"],
+        f"/verify/?number={policy.number}&code=0000-0000": ["Verification result: not found"],
+        f"/verify/?number={policy.number}&code={document.code.lower()}": ["verified 1 time before"],
+    }, posts=[("/verify/", {}, ["Policy Verification"], 400)])
+    response = english.get("/verify/", {"number": "x", "code": ""})
+    assert response.status_code == 400 and leftover_chinese(response) == []
