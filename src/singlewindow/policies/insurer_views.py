@@ -22,11 +22,11 @@ from singlewindow.http import check_step, client_ip, is_checked, page_query
 from singlewindow.refusals import attempt
 from singlewindow.regions.models import Region, within
 
-from . import services
+from . import services, tally
 from .forms import IssueForm, ReasonForm
 from .models import Policy, PolicyStatus, Scheme
 from .transitions import allowed
-from .views import status_param, tab_counts
+from .views import status_param
 
 SEARCH_MAX_LENGTH = 100  # the list's search box: what the page lets one type and the view reads
 
@@ -81,14 +81,19 @@ def _with_query(url, query):
 @insurer_only
 @require_GET
 def policy_list(request):
-    policies = Policy.objects.visible_to(request.user)
+    branch = request.user.insurer_branch_id
     status = status_param(request, PolicyStatus.CONFIRMED)
     query = (request.GET.get("q") or "").strip()[:SEARCH_MAX_LENGTH]  # NUL never gets here (http.InputEdgeMiddleware)
     form, filters = _queue_filters(request)
     rows = _queue(request.user, status, filters, query).select_related("scheme", "enterprise__region")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    paginator = Paginator(rows, 50)
+    if not query:  # the tally knows the tab's count (scheme and county included): no COUNT(*) over the queue
+        paginator.count = tally.branch_counts(branch, scheme=filters.get("scheme"), county=filters.get("county"),
+                                              status=status)
+    page = paginator.get_page(request.GET.get("page"))
+    counts = tally.branch_counts(branch)
     return render(request, "policies/insurer/list.html", {
-        "tabs": tab_counts(policies), "status": status, "page": page, "q": query, "q_max_length": SEARCH_MAX_LENGTH,
+        "tabs": [(s, counts.get(s, 0)) for s in PolicyStatus], "status": status, "page": page, "q": query, "q_max_length": SEARCH_MAX_LENGTH,
         "bulk": status == PolicyStatus.CONFIRMED, "form": form, "keep": page_query(request),
         "queue_query": _queue_query(filters),
     })

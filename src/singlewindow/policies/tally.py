@@ -10,7 +10,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F
+from django.db.models import Count, F, Sum
 
 from singlewindow.subsidies.services import split
 
@@ -92,3 +92,18 @@ def cells(scheme, region_q):
     selects."""
     return {(r, st): (n, p, pr) for r, st, n, p, pr in PolicyTally.objects.filter(region_q, scheme=scheme, count__gt=0)
             .values_list("region", "status", "count", "premium", "province")}
+
+
+def branch_counts(branch_id, *, scheme=None, county=None, status=None):
+    """{status: policies} of the insurer branch's schemes (policy_scope's insurer rule), or the count of one
+    `status`, optionally of one scheme and one county: the 保单审批 tabs and the page count of its queue."""
+    if not branch_id:
+        return 0 if status is not None else {}
+    cells = PolicyTally.objects.filter(scheme__insurer_branch=branch_id)
+    if scheme is not None:
+        cells = cells.filter(scheme=scheme)
+    if county is not None:
+        cells = cells.filter(region=county)
+    if status is not None:
+        return cells.filter(status=status).aggregate(n=Sum("count"))["n"] or 0
+    return dict(cells.values_list("status").annotate(n=Sum("count")).order_by())
