@@ -50,7 +50,7 @@ def enterprise_list(request):
     valid = form.is_valid()
     data = form.cleaned_data if valid else {}
     scheme = data.get("scheme") or figures.default_scheme(request.user)
-    context = {"form": form, "scheme": scheme, "rows": [], "next_after": ""}
+    context = {"form": form, "scheme": scheme, "rows": [], "next_after": "", "after": data.get("after", "")}
     if scheme is not None and valid:
         rows = roster.roster(request.user, scheme, county=data.get("county"), status=data.get("status", ""),
                              eligibility=data.get("eligibility", ""), q=data.get("q", ""))
