@@ -66,10 +66,12 @@ def document(schema):
     for methods in schema.get("paths", {}).values():
         for method, operation in methods.items():
             responses = operation.setdefault("responses", {})
+            for key in [k for k in responses if not isinstance(k, str)]:  # one key per status: "200", not 200 too
+                value = responses.pop(key)
+                responses[str(key)] = responses.get(str(key)) or value
             for status in ERROR_STATUSES:
                 key = str(status)
-                described = responses.get(key) or responses.get(status) or {}
-                responses.pop(status, None)
+                described = responses.get(key) or {}
                 responses[key] = {**problem, "description": described.get("description") or str(
                     problems.CODES.get({400: "bad_request", 401: "unauthenticated", 403: "forbidden",
                                         404: "not_found", 409: "state", 422: "validation",
