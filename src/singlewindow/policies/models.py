@@ -126,9 +126,12 @@ class Scheme(models.Model):
         verbose_name = _("投保方案")
         verbose_name_plural = _("投保方案")
         constraints = [
+            # Within half a hundredth, not equal: SQLite keeps decimals as doubles (0.01 + 99.99 ≠ 100 there); the
+            # shares have two decimals, so any real miss is refused on both databases (the form says so first).
             models.CheckConstraint(
                 name="funding_split_is_whole",
-                condition=models.Q(province_share=models.Value(100) - models.F("city_share")),
+                condition=models.Q(province_share__gte=models.Value(Decimal("99.995")) - models.F("city_share"),
+                                   province_share__lte=models.Value(Decimal("100.005")) - models.F("city_share")),
             ),
         ]
 

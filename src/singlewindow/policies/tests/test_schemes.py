@@ -147,3 +147,23 @@ def test_save_scheme_refuses_an_insurer_another_branchs_scheme_and_audits_what_c
     services.save_scheme(world.insurer, fields, scheme_id=world.scheme.pk)
     event = AuditEvent.objects.filter(action="scheme.update", object_id=str(world.scheme.pk)).latest("id")
     assert event.data["changed"] == {"name": "改名后的方案"}
+
+
+@pytest.mark.parametrize("province", ["0.01", "12.34", "33.33", "80.00", "99.99"])
+def test_any_two_decimal_split_that_makes_100_is_saved_on_both_databases(world, client, province):
+    """SQLite keeps the shares as doubles: 0.01 + 99.99 is not 100 there, and an exact check refused it (a 500)."""
+    client.force_login(world.insurer)
+    city = str(Decimal(100) - Decimal(province))
+    data = form_data(world.scheme, cover_start="2027-01-01", cover_end="2027-12-31", confirm_deadline="2027-03-31")
+    response = client.post("/insurer/schemes/new/", {**data, "province_share": province, "city_share": city})
+    assert response.status_code == 302, page_text(response)
+    assert Scheme.objects.filter(province_share=Decimal(province), city_share=Decimal(city)).exists()
+
+
+def test_the_database_refuses_a_split_a_fen_short_of_100(world):
+    from django.db import IntegrityError, transaction
+
+    scheme = Scheme.objects.get(pk=world.scheme.pk)
+    scheme.pk, scheme.name, scheme.province_share, scheme.city_share = None, "差一分", Decimal("80.00"), Decimal("19.99")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        scheme.save()
