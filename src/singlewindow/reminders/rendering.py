@@ -18,7 +18,7 @@ _TOKEN = re.compile(r"\{([^{}]*)\}")
 
 def listed():
     """{企业名称}、{保单号}、… for messages and help texts."""
-    return "、".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    return _("、").join(f"{{{name}}}" for name in PLACEHOLDERS)
 
 
 def problems(text, label):

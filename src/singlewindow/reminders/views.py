@@ -68,7 +68,7 @@ def new_run(request):
     if found.reach == 0:
         messages.warning(request, _("没有需要提醒的企业：符合条件的企业今日都已收到同一提醒，或没有符合条件的保单。"))
         return _form_page(request, form, found=found)
-    channels = "、".join(str(Channel(c).label) for c in data["channels"])
+    channels = _("、").join(str(Channel(c).label) for c in data["channels"])
     if not is_checked(request):
         names = list(services.targets(user.region, criteria, services.reminder_day())
                      .exclude(enterprise__in=services.reached_on(data["template"], services.reminder_day()))

@@ -39,9 +39,14 @@ from singlewindow.notifications.models import OutboundMessage
 from singlewindow.policies.models import Agreement, InsurerBranch, Policy, Scheme
 from singlewindow.policies.tests.conftest import confirm_as, page_text
 from singlewindow.regions.models import Region
+from singlewindow.reminders import services as reminders
+from singlewindow.reminders.models import Channel, ReminderRun, ReminderTemplate
+from singlewindow.reminders.rendering import PLACEHOLDERS
+from singlewindow.reminders.services import DEFAULT_TEMPLATE
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 LABELLING_ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt|data-label[\w-]*)="([^"]*)"')  # data-label-*: a chart's legend
+DEFAULT_NAME = DEFAULT_TEMPLATE["name"]  # a bureau's first reminder template
 LOGO = re.compile(r'<span class="sw-logo"[^>]*>[^<]*</span>')  # the 单 glyph of the Single Window logo
 
 
@@ -62,9 +67,15 @@ def data_strings():
         (ClaimDocument, ["original_name"]), (Recovery, ["note"]), (AuditEvent, ["reason"]),
         (Alert, ["title", "body", "industries", "withdraw_reason"]),
         (Publication, ["note", "reason"]), (Objection, ["objector", "contact", "text", "answer"]),  # 名单公示
+        (ReminderTemplate, ["name"]),  # 提醒: a bureau's templates (the default one too: a row it may change)
     ]:
         for values in model.objects.values_list(*fields):
             strings.update(line for value in values for line in (value or "").splitlines())
+    written = [*ReminderTemplate.objects.values_list("subject", "body"), *ReminderRun.objects.values_list("subject", "body")]
+    strings.update(part for texts in written for text in texts for part in re.split(r"\{[^{}]*\}", text))  # what
+    # a reminder reads around the values filled in
+    strings.update(f"{{{name}}}" for name in PLACEHOLDERS)  # the placeholders, as a bureau types them
+    strings.update(str(t) for t in ReminderTemplate.objects.select_related("region"))  # name（region）: a choice
     names = Enterprise.objects.values_list("name", "uscc")
     strings.update(f"{name}（{uscc}）" for name, uscc in names)  # str(enterprise): a choice in 名单公示's objection form
     strings.update(mask_name(name) for name, _uscc in names)  # the insured as 保单查验 shows it
@@ -549,3 +560,72 @@ def test_the_electronic_policy_panel_and_the_verification_read_in_english(docume
     }, posts=[("/verify/", {}, ["Policy Verification"], 400)])
     response = english.get("/verify/", {"number": "x", "code": ""})
     assert response.status_code == 400 and leftover_chinese(response) == []
+
+
+# --- 提醒: a bureau's runs, templates and schedules ---------------------------------------------------------
+
+def remind(world, template, statuses=("pending",)):
+    """A 海丰县 run of the county bureau, every channel (as reminders/tests/conftest.py's `send`)."""
+    chosen = reminders.check_criteria(world.county, scheme=world.scheme.pk, county="441521", statuses=list(statuses),
+                                      within_days=None, day=reminders.reminder_day())
+    return reminders.start_run(world.county, chosen, template, list(Channel.values))
+
+
+@pytest.fixture
+def reminded(world):
+    """A 海丰县 run sent with a template of the county's own (as reminders/tests/test_views.py's `haifeng_run`),
+    then the same again, so the enterprise reached first is skipped. Its policies have a phone and an e-mail, so
+    every channel is sent (a skipped channel says why in Chinese: see the xfail below)."""
+    Policy.objects.filter(enterprise__region="441521").update(contact_phone="13800138021",
+                                                              contact_email="export@example.com")
+    reminders.templates_for(world.county)  # the county's default first
+    template = ReminderTemplate.objects.create(region_id="441521", name="海丰专用模板", subject="海丰专用提醒 {保单号}",
+                                               body="{企业名称}：请确认投保。")
+    with translation.override("en"):  # why an enterprise is skipped is written in the sender's language
+        return SimpleNamespace(world=world, template=template, run=remind(world, template),
+                               again=remind(world, template, statuses=("pending", "returned")))
+
+
+def test_the_bureau_reminds_enterprises_in_english(reminded, english):
+    world, template = reminded.world, reminded.template
+    english.force_login(world.county)
+    chosen = {"scheme": world.scheme.pk, "county": "441521", "statuses": ["pending", "returned"], "within_days": "",
+              "template": template.pk, "channels": ["in_app", "sms", "email"]}
+    query = "&".join(f"{key}={value}" for key, values in chosen.items()
+                     for value in (values if isinstance(values, list) else [values]))
+    english_pages(english, {
+        "/reminders/": ["Reminder History", "Sent at", "Scope", "Reminded / skipped"],
+        "/reminders/new/": ["Send Reminders", "Choose Whom to Remind", "Preview", "Manage Reminder Templates"],
+        f"/reminders/new/?{query}": ["What an enterprise receives (the first one as an example)", "Policy number"],
+        f"/reminders/{reminded.run.pk}/": ["Reminder text", "Policy status", "Send by", "Reminder template"],
+        f"/reminders/{reminded.again.pk}/?show=skipped": ["Reminder text"],
+        "/reminders/templates/": ["New Template", "Template name", "Region", "Actions"],
+        "/reminders/templates/new/": ["New Reminder Template", "Save"],
+        f"/reminders/templates/{template.pk}/": ["Edit Reminder Template",
+                                                 "Example (placeholders filled in with a sample enterprise)"],
+        "/reminders/schedules/": ["Scheduled reminder", "Confirmation deadline"],
+    }, posts=[  # the second step; a template and a filter refused, naming the field
+        ("/reminders/new/", {**chosen, "template": ReminderTemplate.objects.get(name=DEFAULT_NAME).pk},
+         ["(In-app notification, SMS, Email)", "cannot be recalled"]),
+        ("/reminders/templates/new/", {"name": "New template", "subject": "Reminder", "body": "Hello {company}"},
+         ["{company}"], 400),
+        ("/reminders/new/", {**chosen, "within_days": "abc"}, ["Send Reminders"], 400),
+    ])
+    assert not ReminderTemplate.objects.filter(name="New template").exists()
+    english.force_login(world.bureau)
+    english_pages(english, {f"/reminders/schedules/{world.scheme.pk}/": ["Scheduled reminder", "Save"]}, posts=[
+        (f"/reminders/schedules/{world.scheme.pk}/", {"days": "14,abc", "channels": ["in_app"], "enabled": "on"},
+         ["Scheduled reminder"], 400)])
+
+
+@pytest.mark.xfail(strict=True, reason="reminders/services.py stores why a recipient or a channel was skipped as "
+                                       "text: ReminderRecipient.reason in the sender's language, ReminderDelivery."
+                                       "reason inside the override that writes the enterprise's message in Chinese, "
+                                       "so an English reader of the run sees them in Chinese")
+def test_the_reasons_of_a_run_sent_in_chinese_read_in_english(world, english):
+    reminders.templates_for(world.county)
+    template = ReminderTemplate.objects.get(region_id="441521")
+    first = remind(world, template)  # 海丰县's enterprise gave no phone or e-mail: both channels skipped
+    again = remind(world, template, statuses=("pending", "returned"))  # sent in the site's language, Chinese
+    english.force_login(world.county)
+    english_pages(english, {f"/reminders/{first.pk}/": ["Skipped"], f"/reminders/{again.pk}/?show=skipped": []})
