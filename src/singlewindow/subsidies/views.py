@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from singlewindow.accounts.decorators import role_required
@@ -68,7 +68,8 @@ def _detail_url(request, application):
 # --- what happened to an application, from the audit chain --------------------------------------------------
 
 STEP_LABELS = {
-    "create": _lazy("创建草稿"), "invoices": _lazy("填写发票号码"), "drop": _lazy("移出已冲回的保单"),
+    "create": gettext_lazy("创建草稿"), "invoices": gettext_lazy("填写发票号码"),
+    "drop": gettext_lazy("移出已冲回的保单"),
     **{action: transition.label for action, transition in APPLICATION.transitions.items()},
 }
 
@@ -439,7 +440,7 @@ def budgets(request):
 # --- both: 补贴台账 ---------------------------------------------------------------------------------------
 
 CAUSES = {f"policy.{action}": transition.label for action, transition in POLICY.transitions.items()}
-CAUSES["ledger.repair"] = _lazy("台账补正")
+CAUSES["ledger.repair"] = gettext_lazy("台账补正")
 
 
 @readers

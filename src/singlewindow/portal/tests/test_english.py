@@ -43,6 +43,8 @@ from singlewindow.reminders import services as reminders
 from singlewindow.reminders.models import Channel, ReminderRun, ReminderTemplate
 from singlewindow.reminders.rendering import PLACEHOLDERS
 from singlewindow.reminders.services import DEFAULT_TEMPLATE
+from singlewindow.subsidies.models import FundingApplication
+from singlewindow.subsidies.tests.conftest import act, budget, city_key, draft
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 LABELLING_ATTRIBUTES = re.compile(r'\b(?:placeholder|title|aria-label|alt|data-label[\w-]*)="([^"]*)"')  # data-label-*: a chart's legend
@@ -68,6 +70,7 @@ def data_strings():
         (Alert, ["title", "body", "industries", "withdraw_reason"]),
         (Publication, ["note", "reason"]), (Objection, ["objector", "contact", "text", "answer"]),  # 名单公示
         (ReminderTemplate, ["name"]),  # 提醒: a bureau's templates (the default one too: a row it may change)
+        (FundingApplication, ["last_reason", "difference_note"]),  # 拨付审核: what the bureau wrote
     ]:
         for values in model.objects.values_list(*fields):
             strings.update(line for value in values for line in (value or "").splitlines())
@@ -629,3 +632,74 @@ def test_the_reasons_of_a_run_sent_in_chinese_read_in_english(world, english):
     again = remind(world, template, statuses=("pending", "returned"))  # sent in the site's language, Chinese
     english.force_login(world.county)
     english_pages(english, {f"/reminders/{first.pk}/": ["Skipped"], f"/reminders/{again.pk}/?show=skipped": []})
+
+
+# --- 申请拨付, 拨付审核, 预算管理 and 补贴台账: one application walked through its table -------------------------
+
+def test_a_funding_application_is_made_reviewed_and_paid_in_english(world, english):
+    """As subsidies/tests/conftest.py does it: the scheme's 审批中 policies approved (the ledger's commitments), a
+    city budget, then the city share's application from draft to reconciled, each party's pages read at each step."""
+    from singlewindow.policies import services as policies
+
+    confirmed = Policy.objects.filter(scheme=world.scheme, status="confirmed").values_list("pk", flat=True)
+    assert policies.approve_many(world.insurer, list(confirmed))[0]
+    budget(world)
+    application = draft(world)
+    pk, scheme, year, today = application.pk, world.scheme.pk, timezone.localdate().year, timezone.localdate()
+    english.force_login(world.insurer)
+    english_pages(english, {
+        "/subsidies/applications/": ["Funding Applications", "New Funding Application", "Application number",
+                                     "Payer", "Amount applied for (CNY)", "Draft"],
+        "/subsidies/applications/new/": ["New Funding Application", "Payer and Period", "See the Policies Available"],
+        f"/subsidies/applications/new/?scheme={scheme}&payer={city_key(world)}&period_start={year}-01-01"
+        f"&period_end={today}": ["Policies That Can Go in This Application"],  # none left: the draft has them
+        f"/subsidies/applications/{pk}/": ["Application Details", "Draft", "Invoice number", "Save Invoice Numbers",
+                                           "Fill In the Policies Without One", "History", "Create Draft"],
+        f"/subsidies/ledger/?scheme={scheme}": ["Subsidy Ledger", "Totals by Payer", "Provincial (CNY)",
+                                                "Municipal (CNY)", "Ledger Entries", "Recorded at"],
+    }, posts=[  # a bad date named on its field; the second step of 作废
+        ("/subsidies/applications/new/", {"scheme": scheme, "payer": city_key(world), "period_start": "2026-02-30",
+                                          "period_end": today.isoformat()}, ["New Funding Application"], 400),
+        (f"/subsidies/applications/{pk}/withdraw/", {}, ["Void"]),
+    ])
+    act(world, application, "submit")
+    english.force_login(world.bureau)
+    english_pages(english, {
+        "/subsidies/review/": ["Funding Review", "Pending Review", "Filter"],
+        f"/subsidies/review/{pk}/": ["Funding Review", "Pending Review", "Budget (", "Committed", "Still available",
+                                     "Approve", "Enter Invoice Numbers", "Submitted"],
+        "/subsidies/budgets/": ["Budgets", "Save Budget", "Committed"],
+        f"/subsidies/ledger/?scheme={scheme}": ["Subsidy Ledger", "By County/District (where the enterprise is)"],
+    }, posts=[  # the second step of 审核通过; a return without its reason; a negative budget
+        (f"/subsidies/review/{pk}/approve/", {}, ["Confirm Approval"]),
+        (f"/subsidies/review/{pk}/return/", {"reason": ""}, ["Funding Review"], 400),
+        ("/subsidies/budgets/", {"scheme": scheme, "payer": "city", "amount": "-1"}, ["Save Budget"], 400),
+    ])
+    act(world, application, "approve")
+    application.refresh_from_db()
+    english_pages(english, {f"/subsidies/review/{pk}/": ["Approved", "Record Payment"]}, posts=[
+        (f"/subsidies/review/{pk}/pay/", {"paid_on": today.isoformat(), "amount": f"{application.total:f}",
+                                          "reference": "GK-1"}, ["Record Payment"]),
+        (f"/subsidies/review/{pk}/pay/", {"paid_on": "2026-02-30", "amount": "-1", "reference": "GK-1"},
+         ["Record Payment"], 400),
+    ])
+    act(world, application, "pay")
+    english_pages(english, {f"/subsidies/review/{pk}/": ["Paid", "Reconcile"]}, posts=[
+        (f"/subsidies/review/{pk}/reconcile/", {}, ["Confirm Reconciliation"])])
+    act(world, application, "reconcile")
+    english_pages(english, {f"/subsidies/review/{pk}/": ["Reconciled", "History"]})
+    english.force_login(world.insurer)
+    english_pages(english, {f"/subsidies/applications/{pk}/": ["Reconciled", "Download: ", "Excel details"]})
+
+
+def test_a_returned_funding_application_reads_in_english(world, english):
+    from singlewindow.policies import services as policies
+
+    confirmed = Policy.objects.filter(scheme=world.scheme, status="confirmed").values_list("pk", flat=True)
+    policies.approve_many(world.insurer, list(confirmed))
+    application = draft(world)
+    act(world, application, "submit")
+    act(world, application, "return")
+    english.force_login(world.insurer)
+    english_pages(english, {f"/subsidies/applications/{application.pk}/": ["Returned", "发票号码与保单不符"]}, posts=[
+        (f"/subsidies/applications/{application.pk}/submit/", {}, ["Confirm Submission"])])
