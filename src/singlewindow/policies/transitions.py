@@ -17,8 +17,11 @@ POLICY = Machine(
         Transition("approve", frozenset({S.CONFIRMED}), S.EFFECTIVE, Role.INSURER, _("审批通过")),
         Transition("return", frozenset({S.CONFIRMED}), S.RETURNED, Role.INSURER, _("退回")),
         Transition("decline", frozenset({S.PENDING, S.RETURNED}), S.DECLINED, Role.ENTERPRISE, _("放弃投保")),
+        # An effective policy may be cancelled too (the enterprise deregistered, issued in error): its subsidy is
+        # reversed by a new ledger entry and its 电子保单 reissued as 已撤销 (issues 13 and 14).
         Transition(
-            "cancel", frozenset({S.PENDING, S.CONFIRMED, S.RETURNED}), S.CANCELLED, Role.INSURER, _("撤销")
+            "cancel", frozenset({S.PENDING, S.CONFIRMED, S.RETURNED, S.EFFECTIVE}), S.CANCELLED, Role.INSURER,
+            _("撤销")
         ),
         Transition("lapse", frozenset({S.PENDING, S.RETURNED}), S.LAPSED, None, _("确认期满")),
         Transition("expire", frozenset({S.EFFECTIVE}), S.EXPIRED, None, _("保险期满")),

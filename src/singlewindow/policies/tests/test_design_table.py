@@ -1,7 +1,8 @@
 """DESIGN.md §4's policy table, copied by hand: a wrong table cannot pass its own generated tests.
 
-The rows below are the design's, character for character (from | action (who) | to). The test reads them
-as the design does and asks the machine in policies/transitions.py to be exactly that, labels included.
+The rows below are the design's, character for character (from | action (who) | to), but one: cancel also
+leaves 已生效 (docs/decisions/0034-cancel-after-effect.md; issues 13 and 14 ask for it). The test reads them as
+the design does and asks the machine in policies/transitions.py to be exactly that, labels included.
 """
 import re
 
@@ -15,7 +16,7 @@ DESIGN_TABLE = """
 | confirmed | approve (insurer) | 已生效 effective (cover from approval date to scheme end) |
 | confirmed | return with reason (insurer) | 已退回 returned |
 | pending, returned | decline with reason (enterprise) | 已放弃 declined |
-| pending, confirmed, returned | cancel with reason (insurer) | 已撤销 cancelled |
+| pending, confirmed, returned, effective | cancel with reason (insurer) | 已撤销 cancelled |
 | pending, returned | confirmation deadline passes (job) | 已过期 lapsed |
 | effective | cover ends (job) | 已到期 expired |
 """
