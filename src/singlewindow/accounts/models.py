@@ -86,6 +86,13 @@ class User(AbstractUser):
         return self.role == Role.ENTERPRISE and self.is_enterprise_admin and self.is_active
 
     @property
+    def can_manage_api_tokens(self):
+        """May make and revoke its organisation's API tokens (the rule: api.tokens.may_manage)."""
+        from singlewindow.api.tokens import may_manage
+
+        return may_manage(self)
+
+    @property
     def acting_for(self):
         """What this user acts for, shown on every page (FAQ 9: the wrong company)."""
         if self.role == Role.ENTERPRISE:
