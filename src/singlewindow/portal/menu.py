@@ -86,7 +86,7 @@ TOOLS = (
     Entry(_("操作员管理"), "accounts:operators", roles(Role.ENTERPRISE), allowed="can_manage_operators",
           current=("accounts:operator_add",)),
     Entry(_("账号解锁"), "accounts:locked", roles(Role.STAFF)),
-    Entry(_("开放接口"), "api:tokens", SIGNED_IN, allowed="can_manage_api_tokens",
+    Entry(_("接口令牌"), "api:tokens", SIGNED_IN, allowed="can_manage_api_tokens",
           current=("api:revoke", "api:webhooks", "api:webhook_replay")),
 )
 
