@@ -13,6 +13,7 @@ from singlewindow.accounts.models import User
 from singlewindow.alerts import services as alerts
 from singlewindow.alerts.models import Alert
 from singlewindow.alerts.tests.conftest import CHENGQU, alert_data, counties, countries, make_effective
+from singlewindow.api.models import ApiToken
 from singlewindow.audit.models import AuditEvent
 from singlewindow.claims import services as claims
 from singlewindow.claims.models import (
@@ -71,6 +72,7 @@ def data_strings():
         (Publication, ["note", "reason"]), (Objection, ["objector", "contact", "text", "answer"]),  # 名单公示
         (ReminderTemplate, ["name"]),  # 提醒: a bureau's templates (the default one too: a row it may change)
         (FundingApplication, ["last_reason", "difference_note"]),  # 拨付审核: what the bureau wrote
+        (ApiToken, ["name"]),  # 接口令牌: as its maker named it
     ]:
         for values in model.objects.values_list(*fields):
             strings.update(line for value in values for line in (value or "").splitlines())
@@ -703,3 +705,39 @@ def test_a_returned_funding_application_reads_in_english(world, english):
     english.force_login(world.insurer)
     english_pages(english, {f"/subsidies/applications/{application.pk}/": ["Returned", "发票号码与保单不符"]}, posts=[
         (f"/subsidies/applications/{application.pk}/submit/", {}, ["Confirm Submission"])])
+
+
+# --- 接口令牌 and 事件投递记录 ------------------------------------------------------------------------------
+
+def test_the_api_tokens_and_the_webhook_log_read_in_english(world, english):
+    """The administrator's token page with a live and a revoked token, the revoke step, a token refused naming its
+    field; the delivery log with a subscription and a delivery, one delivered (as api/tests/test_webhooks.py)."""
+    from unittest import mock
+
+    from singlewindow.accounts.models import Role
+    from singlewindow.api import tokens, webhooks
+    from singlewindow.api.models import WebhookDelivery
+
+    admin, expires = world.admin, timezone.localdate() + dt.timedelta(days=30)
+    live, secret = tokens.create(admin, role=Role.INSURER, organisation=world.insurer.insurer_branch,
+                                 name="核心业务系统", access="write", expires_on=expires)
+    gone, _unused = tokens.create(admin, role=Role.BUREAU, organisation=world.bureau.region, name="统计系统",
+                                  access="read", expires_on=expires)
+    tokens.revoke(admin, gone.pk)
+    webhooks.subscribe(tokens.authenticate(secret), url="https://insurer.example/hooks/singlewindow",
+                       events=["policy.approved"])
+    confirm_as(world.demo, world.pending)
+    assert webhooks.queue("policy.approved", "policies.policy", world.pending.pk) == 1
+    with mock.patch.object(webhooks, "post", lambda url, body, headers: 200):
+        webhooks.deliver(WebhookDelivery.objects.get().pk)
+    english.force_login(admin)
+    english_pages(english, {
+        "/api/tokens/": ["API token", "New Token", "Token name", "Prefix", "Valid until", "Valid", "Cancelled"],
+        f"/api/tokens/{live.pk}/revoke": ["Confirm"],
+        "/api/webhooks/": ["Event Deliveries", "Subscriptions", "Receiving URL", "Recent Deliveries", "Attempts",
+                           "Redeliver", "Delivered", "policy.approved"],
+    }, posts=[("/api/tokens/", {"name": "", "access": "write", "expires_on": "x"}, ["Token name"], 400)])
+    assert ApiToken.objects.count() == 2
+    with mock.patch.object(webhooks, "post", lambda url, body, headers: 200):
+        response = english.post(f"/api/webhooks/deliveries/{WebhookDelivery.objects.get().pk}/replay", follow=True)
+    assert "redelivered" in page_text(response) and leftover_chinese(response) == []
