@@ -140,6 +140,21 @@ class PolicyPage(Schema):
     next_cursor: str | None
 
 
+class PolicyDocumentOut(Schema):
+    """电子保单 (kind policy) or 确认回执 (kind receipt), one version: its hash, verification code and download."""
+    id: int
+    kind: str
+    kind_label: str
+    version: int
+    current: bool
+    generated_at: datetime.datetime
+    superseded_at: datetime.datetime | None
+    size: int
+    sha256: str
+    verification_code: str
+    download: str
+
+
 class IssueIn(In):
     scheme_id: int = Field(description="本机构承保的方案")
     uscc: str = Field(max_length=18, description="被保险企业的统一社会信用代码")

@@ -1,19 +1,24 @@
-"""Policies: the insurer lists, issues, approves, returns and cancels; an enterprise's software reads its own.
+"""Policies: the insurer lists, issues, approves, returns and cancels; an enterprise's software reads its own,
+with their documents (电子保单, 确认回执).
 
 Each operation is the page's service call (policies/services.py) with the token's account as the actor, so the
 rules (the transition table, eligibility, the reasons) are the pages' own, and so are the refusals.
 """
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.urls import reverse
 from ninja import Path, Query, Router
 
 from singlewindow.accounts.models import Role
+from singlewindow.documents import storage
+from singlewindow.documents.models import PolicyDocument
 from singlewindow.enterprises.models import Enterprise
 from singlewindow.policies import services
 from singlewindow.policies.models import Policy
 from singlewindow.regions.models import Region, within
 
 from .. import pagination
-from ..schemas import IssueIn, PolicyOut, PolicyPage, PolicyStatusValue, ReasonIn, ReturnIn
+from ..schemas import IssueIn, PolicyDocumentOut, PolicyOut, PolicyPage, PolicyStatusValue, ReasonIn, ReturnIn
 from .common import ANY, MAX_ID, acting, enterprise_ref, ip, money, renamed, scheme_ref
 
 router = Router(tags=["保单"])
@@ -68,6 +73,38 @@ def list_policies(
 @router.get("/policies/{policy_id}", response=PolicyOut, summary="保单")
 def get_policy(request, policy_id: int = Path(..., ge=1, le=MAX_ID)):
     return policy_out(_one(acting(request, *READERS), policy_id))
+
+
+def document_out(document):
+    return {
+        "id": document.pk, "kind": document.kind, "kind_label": document.get_kind_display(),
+        "version": document.version, "current": document.superseded_at is None, "generated_at": document.generated_at,
+        "superseded_at": document.superseded_at, "size": document.size, "sha256": document.sha256,
+        "verification_code": document.code, "download": reverse("api:v1:policy_document_file", args=[document.pk]),
+    }
+
+
+@router.get("/policies/{policy_id}/documents", response=list[PolicyDocumentOut], summary="保单的电子文件",
+            description="电子保单与确认回执的各个版本（新的在前），各带 SHA-256、验证码和下载地址。")
+def list_documents(request, policy_id: int = Path(..., ge=1, le=MAX_ID)):
+    actor = acting(request, *READERS)
+    policy = _one(actor, policy_id)
+    documents = PolicyDocument.objects.visible_to(actor).filter(policy=policy).order_by("-generated_at", "-pk")
+    return [document_out(document) for document in documents]
+
+
+@router.get("/documents/{document_id}", url_name="policy_document_file", summary="下载电子文件（PDF）",
+            openapi_extra={"responses": {"200": {"description": "签名的 PDF",
+                                                 "content": {"application/pdf": {"schema": {"type": "string"}}}}}})
+def document_file(request, document_id: int = Path(..., ge=1, le=MAX_ID)):
+    document = PolicyDocument.objects.visible_to(acting(request, *READERS)).get(pk=document_id)
+    try:
+        handle = storage.open_stored(document.stored_name)
+    except OSError:
+        raise PolicyDocument.DoesNotExist from None
+    response = FileResponse(handle, as_attachment=True, filename=document.filename, content_type="application/pdf")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.post("/policies", response={201: PolicyOut}, summary="出具保单",
