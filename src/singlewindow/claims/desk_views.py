@@ -403,7 +403,8 @@ def claim_approve(request, pk):
             request, title=_("核赔"), back_url=_back(request, claim),
             summary=_("核赔后赔款金额和计算过程即固定，不能更改；企业将收到通知，保险公司应在期限内支付赔款。"),
             items=[f"{claim.number} · {claim.policy.enterprise.name}",
-                   *[f"{what}：{how} = {value}" for what, how, value in result.lines]],
+                   *[_("%(what)s：%(how)s = %(value)s") % {"what": what, "how": how, "value": value}
+                     for what, how, value in result.lines]],
             button=_("确认核赔（赔款 USD %(amount)s）") % {"amount": f"{result.indemnity_usd:,.2f}"},
             keep=[("usd_rate", f"{rate:f}"), ("rate_date", rate_date.isoformat())])
     with attempt(request, form) as tried:

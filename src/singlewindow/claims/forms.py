@@ -13,6 +13,17 @@ from .models import CREDIT_DAYS_MAX, DECLARATION_LENGTH, Buyer, Cause, Country, 
 from .services import TEXT_MAX_LENGTH
 
 _contact_name_too_long = lazy(contact_name_too_long, str)
+
+
+def _percent_lazy(message, **values):
+    """`message % values` done when the text is read, in the language of the page, not once at import (a lazy
+    string's % gives a plain string in the language of that moment)."""
+    return lazy(lambda: message % values, str)()
+
+
+def _required(label):
+    return _percent_lazy(_("请填写%(label)s。"), label=label)
+
 PICK = [("", _("请选择"))]
 
 
@@ -25,7 +36,7 @@ class DateInput(forms.DateInput):
 
 def date_field(label, **kwargs):
     return forms.DateField(label=label, input_formats=["%Y-%m-%d"], widget=DateInput(), error_messages={
-        "required": _("请填写%(label)s。") % {"label": label}, "invalid": _("请按“年-月-日”填写日期，如 2026-03-31。")},
+        "required": _required(label), "invalid": _("请按“年-月-日”填写日期，如 2026-03-31。")},
         **kwargs)
 
 
@@ -33,14 +44,14 @@ def text_field(label, max_length, *, required=True, textarea=False, **kwargs):
     return forms.CharField(
         label=label, max_length=max_length, required=required,
         widget=forms.Textarea(attrs={"rows": 3}) if textarea else forms.TextInput(),
-        error_messages={"required": _("请填写%(label)s。") % {"label": label},
-                        "max_length": _("不能超过%(n)d个字。") % {"n": max_length}}, **kwargs)
+        error_messages={"required": _required(label),
+                        "max_length": _percent_lazy(_("不能超过%(n)d个字。"), n=max_length)}, **kwargs)
 
 
 def amount_field(label, **kwargs):
     """An amount as typed ("12,500.00" too): services._amount reads it, with its message."""
     return forms.CharField(label=label, max_length=30, widget=forms.TextInput({"inputmode": "decimal"}),
-                           error_messages={"required": _("请填写%(label)s。") % {"label": label}}, **kwargs)
+                           error_messages={"required": _required(label)}, **kwargs)
 
 
 class BuyerForm(forms.Form):
@@ -67,7 +78,8 @@ class NoticeForm(forms.Form):
                                                    "invalid_choice": _("请选择买方（可先在“我的买方”中添加）。")})
     contract_no = text_field(_("合同号"), 50)
     invoice_no = text_field(_("发票号"), 50)
-    declaration_no = text_field(_("报关单号"), 30, help_text=_("%(n)d位数字，见出口报关单。") % {"n": DECLARATION_LENGTH})
+    declaration_no = text_field(_("报关单号"), 30,
+                                help_text=_percent_lazy(_("%(n)d位数字，见出口报关单。"), n=DECLARATION_LENGTH))
     shipment_date = date_field(_("出运日期"))
     currency = forms.ChoiceField(label=_("币种"), choices=iso.currency_choices, initial="USD", error_messages={
         "required": _("请选择发票币种（ISO 4217）。"), "invalid_choice": _("请选择发票币种（ISO 4217）。")})
@@ -77,8 +89,8 @@ class NoticeForm(forms.Form):
     credit_days = forms.IntegerField(
         label=_("信用期限（天）"), min_value=0, max_value=CREDIT_DAYS_MAX,
         widget=forms.NumberInput({"inputmode": "numeric"}),
-        help_text=_("自出运日（或提单日）起至应付款日的天数，最长%(n)d天。") % {"n": CREDIT_DAYS_MAX},
-        error_messages={key: _("信用期限应为0至%(n)d天。") % {"n": CREDIT_DAYS_MAX}
+        help_text=_percent_lazy(_("自出运日（或提单日）起至应付款日的天数，最长%(n)d天。"), n=CREDIT_DAYS_MAX),
+        error_messages={key: _percent_lazy(_("信用期限应为0至%(n)d天。"), n=CREDIT_DAYS_MAX)
                         for key in ("required", "invalid", "min_value", "max_value")})
     due_date = date_field(_("应付款日"), help_text=_("合同或发票约定的买方付款日。"))
     overdue_amount = amount_field(_("逾期金额"), help_text=_("买方到期未付的金额，不超过发票金额。"))

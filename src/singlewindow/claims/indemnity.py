@@ -22,16 +22,50 @@ def _usd(value):
     return f"USD {value:,.2f}"
 
 
+# What a working is computed from and what it found, as a claim keeps them (Claim.working): Decimals as their
+# exact text, the rate date as YYYY-MM-DD. The lines are written from these when read, in the reader's language.
+FIGURES = ("amount", "usd_rate", "ratio", "maximum_usd", "already_usd", "loss_usd", "by_ratio_usd",
+           "remaining_usd", "indemnity_usd")
+
+
 @dataclass(frozen=True)
 class Indemnity:
+    currency: str
+    rate_date: str
+    amount: Decimal
+    usd_rate: Decimal
+    ratio: Decimal
+    maximum_usd: Decimal
+    already_usd: Decimal
     loss_usd: Decimal
     by_ratio_usd: Decimal
     remaining_usd: Decimal
     indemnity_usd: Decimal
-    lines: tuple  # (what, how, result) for the page, in the order computed
+
+    @property
+    def lines(self):
+        """(what, how, result) for the page, in the order computed and the language of the moment."""
+        return (
+            (_("核定损失"), _("索赔金额 %(currency)s %(amount)s × 汇率 %(rate)s（%(date)s，1 %(currency)s 折合美元）") % {
+                "currency": self.currency, "amount": f"{self.amount:,.2f}", "rate": f"{self.usd_rate:f}",
+                "date": self.rate_date}, _usd(self.loss_usd)),
+            (_("按赔偿比例"), _("%(loss)s × %(ratio)s%%") % {"loss": _usd(self.loss_usd), "ratio": f"{self.ratio:f}"},
+             _usd(self.by_ratio_usd)),
+            (_("剩余赔偿限额"), _("本保单年度最高赔偿限额 %(maximum)s − 已核赔 %(already)s") % {
+                "maximum": _usd(self.maximum_usd), "already": _usd(self.already_usd)}, _usd(self.remaining_usd)),
+            (_("赔款"), _("取以上两者中较小者"), _usd(self.indemnity_usd)),
+        )
 
     def as_json(self):
-        return [list(line) for line in self.lines]
+        """The figures, not the lines: what Claim.working keeps."""
+        return {"currency": self.currency, "rate_date": self.rate_date,
+                **{name: str(getattr(self, name)) for name in FIGURES}}
+
+    @classmethod
+    def from_json(cls, data):
+        """The working as approved, read back from as_json: its figures as stored, never computed again."""
+        return cls(currency=data["currency"], rate_date=data["rate_date"],
+                   **{name: Decimal(data[name]) for name in FIGURES})
 
 
 def compute(*, amount, currency, usd_rate, rate_date, ratio, maximum_usd, already_usd):
@@ -39,20 +73,14 @@ def compute(*, amount, currency, usd_rate, rate_date, ratio, maximum_usd, alread
     `rate_date`): min(loss in USD × `ratio` %, `maximum_usd` less `already_usd` counted on the policy year),
     never negative."""
     amount, usd_rate, ratio = Decimal(amount), Decimal(usd_rate), Decimal(ratio)
+    maximum_usd, already_usd = Decimal(maximum_usd), Decimal(already_usd)
     loss = to_cent(amount * usd_rate)
     by_ratio = to_cent(loss * ratio / 100)
-    remaining = max(to_cent(Decimal(maximum_usd) - Decimal(already_usd)), ZERO)
+    remaining = max(to_cent(maximum_usd - already_usd), ZERO)
     indemnity = max(min(by_ratio, remaining), ZERO)
-    lines = (
-        (_("核定损失"), _("索赔金额 %(currency)s %(amount)s × 汇率 %(rate)s（%(date)s，1 %(currency)s 折合美元）") % {
-            "currency": currency, "amount": f"{amount:,.2f}", "rate": f"{usd_rate:f}", "date": rate_date},
-         _usd(loss)),
-        (_("按赔偿比例"), _("%(loss)s × %(ratio)s%%") % {"loss": _usd(loss), "ratio": f"{ratio:f}"}, _usd(by_ratio)),
-        (_("剩余赔偿限额"), _("本保单年度最高赔偿限额 %(maximum)s − 已核赔 %(already)s") % {
-            "maximum": _usd(Decimal(maximum_usd)), "already": _usd(Decimal(already_usd))}, _usd(remaining)),
-        (_("赔款"), _("取以上两者中较小者"), _usd(indemnity)),
-    )
-    return Indemnity(loss, by_ratio, remaining, indemnity, lines)
+    return Indemnity(currency=str(currency), rate_date=str(rate_date), amount=amount, usd_rate=usd_rate,
+                     ratio=ratio, maximum_usd=maximum_usd, already_usd=already_usd, loss_usd=loss,
+                     by_ratio_usd=by_ratio, remaining_usd=remaining, indemnity_usd=indemnity)
 
 
 @dataclass(frozen=True)

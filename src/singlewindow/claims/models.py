@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from singlewindow.validators import CONTACT_NAME_MAX_LENGTH
 
-from . import iso
+from . import indemnity, iso
 
 CREDIT_DAYS_MAX = 360  # the longest credit period the schemes cover (DESIGN.md §3)
 DECLARATION_LENGTH = 18  # 报关单号: 18 digits
@@ -236,6 +236,15 @@ class Claim(models.Model):
 
     def __str__(self):
         return self.number
+
+    @property
+    def working_lines(self):
+        """The working's (what, how, result) lines in the reader's language, written from the figures fixed at
+        approval (indemnity.Indemnity.as_json). A claim approved before the figures were kept has its lines as
+        text, in the language of whoever approved it: shown as they are."""
+        if isinstance(self.working, dict):
+            return indemnity.Indemnity.from_json(self.working).lines
+        return [tuple(line) for line in self.working or []]
 
 
 class DocumentKind(models.TextChoices):

@@ -60,7 +60,8 @@ def claim_out(claim):
         "submitted_at": claim.submitted_at, "status_changed_at": claim.status_changed_at,
         "target_date": claim.target_date, "usd_rate": None if claim.usd_rate is None else str(claim.usd_rate),
         "rate_date": claim.rate_date, "loss_usd": money(claim.loss_usd), "indemnity_usd": money(claim.indemnity_usd),
-        "working": claim.working or [], "decision_reason": claim.decision_reason, "paid_on": claim.paid_on,
+        "working": [list(line) for line in claim.working_lines], "decision_reason": claim.decision_reason,
+        "paid_on": claim.paid_on,
         "paid_amount_usd": money(claim.paid_amount_usd), "paid_reference": claim.paid_reference,
         "open_requests": [request.item for request in claim.open_requests],
     }

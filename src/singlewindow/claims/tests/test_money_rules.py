@@ -1,4 +1,5 @@
 """The indemnity and the recovery shares, for any figures (hypothesis), against the rules as the issue states them."""
+import json
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -62,3 +63,15 @@ def test_recoveries_add_up_and_the_insurer_never_gets_back_more_than_it_paid(amo
         assert shares.insurer_usd <= (amount * ratio / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         insurer_total += shares.insurer_usd
     assert insurer_total <= paid
+
+
+@given(amount=cents, rate=rates, ratio=ratios, maximum=cents, already=cents)
+def test_the_working_kept_as_figures_reads_back_exactly_as_computed(amount, rate, ratio, maximum, already):
+    """Claim.working keeps the figures (JSON), not the lines: read back, every amount is the same Decimal and the
+    lines are the same text, nothing computed again."""
+    result = indemnity.compute(amount=amount, currency="EUR", usd_rate=rate, rate_date="2026-12-01", ratio=ratio,
+                               maximum_usd=maximum, already_usd=already)
+    kept = indemnity.Indemnity.from_json(json.loads(json.dumps(result.as_json())))
+    assert kept == result and kept.lines == result.lines
+    for name in indemnity.FIGURES:
+        assert str(getattr(kept, name)) == str(getattr(result, name))  # the same digits, the same exponent

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from singlewindow.audit.models import AuditEvent
 from singlewindow.claims import services
@@ -235,7 +236,33 @@ def test_the_second_claim_of_a_year_gets_only_what_the_maximum_has_left(insured)
     assert second.usd_rate == 1
     assert second.indemnity_usd == scheme.max_indemnity_usd - Decimal("11800.00")  # not 144,000
     assert services.remaining_usd(insured.policy) == 0
-    assert [line[0] for line in second.working] == ["核定损失", "按赔偿比例", "剩余赔偿限额", "赔款"]
+    assert [line[0] for line in second.working_lines] == ["核定损失", "按赔偿比例", "剩余赔偿限额", "赔款"]
+
+
+def test_the_working_keeps_the_approved_figures_and_reads_in_the_readers_language(insured):
+    """Claim.working keeps what the indemnity was computed from and found, not text: read in English after the
+    scheme changed, it shows the approved amounts exactly; a claim approved when the working was kept as text
+    still shows its lines."""
+    claim = claim_in(insured, Claim.Status.APPROVED)  # EUR 10,000 at 1.18: USD 11,800 × 80 % = 9,440
+    stored = Claim.objects.get(pk=claim.pk).working
+    assert stored == {"currency": "EUR", "rate_date": str(claim.rate_date), "amount": "10000.00",
+                      "usd_rate": "1.18", "ratio": str(insured.policy.scheme.indemnity_ratio),
+                      "maximum_usd": str(insured.policy.scheme.max_indemnity_usd), "already_usd": "0.00",
+                      "loss_usd": "11800.00", "by_ratio_usd": "9440.00", "remaining_usd": stored["remaining_usd"],
+                      "indemnity_usd": "9440.00"}
+    assert Decimal(stored["indemnity_usd"]) == claim.indemnity_usd and Decimal(stored["loss_usd"]) == claim.loss_usd
+    type(insured.policy.scheme).objects.filter(pk=insured.policy.scheme_id).update(indemnity_ratio=Decimal(90))
+    claim = Claim.objects.get(pk=claim.pk)
+    with translation.override("en"):
+        lines = claim.working_lines
+    assert [line[0] for line in lines] == ["Assessed loss", "At the indemnity ratio", "Remaining maximum indemnity",
+                                           "Indemnity"]
+    assert lines[1][2] == lines[3][2] == "USD 9,440.00" and "80" in lines[1][1]  # as approved, not at 90 %
+    assert lines[0][2] == "USD 11,800.00"
+    Claim.objects.filter(pk=claim.pk).update(working=[["核定损失", "索赔金额 EUR 10,000.00 × 汇率 1.18", "USD 11,800.00"]])
+    with translation.override("en"):
+        assert Claim.objects.get(pk=claim.pk).working_lines == [("核定损失", "索赔金额 EUR 10,000.00 × 汇率 1.18",
+                                                                  "USD 11,800.00")]
 
 
 def test_payment_must_be_the_indemnity_and_a_recovery_is_shared_by_the_ratio(insured):

@@ -311,9 +311,6 @@ def test_the_claims_desk_reads_in_english(losses, english):
     ])
 
 
-@pytest.mark.xfail(strict=True, reason="claims/desk/claim.html writes fullwidth punctuation around its values outside "
-                                       "gettext (（…）, ，), and desk_views.claim_approve joins the working's lines "
-                                       "with a hard-coded ：")
 def test_the_claim_review_reads_in_english(losses, english):
     english.force_login(losses.insurer)
     review = losses.review
@@ -335,8 +332,6 @@ def test_the_claims_figures_read_in_english(losses, english, who):
                                                  "Counts and amounts only"]})
 
 
-@pytest.mark.xfail(strict=True, reason="claims/forms.py formats its lazy help texts and messages when the module "
-                                       "is imported (gettext_lazy(...) % {...}), so they stay in Chinese")
 def test_the_notice_form_reads_in_english(losses, english):
     english.force_login(losses.user)
     english_pages(english, {f"/claims/notices/new/?policy={losses.policy.pk}": [
@@ -345,8 +340,6 @@ def test_the_notice_form_reads_in_english(losses, english):
         posts=[(f"/claims/notices/new/?policy={losses.policy.pk}", {}, ["Contract number is required."], 400)])
 
 
-@pytest.mark.xfail(strict=True, reason="a claim's working is stored as text in the language of the insurer who "
-                                       "approved it (Claim.working), so an English reader sees it in Chinese")
 def test_the_working_of_a_claim_approved_in_chinese_reads_in_english(losses, english):
     claim = claim_in(losses, Claim.Status.APPROVED)  # approved with the site's default language, Chinese
     english.force_login(losses.user)
