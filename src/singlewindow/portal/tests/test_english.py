@@ -250,7 +250,7 @@ def losses(world):
     for kind, name in (("application", "索赔申请书.pdf"), ("contract", "合同.pdf")):
         claims.add_document(world.demo, case.waiting.pk, kind, pdf(name))
     case.review = claim_in(case, Claim.Status.UNDER_REVIEW)
-    with translation.override("en"):  # the working is written in the approver's language (see the xfail below)
+    with translation.override("en"):  # the working as an English-reading approver writes it
         case.approved = claim_in(case, Claim.Status.APPROVED)
         case.paid = claim_in(case, Claim.Status.PAID)
     claims.record_recovery(world.insurer, case.paid.pk, amount_usd="1000.00", received_on=timezone.localdate(),
@@ -519,6 +519,18 @@ def test_an_enterprise_of_the_county_reads_the_list_and_objects_in_english(publi
     }, posts=[(f"/enterprises/publications/{pk}/object/", {"text": ""}, ["Raise an Objection"], 400)])
     response = english.post(f"/enterprises/publications/{pk}/object/", {"text": "名单缺少我司。"}, follow=True)
     assert "Objection recorded" in page_text(response) and leftover_chinese(response) == []
+
+
+def test_an_enterprise_left_off_a_required_list_is_told_why_in_english(published, exporter):  # noqa: F811
+    """A scheme that requires 名单公示, an eligible enterprise of 海丰县 made after the list: not on a confirmed
+    list, the eligibility panel's verdict says so."""
+    from singlewindow.enterprises import eligibility
+
+    Scheme.objects.filter(pk=published.world.scheme.pk).update(publication_required=True)
+    late = exporter(7, 7000, region="441521")
+    with translation.override("en"):
+        verdict = next(v for v in eligibility.verdicts_for(late) if v.scheme.pk == published.world.scheme.pk)
+    assert verdict.message.startswith("This scheme requires list publication: your enterprise is not on the list")
 
 
 def test_a_confirmed_list_reads_in_english(published, english):
