@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -64,7 +65,8 @@ def revoke(request, pk):
         raise Http404
     back = reverse("api:tokens")
     if request.method == "GET" or not is_checked(request):
-        return check_step(request, title=_("撤销接口令牌"), back_url=back, button=_("确认撤销"),
+        return check_step(request, title=_("撤销接口令牌"), back_url=back,
+                          button=pgettext("api token", "确认撤销"),
                           summary=_("撤销后使用该令牌的系统立即无法再调用接口，且不能恢复；需要时请新建令牌。"),
                           items=[f"{token.name} · {token.prefix}… · {token.organisation}"])
     with attempt(request) as tried:

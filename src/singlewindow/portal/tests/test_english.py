@@ -737,8 +737,9 @@ def test_the_api_tokens_and_the_webhook_log_read_in_english(world, english):
         webhooks.deliver(WebhookDelivery.objects.get().pk)
     english.force_login(admin)
     english_pages(english, {
-        "/api/tokens/": ["API token", "New Token", "Token name", "Prefix", "Valid until", "Valid", "Cancelled"],
-        f"/api/tokens/{live.pk}/revoke": ["Confirm"],
+        "/api/tokens/": ["API token", "New Token", "Token name", "Prefix", "Valid until", "Valid", "Revoked",
+                         "Revoke"],
+        f"/api/tokens/{live.pk}/revoke": ["Revoke API Token", "Confirm Revocation"],
         "/api/webhooks/": ["Event Deliveries", "Subscriptions", "Receiving URL", "Recent Deliveries", "Attempts",
                            "Redeliver", "Delivered", "policy.approved"],
     }, posts=[("/api/tokens/", {"name": "", "access": "write", "expires_on": "x"}, ["Token name"], 400)])
