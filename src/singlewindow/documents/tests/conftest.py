@@ -1,5 +1,6 @@
 """An effective policy and its documents. Making a PDF costs a tenth of a second or more: the PDF's own tests share
 one made once per module (in a transaction rolled back afterwards), the others make one each, at most."""
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -31,13 +32,20 @@ def documented(effective):
     return SimpleNamespace(policy=effective, document=document, pdf=storage.path_of(document.stored_name).read_bytes())
 
 
+def _root_conftest(config):
+    """The project's own conftest.py, as pytest loaded it (`import conftest` may find cardagent's instead)."""
+    root = (config.rootpath / "conftest.py").resolve()
+    return next(plugin for plugin in config.pluginmanager.get_plugins()
+                if getattr(plugin, "__file__", None) and Path(plugin.__file__).resolve() == root)
+
+
 @pytest.fixture(scope="module")
-def issued(django_db_setup, django_db_blocker):
+def issued(request, django_db_setup, django_db_blocker):
     """One signed 电子保单 as bytes, with what it should state; its rows are rolled back, the file stays."""
-    from conftest import build_world, find_world
+    shared = _root_conftest(request.config)
 
     with django_db_blocker.unblock(), transaction.atomic():
-        world = find_world() or build_world()
+        world = shared.find_world() or shared.build_world()
         policy = make_effective(world)
         document, _made = services.ensure_policy_document(policy.pk)
         issued = SimpleNamespace(
