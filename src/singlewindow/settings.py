@@ -344,6 +344,9 @@ SW_DOCUMENTS_ON_COMMIT = env_bool("SW_DOCUMENTS_ON_COMMIT", not TESTING)
 # 保单查验 (public): per address at most this many look-ups an hour; an uploaded PDF at most SW_VERIFY_MAX_MB.
 SW_VERIFY_PER_ADDRESS_HOUR = int(os.environ.get("SW_VERIFY_PER_ADDRESS_HOUR", "30"))
 SW_VERIFY_MAX_MB = int(os.environ.get("SW_VERIFY_MAX_MB", "5"))
+# Webhook receivers: only https on public addresses, unless this is the demo or the tests (whose receivers are on
+# loopback); api/webhooks.destination_problem.
+SW_WEBHOOK_ALLOW_PRIVATE = env_bool("SW_WEBHOOK_ALLOW_PRIVATE", DEMO or TESTING)
 # What the enterprise is told happens next, and by when: the calendar days the insurer (or, for
 # info_requested, the enterprise) has for each step of a notice or claim (claims/services.target_date).
 SW_CLAIM_TARGET_DAYS = {

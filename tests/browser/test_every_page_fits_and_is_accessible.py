@@ -52,6 +52,7 @@ def pages_of(world):
                                       "/insurer/batch/", "/insurer/applications/", f"/insurer/{pending}/",
                                       "/enterprises/imports/", "/alerts/manage/", "/alerts/manage/new/"],
         ("bureau", "Bureau@2020"): ["/bureau/", "/bureau/enterprises/", "/bureau/enterprises/?status=pending&q=汕尾",
+                                    "/enterprises/publications/",
                                     "/enterprises/eligible/", "/enterprises/imports/"],
         ("admin", "Admin@2020"): ["/", "/staff/", "/staff/?q=demo", "/account/locked/"],
     }

@@ -16,11 +16,14 @@ outbox's exponential backoff and number of tries; a delivery's status moves only
 """
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import secrets
+import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -77,9 +80,12 @@ def subscribe(token, *, url, events, ip=None):
     errors = {}
     url = (url or "").strip()
     try:
-        URLValidator(schemes=["https", "http"])(url)
+        URLValidator(schemes=["https", "http"] if settings.SW_WEBHOOK_ALLOW_PRIVATE else ["https"])(url)
     except ValidationError:
         errors["url"] = _("请填写以 https:// 开头的接收地址。")
+    else:
+        if problem := destination_problem(url, resolve=False):
+            errors["url"] = problem
     unknown = sorted(set(events) - set(WebhookEvent.values))
     if not events or unknown:
         errors["events"] = _("请从以下事件中选择：%(names)s。") % {"names": "、".join(WebhookEvent.values)}
@@ -176,11 +182,47 @@ def kick(delivery_id):
 
 # --- delivery -----------------------------------------------------------------------------------------------
 
+def destination_problem(url, *, resolve=True):
+    """Why `url` may not receive deliveries, or None. Outside the demo and the tests (SW_WEBHOOK_ALLOW_PRIVATE)
+    only https to public addresses: a subscriber must not make our hosts call into their own network (request
+    forgery). Checked at subscription for a literal address and at every delivery after resolving the name."""
+    if settings.SW_WEBHOOK_ALLOW_PRIVATE:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname:
+        return _("请填写以 https:// 开头的接收地址。")
+    try:
+        addresses = [ipaddress.ip_address(parts.hostname)]
+    except ValueError:
+        if not resolve:
+            return None
+        try:
+            addresses = {ipaddress.ip_address(info[4][0].split("%")[0])
+                         for info in socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)}
+        except (OSError, ValueError):
+            return _("接收地址的主机名无法解析。")
+    if any(not address.is_global for address in addresses):
+        return _("接收地址必须是公网地址（不能是内网、本机或保留地址）。")
+    return None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A 3xx is the receiver's answer, not a new destination (it could point into our own network)."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def post(url, body, headers):
-    """One HTTP POST; the receiver's status (raises on a network failure)."""
+    """One HTTP POST; the receiver's status (raises on a network failure or a refused destination)."""
+    if problem := destination_problem(url):
+        raise OSError(str(problem))
     request = urllib.request.Request(url, data=body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with _OPENER.open(request, timeout=TIMEOUT) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

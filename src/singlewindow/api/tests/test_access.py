@@ -110,8 +110,12 @@ def test_approve_return_and_cancel_go_through_the_transition_table(api, keys, wo
     assert response.data["status"] == "effective" and response.data["cover_start"]
     assert "无需重复操作" in is_problem(api.post(f"/policies/{confirmed.pk}/approve", keys.insurer), 409,
                                        "already")["detail"]
-    assert "不能撤销" in is_problem(api.post(f"/policies/{confirmed.pk}/cancel", keys.insurer, {"reason": "测试"}),
+    assert "不能退回" in is_problem(api.post(f"/policies/{confirmed.pk}/return", keys.insurer, {"reason": "测试"}),
                                     409, "state")["detail"]
+    cancelled = api.post(f"/policies/{confirmed.pk}/cancel", keys.insurer, {"reason": "企业已注销"})  # decision 0034
+    assert cancelled.status_code == 200 and cancelled.data["status"] == "cancelled"
+    assert "无需重复操作" in is_problem(api.post(f"/policies/{confirmed.pk}/cancel", keys.insurer, {"reason": "再撤"}),
+                                       409, "already")["detail"]
 
 
 def test_a_return_needs_its_reason_named_by_field(api, keys, confirmed):

@@ -199,3 +199,42 @@ def test_the_delivery_log_page_lists_and_replays(client, world, api, keys, confi
     assert WebhookDelivery.objects.filter(replay_of=delivery, status="delivered").count() == 1
     client.force_login(world.insurer)  # no permission to manage tokens
     assert client.post(f"/api/webhooks/deliveries/{delivery.pk}/replay").status_code == 403
+
+
+@pytest.mark.parametrize("url", ["http://insurer.example/hooks", "https://127.0.0.1/hooks", "https://10.1.2.3/hooks",
+                                 "https://[::1]/hooks", "https://169.254.169.254/latest/meta-data"])
+def test_outside_the_demo_a_receiver_must_be_https_on_a_public_address(api, keys, settings, url):
+    settings.SW_WEBHOOK_ALLOW_PRIVATE = False
+    problem = is_problem(api.post("/webhooks", keys.insurer, {"url": url, "events": ["policy.approved"]}), 422,
+                         "validation")
+    assert "url" in {error["field"] for error in problem["errors"]}
+
+
+def test_a_name_that_resolves_into_our_network_is_not_called(settings):
+    settings.SW_WEBHOOK_ALLOW_PRIVATE = False
+    with mock.patch("socket.getaddrinfo", return_value=[(2, 1, 6, "", ("10.0.0.7", 443))]), \
+            mock.patch.object(webhooks._OPENER, "open") as opened, pytest.raises(OSError, match="公网地址"):
+        webhooks.post("https://hooks.insurer.example/x", b"{}", {})
+    opened.assert_not_called()
+    with mock.patch("socket.getaddrinfo", return_value=[(2, 1, 6, "", ("93.184.216.34", 443))]):
+        assert webhooks.destination_problem("https://hooks.insurer.example/x") is None
+
+
+def test_a_redirect_is_the_receivers_answer_not_a_new_destination():
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.send_response(302)
+            self.send_header("Location", "http://127.0.0.1:9/internal")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Redirecting)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    try:
+        assert webhooks.post(f"http://127.0.0.1:{server.server_port}/hook", b"{}", {}) == 302
+    finally:
+        thread.join(5)
+        server.server_close()
