@@ -49,3 +49,10 @@ def record_id(value):
     str.isdigit) and short enough for any database's integer (a 30-digit key overflows SQLite's)."""
     value = str(value or "")
     return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def message_label(label):
+    """A field's label as a message in field.error_messages names it. Django %-formats such a message with the
+    validator's params only on some paths (a DecimalField's NaN is 'invalid' with the value, a bad number is
+    'invalid' without), so a label's own % (赔偿比例（%）) can be neither left nor doubled: it is written ％."""
+    return str(label).replace("%", "％")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from singlewindow.claims.models import Country
-from singlewindow.forms import record_id
+from singlewindow.forms import message_label, record_id
 from singlewindow.policies.models import REASON_MAX_LENGTH, reason_too_long
 from singlewindow.validators import no_markup
 
@@ -55,7 +55,7 @@ class AlertForm(forms.ModelForm):
         self.fields["level"].choices = Alert.Level.choices  # radios: no empty "---------" choice
         self.fields["audience"].choices = Alert.Audience.choices
         for field in self.fields.values():
-            label = field.label
+            label = message_label(field.label)
             chosen = isinstance(field.widget, (forms.Select, forms.RadioSelect, forms.CheckboxSelectMultiple))
             field.error_messages.update({
                 "required": (_("请选择%(label)s。") if chosen else _("请填写%(label)s。")) % {"label": label},

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import Role
+from singlewindow.forms import message_label
 from singlewindow.http import client_ip
 from singlewindow.regions.models import Region
 from singlewindow.validators import no_markup
@@ -47,7 +48,7 @@ class SchemeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():  # a list is chosen from, a box is filled in
             required = _("请选择%(label)s。") if isinstance(field.widget, forms.Select) else _("请填写%(label)s。")
-            field.error_messages["required"] = required % {"label": field.label}
+            field.error_messages["required"] = required % {"label": message_label(field.label)}
         for field in self.fields.values():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
@@ -56,11 +57,10 @@ class SchemeForm(forms.ModelForm):
             if isinstance(field, forms.DecimalField):  # Django's own messages name neither field nor bound
                 whole = field.max_digits - field.decimal_places
                 too_long = _("%(label)s最多 %(whole)d 位整数、%(places)d 位小数。") % {
-                    "label": field.label, "whole": whole, "places": field.decimal_places}
+                    "label": message_label(field.label), "whole": whole, "places": field.decimal_places}
                 for code in ("max_digits", "max_whole_digits", "max_decimal_places"):
-                    # Django formats these with the validator's figures: a label's own % (赔偿比例（%）) is escaped
-                    field.error_messages[code] = too_long.replace("%", "%%")
-                field.error_messages["invalid"] = _("%(label)s应为数字。") % {"label": field.label}
+                    field.error_messages[code] = too_long
+                field.error_messages["invalid"] = _("%(label)s应为数字。") % {"label": message_label(field.label)}
         regions = Region.objects.all()
         branches = InsurerBranch.objects.all()
         if user.role == Role.INSURER:

@@ -3,7 +3,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from singlewindow.forms import record_id
+from singlewindow.forms import message_label, record_id
 from singlewindow.validators import no_markup
 
 from . import rendering, services
@@ -24,7 +24,7 @@ class RecordChoice(forms.ModelChoiceField):
 def _messages(form):
     """Every field's errors in Chinese, naming the field."""
     for field in form.fields.values():
-        label = field.label
+        label = message_label(field.label)
         chosen = isinstance(field.widget, (forms.Select, forms.RadioSelect, forms.CheckboxSelectMultiple))
         field.error_messages.update({
             "required": (_("请选择%(label)s。") if chosen else _("请填写%(label)s。")) % {"label": label},

@@ -18,7 +18,7 @@ def load_example():
     return module
 
 
-def test_client_send(client):
+def send_through_test_client(client):
     """The example's transport, through Django's test client instead of a socket."""
 
     def send(method, path, body, headers):
@@ -36,7 +36,7 @@ def test_the_example_client_issues_and_approves_a_policy(client, keys, world):
                   .values_list("pk", flat=True))
     assert waiting
     lines, pauses = [], []
-    api = example.SingleWindow(test_client_send(client), keys.insurer.secret, sleep=pauses.append)
+    api = example.SingleWindow(send_through_test_client(client), keys.insurer.secret, sleep=pauses.append)
     issued, approved = example.run(api, uscc=enterprise.uscc, out=lines.append)
     assert Policy.objects.get(pk=issued["id"]).status == PolicyStatus.PENDING
     assert issued["enterprise"]["uscc"] == enterprise.uscc
@@ -53,7 +53,7 @@ def test_the_example_waits_retry_after_on_429(client, keys, settings):
     settings.SW_API_RATE_LIMIT = "1/60"
     example = load_example()
     pauses = []
-    api = example.SingleWindow(test_client_send(client), keys.insurer.secret, retries=2, sleep=pauses.append)
+    api = example.SingleWindow(send_through_test_client(client), keys.insurer.secret, retries=2, sleep=pauses.append)
     api.call("GET", "/api/v1/me")
     try:
         api.call("GET", "/api/v1/me")

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from singlewindow.audit.models import AuditEvent
+from singlewindow.forms import message_label
 from singlewindow.policies.models import Scheme
 from singlewindow.policies.schemes import FIELDS
 from singlewindow.policies.services import premium_for
@@ -114,8 +115,21 @@ def test_a_figure_too_long_to_keep_is_refused_not_stored(world, client, field, f
     client.force_login(world.insurer)
     data = form_data(world.scheme, cover_start="2027-01-01", cover_end="2027-12-31", confirm_deadline="2027-03-31")
     response = client.post("/insurer/schemes/new/", {**data, field: figure})
-    label = Scheme._meta.get_field(field).verbose_name
+    label = message_label(Scheme._meta.get_field(field).verbose_name)
     assert response.status_code == 400 and f"{label}最多" in page_text(response)
+    assert Scheme.objects.count() == 2
+
+
+@pytest.mark.parametrize("field", ["city_share", "indemnity_ratio", "premium_rate", "threshold_usd"])
+@pytest.mark.parametrize("figure", ["NaN", "NAN", "sNaN", "Infinity", "-inf", "12abc"])
+def test_a_figure_that_is_not_a_number_is_refused_naming_the_field(world, client, field, figure):
+    """CI found NaN in 市级资助比例（%） a 500: Django formats its 'invalid' message with the value, and the label's
+    own % broke the formatting. Every label with a % is named as ％ in the messages."""
+    client.force_login(world.insurer)
+    data = form_data(world.scheme, cover_start="2027-01-01", cover_end="2027-12-31", confirm_deadline="2027-03-31")
+    response = client.post("/insurer/schemes/new/", {**data, field: figure})
+    label = message_label(Scheme._meta.get_field(field).verbose_name)
+    assert response.status_code == 400 and f"{label}应为数字。" in page_text(response)
     assert Scheme.objects.count() == 2
 
 
