@@ -11,8 +11,6 @@ from itertools import islice, product
 from urllib.parse import quote_from_bytes, urljoin, urlsplit
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.urls.resolvers import RoutePattern
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +20,7 @@ from singlewindow.eport import package
 from singlewindow.notifications.models import Notice
 from singlewindow.policies.models import Application, IssuanceRun, Policy, Scheme
 from singlewindow.portal.tests.test_no_500 import rolled_back
+from singlewindow.portal.tests.urlwalk import routes
 
 fuzz = settings(max_examples=12, deadline=None, database=None, suppress_health_check=[
     HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -57,16 +56,11 @@ def query_strings(names):
     return st.lists(pair, max_size=6).map(lambda ps: "&".join(f"{encode(n)}={encode(v)}{s}" for n, v, s in ps))
 
 
-def templates(resolver=None, prefix=""):
+def templates():
     """Every route of the URL conf as a string with <converter:name> left in."""
-    for entry in (resolver or get_resolver()).url_patterns:
-        route = prefix + str(entry.pattern)
-        if route.startswith(SKIPPED) or not isinstance(entry.pattern, RoutePattern):
-            continue
-        if isinstance(entry, URLResolver):
-            yield from templates(entry, route)
-        elif isinstance(entry, URLPattern):
-            yield "/" + route
+    for route in routes():
+        if not route.regex and not route.route[1:].startswith(SKIPPED):
+            yield route.route
 
 
 CONVERTER = re.compile(r"<(?:(\w+):)?\w+>")
