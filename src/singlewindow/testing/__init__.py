@@ -1,0 +1,1 @@
+"""Helpers for tests and the bench that run the project as production does (not collected as tests)."""
