@@ -36,6 +36,30 @@ def no_markup(value):
         raise ValidationError(_("不能以 = + - @ 等公式符号开头。"), code="formula")
 
 
+def clean_text(value, field_label=None, *, required=True, max_length, field=None):
+    """Free text as typed, stripped ("" when optional and left empty): at most `max_length` characters, no markup.
+
+    Messages name the field when `field_label` is given (请填写姓名。), else they say 此项, for a page that shows
+    them beside the field. With `field`, the error is keyed by that form field, as a service's errors are."""
+    value = (value or "").strip()
+    try:
+        if not value:
+            if required:
+                raise ValidationError(_("请填写%(label)s。") % {"label": field_label} if field_label
+                                      else _("请填写此项。"), code="required")
+            return ""
+        if len(value) > max_length:
+            raise ValidationError(
+                _("%(label)s不能超过%(n)d个字。") % {"label": field_label, "n": max_length} if field_label
+                else _("不能超过%(n)d个字。") % {"n": max_length}, code="max_length")
+        no_markup(value)
+    except ValidationError as error:
+        if field is None:
+            raise
+        raise ValidationError({field: error}) from None
+    return value
+
+
 # A contact person's name (联系人) is at most this many characters: the models' columns, the forms' fields and
 # clean_person_name all read it, and say so with contact_name_too_long().
 CONTACT_NAME_MAX_LENGTH = 50

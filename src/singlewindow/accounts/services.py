@@ -13,7 +13,7 @@ from singlewindow.enterprises import services as enterprises
 from singlewindow.enterprises.identifiers import validate_uscc
 from singlewindow.machines import Refused
 from singlewindow.regions.models import Region
-from singlewindow.validators import clean_contacts, clean_email, no_markup
+from singlewindow.validators import clean_contacts, clean_email, clean_text
 
 from . import codes, lockout, passwords, usernames
 from .logmask import mask_recipient
@@ -115,18 +115,6 @@ def _username_errors(username):
     return _username_format_error(username) or _username_taken_error(username)
 
 
-def _text(value, *, label, max_length, required=True):
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationError(_("请填写%(label)s。") % {"label": label}, code="required")
-        return value
-    if len(value) > max_length:
-        raise ValidationError(_("%(label)s不能超过%(n)d个字。") % {"label": label, "n": max_length}, code="max_length")
-    no_markup(value)
-    return value
-
-
 def _email(value, required=True):
     value = (value or "").strip()
     if not value:
@@ -216,9 +204,9 @@ def check_registration(*, uscc, name, region, legal_representative, mobile, emai
     errors = {}
     clean = {
         "uscc": _collect(errors, "uscc", _registrable_uscc, uscc),
-        "name": _collect(errors, "name", _text, name, label=_("企业名称"), max_length=100),
-        "legal_representative": _collect(errors, "legal_representative", _text, legal_representative,
-                                         label=_("法定代表人"), max_length=50),
+        "name": _collect(errors, "name", clean_text, name, field_label=_("企业名称"), max_length=100),
+        "legal_representative": _collect(errors, "legal_representative", clean_text, legal_representative,
+                                         field_label=_("法定代表人"), max_length=50),
         "mobile": _collect(errors, "mobile", codes.normalise_mobile, mobile),
         "email": _collect(errors, "email", _email, email),
     }
@@ -354,7 +342,7 @@ def change_password(user, *, old_password, password, ip=None):
 
 def update_profile(user, *, display_name, email, ip=None):
     errors = {}
-    display_name = _collect(errors, "display_name", _text, display_name, label=_("姓名"), max_length=50)
+    display_name = _collect(errors, "display_name", clean_text, display_name, field_label=_("姓名"), max_length=50)
     email = _collect(errors, "email", _email, email, required=False)
     if errors:
         raise ValidationError(errors)
@@ -423,7 +411,7 @@ def add_operator(actor, *, username, display_name, mobile, email, password, ip=N
     username = (username or "").strip()
     if message := _username_errors(username):
         errors["username"] = [message]
-    display_name = _collect(errors, "display_name", _text, display_name, label=_("姓名"), max_length=50)
+    display_name = _collect(errors, "display_name", clean_text, display_name, field_label=_("姓名"), max_length=50)
     mobile = _collect(errors, "mobile", codes.normalise_mobile, mobile)
     email = _collect(errors, "email", _email, email, required=False)
     if messages_ := _password_errors(password, username=username, email=email or ""):

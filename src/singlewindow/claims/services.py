@@ -18,13 +18,14 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from singlewindow.accounts.models import Role
+from singlewindow.accounts.roles import require_role
 from singlewindow.audit.services import record
 from singlewindow.forms import record_id
 from singlewindow.machines import Refused
 from singlewindow.notifications import services as notifications
 from singlewindow.notifications.models import Notice
 from singlewindow.policies.models import REASON_MAX_LENGTH, Policy, PolicyStatus, reason_missing, reason_too_long
-from singlewindow.validators import ascii_digits, clean_contacts, no_markup
+from singlewindow.validators import ascii_digits, clean_contacts, clean_text
 
 from . import indemnity, iso, uploads
 from .models import (
@@ -55,33 +56,13 @@ AMOUNT_MAX = Decimal("9999999999999.99")  # 15 digits, as the columns hold
 
 # --- small rules, each written once ----------------------------------------------------------------------
 
-def _role(actor, role):
-    if getattr(actor, "role", None) != role:
-        raise PermissionDenied
-
-
-def _text(value, field, *, required=True, max_length=TEXT_MAX_LENGTH):
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationError({field: _("请填写此项。")})
-        return ""
-    if len(value) > max_length:
-        raise ValidationError({field: _("不能超过%(n)d个字。") % {"n": max_length}})
-    try:
-        no_markup(value)
-    except ValidationError as error:
-        raise ValidationError({field: error.messages}) from None
-    return value
-
-
 def _reason(value):
     value = (value or "").strip()
     if not value:
         raise ValidationError({"reason": reason_missing()})
     if len(value) > REASON_MAX_LENGTH:
         raise ValidationError({"reason": reason_too_long()})
-    return _text(value, "reason", max_length=REASON_MAX_LENGTH)
+    return clean_text(value, field="reason", max_length=REASON_MAX_LENGTH)
 
 
 def _amount(value, field, *, positive=True):
@@ -172,7 +153,7 @@ def _clean_buyer(data):
     errors, clean = {}, {}
     for field, limit in (("name_latin", 200), ("name_zh", 100), ("address", 300), ("registration_no", 50)):
         try:
-            clean[field] = _text(data.get(field), field, required=False, max_length=limit)
+            clean[field] = clean_text(data.get(field), field=field, required=False, max_length=limit)
         except ValidationError as error:
             errors.update(error.message_dict)
     if not errors and not (clean["name_latin"] or clean["name_zh"]):
@@ -190,7 +171,7 @@ def _clean_buyer(data):
 
 
 def add_buyer(actor, data, *, ip=None):
-    _role(actor, Role.ENTERPRISE)
+    require_role(actor, Role.ENTERPRISE)
     clean = _clean_buyer(data)
     with transaction.atomic():
         buyer = Buyer.objects.create(enterprise_id=actor.enterprise_id, **clean)
@@ -199,7 +180,7 @@ def add_buyer(actor, data, *, ip=None):
 
 
 def edit_buyer(actor, buyer_id, data, *, ip=None):
-    _role(actor, Role.ENTERPRISE)
+    require_role(actor, Role.ENTERPRISE)
     clean = _clean_buyer(data)
     with transaction.atomic():
         buyer = Buyer.objects.visible_to(actor).select_for_update().filter(pk=record_id(buyer_id)).first()
@@ -214,7 +195,7 @@ def edit_buyer(actor, buyer_id, data, *, ip=None):
 def merge_buyers(actor, keep_id, duplicate_ids, *, ip=None):
     """The insurer says `duplicate_ids` are the buyer `keep_id`: each points at it from now on (and what was
     merged into a duplicate follows). Rows stay, so every notice still names the buyer its enterprise chose."""
-    _role(actor, Role.INSURER)
+    require_role(actor, Role.INSURER)
     scope = Buyer.objects.visible_to(actor)
     with transaction.atomic():
         keep = scope.select_for_update().filter(pk=record_id(keep_id), merged_into=None).first()
@@ -255,7 +236,7 @@ def _clean_notice(actor, policy, data, today):
     if clean["buyer"] is None:
         errors["buyer"] = [_("请选择买方（可先在“我的买方”中添加）。")]
     for field in ("contract_no", "invoice_no"):
-        check(field, lambda field=field: _text(data.get(field), field, max_length=50))
+        check(field, lambda field=field: clean_text(data.get(field), field=field, max_length=50))
     declaration = ascii_digits(str(data.get("declaration_no") or "")).strip()
     if not (len(declaration) == DECLARATION_LENGTH and declaration.isascii() and declaration.isdigit()):
         errors["declaration_no"] = [_("报关单号应为18位数字。")]
@@ -278,7 +259,8 @@ def _clean_notice(actor, policy, data, today):
     if data.get("cause") not in Cause.values:
         errors["cause"] = [_("请选择损失原因。")]
     clean["cause"] = data.get("cause")
-    check("collection_steps", lambda: _text(data.get("collection_steps"), "collection_steps"))
+    check("collection_steps", lambda: clean_text(data.get("collection_steps"), field="collection_steps",
+                                                max_length=TEXT_MAX_LENGTH))
     clean["contact_name"], clean["contact_phone"] = clean_contacts(
         errors, data.get("contact_name"), data.get("contact_phone"))
 
@@ -303,7 +285,7 @@ def _clean_notice(actor, policy, data, today):
 
 def file_notice(actor, policy_id, data, *, ip=None, now=None):
     """可能损失通知 on the enterprise's own policy. A late one is accepted and flagged (late_consequence)."""
-    _role(actor, Role.ENTERPRISE)
+    require_role(actor, Role.ENTERPRISE)
     now = now or timezone.now()
     today = timezone.localdate(now)
     with transaction.atomic():
@@ -334,7 +316,7 @@ def file_notice(actor, policy_id, data, *, ip=None, now=None):
 
 def _notice_move(actor, notice_id, action, *, ip=None, reason="", now=None, changes=None):
     transition = NOTICE[action]
-    _role(actor, transition.actor_role)
+    require_role(actor, transition.actor_role)
     now = now or timezone.now()
     with transaction.atomic():
         notice = _locked(LossNotice, LossNotice.objects.visible_to(actor), notice_id)
@@ -367,7 +349,7 @@ def post_message(actor, notice_id, kind, body, *, ip=None, now=None):
     allowed = {Role.INSURER: {K.QUESTION, K.ADVICE}, Role.ENTERPRISE: {K.ANSWER}}
     if kind not in allowed.get(getattr(actor, "role", None), set()):
         raise PermissionDenied
-    body = _text(body, "body")
+    body = clean_text(body, field="body", max_length=TEXT_MAX_LENGTH)
     now = now or timezone.now()
     with transaction.atomic():
         notice = _locked(LossNotice, LossNotice.objects.visible_to(actor), notice_id)
@@ -384,8 +366,8 @@ def post_message(actor, notice_id, kind, body, *, ip=None, now=None):
 
 def propose_settlement(actor, notice_id, plan, *, ip=None, now=None):
     """A settlement with the buyer needs the insurer's written consent: the enterprise asks for it here."""
-    _role(actor, Role.ENTERPRISE)
-    plan = _text(plan, "plan")
+    require_role(actor, Role.ENTERPRISE)
+    plan = clean_text(plan, field="plan", max_length=TEXT_MAX_LENGTH)
     now = now or timezone.now()
     with transaction.atomic():
         notice = _locked(LossNotice, LossNotice.objects.visible_to(actor), notice_id)
@@ -406,11 +388,11 @@ def _claim_undecided(notice):
 
 def decide_settlement(actor, settlement_id, decision, text, *, ip=None, now=None):
     """The insurer's recorded decision (同意 / 不同意) with its written reasons; once only."""
-    _role(actor, Role.INSURER)
+    require_role(actor, Role.INSURER)
     D = SettlementConsent.Decision
     if decision not in (D.CONSENTED, D.REFUSED):
         raise ValidationError({"decision": _("请选择同意或不同意。")})
-    text = _text(text, "text")
+    text = clean_text(text, field="text", max_length=TEXT_MAX_LENGTH)
     now = now or timezone.now()
     with transaction.atomic():
         scope = SettlementConsent.objects.filter(notice__in=LossNotice.objects.visible_to(actor))
@@ -448,7 +430,7 @@ def remaining_usd(policy):
 
 def submit_claim(actor, notice_id, *, claimed_amount, ip=None, now=None):
     """索赔 from a notice, within the scheme's deadline; at most the amount overdue."""
-    _role(actor, Role.ENTERPRISE)
+    require_role(actor, Role.ENTERPRISE)
     amount = _amount(claimed_amount, "claimed_amount")
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -478,7 +460,7 @@ def submit_claim(actor, notice_id, *, claimed_amount, ip=None, now=None):
 
 def add_document(actor, claim_id, kind, upload, *, request_id=None, ip=None, now=None):
     """A file for the claim's checklist (or for one item the insurer asked for), while it is undecided."""
-    _role(actor, Role.ENTERPRISE)
+    require_role(actor, Role.ENTERPRISE)
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": _("请选择材料类型。")})
     now = now or timezone.now()
@@ -569,7 +551,7 @@ def _claim_move(actor, claim_id, action, *, ip=None, reason="", now=None, change
     """The claim locked, its status checked against the table first (a stale page or a second click is told
     so whatever it typed), then `check(claim)` and `changes(claim)` read the inputs; then the move."""
     transition = CLAIM[action]
-    _role(actor, transition.actor_role)
+    require_role(actor, transition.actor_role)
     now = now or timezone.now()
     with transaction.atomic():
         claim = _locked(Claim, Claim.objects.visible_to(actor), claim_id)
@@ -600,7 +582,7 @@ def assign(actor, claim_id, assignee_id, *, ip=None):
     """经办人: one of the branch's own insurer users."""
     from singlewindow.accounts.models import User
 
-    _role(actor, Role.INSURER)
+    require_role(actor, Role.INSURER)
     assignee = User.objects.filter(pk=record_id(assignee_id), role=Role.INSURER, is_active=True,
                                    insurer_branch_id=actor.insurer_branch_id).first()
     if assignee is None:
@@ -614,7 +596,7 @@ def assign(actor, claim_id, assignee_id, *, ip=None):
 
 def _lines(lines, field):
     lines = [line.strip() for line in (lines or []) if line and line.strip()]
-    return [_text(line, field, max_length=200) for line in lines[:20]]
+    return [clean_text(line, field=field, max_length=200) for line in lines[:20]]
 
 
 def request_info(actor, claim_id, items, *, questions=(), ip=None, now=None):
@@ -644,8 +626,8 @@ def resubmit(actor, claim_id, replies=None, *, ip=None, now=None):
     def answered(claim):
         missing, unanswered = [], []
         for request in claim.requests.filter(answered_at=None):
-            reply = _text(replies.get(request.pk) or replies.get(str(request.pk)), f"reply_{request.pk}",
-                          required=False, max_length=1000)
+            reply = clean_text(replies.get(request.pk) or replies.get(str(request.pk)), field=f"reply_{request.pk}",
+                               required=False, max_length=1000)
             if request.kind == InfoRequest.Kind.EXPLANATION:
                 if not reply:
                     unanswered.append(request.item)
@@ -727,7 +709,7 @@ def mark_paid(actor, claim_id, *, paid_on, amount_usd, reference, ip=None, now=N
         day = _date(paid_on, "paid_on")
         amount = _amount(amount_usd, "amount_usd")
         paid.update(paid_on=day, paid_amount_usd=amount,
-                    paid_reference=_text(reference, "reference", max_length=60))
+                    paid_reference=clean_text(reference, field="reference", max_length=60))
         if day > timezone.localdate(now):
             raise ValidationError({"paid_on": _("赔付日期不能晚于今天。")})
         if amount != claim.indemnity_usd:
@@ -748,10 +730,10 @@ def withdraw_claim(actor, claim_id, *, reason, ip=None, now=None):
 def record_recovery(actor, claim_id, *, amount_usd, received_on, note="", ip=None, now=None):
     """追偿款 on a paid claim, shared by the indemnity ratio (indemnity.recovery_shares); the insurer's share
     restores the policy year's maximum only when the scheme says so."""
-    _role(actor, Role.INSURER)
+    require_role(actor, Role.INSURER)
     amount = _amount(amount_usd, "amount_usd")
     received_on = _date(received_on, "received_on")
-    note = _text(note, "note", required=False, max_length=200)
+    note = clean_text(note, field="note", required=False, max_length=200)
     now = now or timezone.now()
     if received_on > timezone.localdate(now):
         raise ValidationError({"received_on": _("到账日期不能晚于今天。")})

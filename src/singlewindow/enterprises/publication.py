@@ -15,7 +15,7 @@ from singlewindow.accounts.models import Role
 from singlewindow.audit.services import record
 from singlewindow.machines import Refused
 from singlewindow.policies.models import Scheme
-from singlewindow.validators import no_markup
+from singlewindow.validators import clean_text
 
 from . import eligibility
 from .models import Enterprise, Objection, Publication, PublicationEntry
@@ -31,17 +31,12 @@ def _bureau(actor):
 
 
 def _text(errors, field, value, *, required=True, max_length=TEXT_MAX):
-    value = (value or "").strip()
-    if required and not value:
-        errors[field] = _("请填写此项。")
-    elif len(value) > max_length:
-        errors[field] = _("最多 %(n)s 个字。") % {"n": max_length}
-    else:
-        try:
-            no_markup(value)
-        except ValidationError as error:
-            errors[field] = error.messages
-    return value
+    """validators.clean_text, its message kept in `errors` under `field`: a form shows all its problems at once."""
+    try:
+        return clean_text(value, required=required, max_length=max_length)
+    except ValidationError as error:
+        errors[field] = error.messages
+        return ""
 
 
 def publish(actor, scheme_id, *, starts_on, ends_on, note="", ip=None, now=None):

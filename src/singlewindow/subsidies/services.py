@@ -28,10 +28,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from singlewindow.accounts.models import Role
+from singlewindow.accounts.roles import require_role
 from singlewindow.audit.services import record
 from singlewindow.forms import record_id
 from singlewindow.machines import Refused
-from singlewindow.validators import ascii_digits, no_markup
+from singlewindow.validators import ascii_digits, clean_text
 
 from .models import ApplicationLine, FundingApplication, LedgerEntry, Payer, SchemeBudget
 from .transitions import APPLICATION, APPROVED, EDITABLE, FUNDED
@@ -273,26 +274,6 @@ def repair(found, *, actor=None):
 
 # --- small rules for what is typed ------------------------------------------------------------------------
 
-def _role(actor, role):
-    if getattr(actor, "role", None) != role:
-        raise PermissionDenied
-
-
-def _text(value, field, *, required=True, max_length=NOTE_MAX_LENGTH):
-    value = (value or "").strip()
-    if not value:
-        if required:
-            raise ValidationError({field: _("请填写此项。")})
-        return ""
-    if len(value) > max_length:
-        raise ValidationError({field: _("不能超过%(n)d个字。") % {"n": max_length}})
-    try:
-        no_markup(value)
-    except ValidationError as error:
-        raise ValidationError({field: error.messages}) from None
-    return value
-
-
 def _amount(value, field):
     try:
         amount = Decimal(str(value).strip().replace(",", ""))
@@ -427,7 +408,7 @@ def budgets_of(bureau):
 def save_budget(actor, scheme_id, payer, amount, *, ip=None, now=None):
     """设置预算: the paying region's own bureau sets its budget for one scheme (a new amount replaces the old; the
     audit event keeps both)."""
-    _role(actor, Role.BUREAU)
+    require_role(actor, Role.BUREAU)
     amount = _amount(amount, "amount")
     scheme_id = record_id(scheme_id)
     keys = {(scheme.pk, p): (scheme, region) for scheme, p, region in paid_by(actor)}
@@ -499,7 +480,7 @@ def _refresh_totals(application):
 
 def create_application(actor, *, scheme_id, payer, period_start, period_end, ip=None, now=None):
     """新建拨付申请 (a draft): every eligible commitment of the payer, scheme and period becomes a line."""
-    _role(actor, Role.INSURER)
+    require_role(actor, Role.INSURER)
     scheme = own_scheme(actor, scheme_id)
     payer, region = payer_of(scheme, payer)
     first, last = check_period(period_start, period_end)
@@ -544,7 +525,7 @@ def _locked(actor, application_id):
 
 
 def _editable(actor, application_id):
-    _role(actor, Role.INSURER)
+    require_role(actor, Role.INSURER)
     application = _locked(actor, application_id)
     if application.status not in EDITABLE:
         raise Refused("state", _("%(subject)s当前状态为“%(status)s”，不能修改。") % {
@@ -640,7 +621,7 @@ def drop_reversed(actor, application_id, *, ip=None):
 def _act(actor, application_id, action, *, ip=None, reason="", now=None, check=None, changes=None, data=None):
     """Move one application along APPLICATION[action]: lock, check who acts and the rule, move, audit."""
     transition = APPLICATION[action]
-    _role(actor, transition.actor_role)
+    require_role(actor, transition.actor_role)
     now = now or timezone.now()
     with transaction.atomic():
         application = _locked(actor, application_id)
@@ -723,7 +704,7 @@ def clean_payment(application, *, paid_on, amount, reference, now=None):
     amount = _amount(amount, "amount")
     if amount == 0:
         raise ValidationError({"amount": _("拨付金额应大于零。")})
-    reference = _text(reference, "reference", max_length=60)
+    reference = clean_text(reference, field="reference", max_length=60)
     if paid_on > timezone.localdate(now):
         raise ValidationError({"paid_on": _("拨付日期不能晚于今天。")})
     approved_on = timezone.localdate(application.status_changed_at)
@@ -748,7 +729,7 @@ def record_payment(actor, application_id, *, paid_on, amount, reference, ip=None
 
 def clean_reconciliation(application, note):
     """The difference note as kept, or the ValidationError: required when the amount paid is not the total."""
-    note = _text(note, "note", required=False)
+    note = clean_text(note, field="note", required=False, max_length=NOTE_MAX_LENGTH)
     if application.paid_amount is not None:
         difference = application.paid_amount - application.total
         if difference and not note:
@@ -758,7 +739,7 @@ def clean_reconciliation(application, note):
 
 def reconcile(actor, application_id, *, note="", ip=None, now=None):
     """对账: the amount paid equals the application's total, or the difference is stated and kept."""
-    note = _text(note, "note", required=False)
+    note = clean_text(note, field="note", required=False, max_length=NOTE_MAX_LENGTH)
 
     def check(application):
         clean_reconciliation(application, note)

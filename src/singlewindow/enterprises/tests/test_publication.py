@@ -64,6 +64,17 @@ def test_a_region_publishes_one_live_list_per_scheme(world, listed):
     assert services.publish(world.county, world.scheme.pk, starts_on=today, ends_on=today + 6 * DAY)
 
 
+@pytest.mark.parametrize("reason, message", [
+    ("", "请填写此项。"), ("因" * 501, "不能超过500个字。"), ("<b>撤回</b>", "不能包含 < > 等标记"),
+])
+def test_a_missing_long_or_marked_up_withdrawal_reason_is_refused_naming_it(world, listed, reason, message):
+    publication, _ours = listed
+    with pytest.raises(ValidationError) as refused:
+        services.withdraw(world.county, publication.pk, reason=reason)
+    assert message in refused.value.message_dict["reason"][0]
+    assert Publication.objects.get(pk=publication.pk).status == Publication.Status.PUBLISHED
+
+
 @pytest.mark.parametrize("who", ["demo", "insurer", "admin"])
 def test_only_a_bureau_publishes(world, who):
     today = timezone.localdate()
