@@ -13,8 +13,6 @@ import datetime as dt
 import hashlib
 import io
 import logging
-import os
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,8 @@ from django.utils import timezone
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from singlewindow import certificates
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +59,6 @@ def fingerprint(certificate):
     return hashlib.sha256(_der(certificate)).hexdigest()
 
 
-def _write_key(path, key):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-
-
-def _publish(fresh, final):
-    """Move the directory `fresh` (written whole) to `final`; another process that got there first wins."""
-    try:
-        os.rename(fresh, final)
-    except OSError:
-        shutil.rmtree(fresh, ignore_errors=True)
-
-
 # --- the CA ---------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -89,43 +74,15 @@ class Authority:
 _cache = {}
 
 
-def _create_ca(path):
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION),
-        x509.NameAttribute(NameOID.COMMON_NAME, CA_COMMON_NAME),
-    ])
-    now = timezone.now()
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
-            key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
-        ), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    _write_key(path / "ca.key", key)
-    (path / "ca.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-
-
 def authority():
-    """The document-signing CA, created on first use (two processes at once agree on one: the rename wins)."""
+    """The document-signing CA, created on first use under SW_SIGNING_DIR/ca."""
     path = directory() / "ca"
     if path in _cache:
         return _cache[path]
-    if not (path / "ca.pem").exists():
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(dir=path.parent, prefix=".ca-"))
-        _create_ca(fresh)
-        _publish(fresh, path)
+    key, certificate, created = certificates.kept_ca(
+        path, certificates.ca_name(ORGANISATION, CA_COMMON_NAME), CA_YEARS)
+    if created:
         log.info("document-signing CA in %s", path)
-    key = serialization.load_pem_private_key((path / "ca.key").read_bytes(), password=None)
-    certificate = x509.load_pem_x509_certificate((path / "ca.pem").read_bytes())
     _cache[path] = Authority(key, certificate)
     return _cache[path]
 
@@ -181,9 +138,9 @@ def _issue(folder, ca, branch, now):
     fresh = Path(tempfile.mkdtemp(dir=folder, prefix=".new-"))
     key = ec.generate_private_key(ec.SECP256R1())
     certificate = _signer_certificate(ca, key.public_key(), branch, now)
-    _write_key(fresh / "key.pem", key)
+    certificates.write_key(fresh / "key.pem", key)
     (fresh / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    _publish(fresh, folder / f"{certificate.serial_number:x}")
+    certificates.publish(fresh, folder / f"{certificate.serial_number:x}")
     log.info("document signer for branch %s issued, serial %x", branch.pk, certificate.serial_number)
 
 

@@ -5,22 +5,17 @@ The CA's key and certificate are created on first use under settings.EPORT_DIR/c
 key exists only inside the card file the authority writes (sealed under the card's PIN); the authority keeps
 the certificate.
 """
-import datetime as dt
 import hashlib
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
-from django.utils import timezone
 
 from cardagent.card import KINDS
+from singlewindow import certificates
 
 log = logging.getLogger(__name__)
 ALGORITHM = "ecdsa-p256-sha256"
@@ -48,52 +43,16 @@ class CertificateAuthority:
 _cache = {}
 
 
-def _create_ca(directory):
-    """Write a new CA key and certificate into `directory` (a fresh temporary one)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([
-        x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, "中国（广东）国际贸易单一窗口"),
-        x509.NameAttribute(NameOID.COMMON_NAME, CA_COMMON_NAME),
-    ])
-    now = timezone.now()
-    certificate = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=365 * CA_YEARS))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(
-            digital_signature=False, content_commitment=False, key_encipherment=False, data_encipherment=False,
-            key_agreement=False, key_cert_sign=True, crl_sign=True, encipher_only=False, decipher_only=False,
-        ), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    key_file = directory / "ca.key"
-    key_file.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ))
-    os.chmod(key_file, 0o600)
-    (directory / "ca.pem").write_text(pem(certificate))
-
-
 def authority():
-    """The CA, created on first use. Two processes starting at once agree on one (the directory rename wins)."""
+    """The CA, created on first use under settings.EPORT_DIR/ca."""
     directory = Path(settings.EPORT_DIR) / "ca"
     cached = _cache.get(directory)
     if cached:
         return cached
-    if not (directory / "ca.pem").exists():
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        fresh = Path(tempfile.mkdtemp(dir=directory.parent, prefix=".ca-"))
-        _create_ca(fresh)
-        try:
-            os.rename(fresh, directory)
-            log.info("e-port CA created in %s", directory)
-        except OSError:  # another process created it first
-            shutil.rmtree(fresh, ignore_errors=True)
-    key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
-    certificate = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
+    key, certificate, created = certificates.kept_ca(
+        directory, certificates.ca_name("中国（广东）国际贸易单一窗口", CA_COMMON_NAME), CA_YEARS)
+    if created:
+        log.info("e-port CA created in %s", directory)
     _cache[directory] = CertificateAuthority(key, certificate)
     return _cache[directory]
 
