@@ -6,17 +6,11 @@ to send; that is how bin/serve and deploy/systemd/singlewindow-outbox.service ru
 run at once: each message is claimed by exactly one of them. SIGTERM (systemctl stop) and Ctrl+C let
 the message in hand finish before the loop ends.
 """
-import logging
-import signal
-import threading
-
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
 
+from singlewindow import loops
 from singlewindow.notifications.outbox import drain
-
-log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -29,9 +23,7 @@ class Command(BaseCommand):
         if not loop:
             self.stdout.write(f"outbox: {drain()} message(s) sent\n")
             return
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
+        stop = loops.stop_on_signals()
         self.stdout.write("outbox: draining (Ctrl+C to stop)\n")
         run(stop)
 
@@ -39,12 +31,5 @@ class Command(BaseCommand):
 def run(stop, poll=None):
     """Drain until `stop` is set; sleep `poll` seconds only after a pass that sent nothing."""
     poll = settings.OUTBOX_POLL_SECONDS if poll is None else poll
-    while not stop.is_set():
-        try:
-            close_old_connections()  # a connection the database dropped is replaced, not reused
-            sent = drain(stop=stop)
-        except Exception:  # a database hiccup must not end the loop
-            log.exception("outbox: drain pass failed")
-            sent = 0
-        if not sent:
-            stop.wait(poll)
+    loops.run(lambda: drain(stop=stop), lambda sent: 0 if sent else poll, stop=stop, name="outbox: drain",
+              retry=poll)

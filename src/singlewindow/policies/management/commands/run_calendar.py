@@ -13,11 +13,11 @@ nothing left to do.
 """
 import datetime as dt
 import logging
-import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from singlewindow import loops
 from singlewindow.notifications import services as notifications
 from singlewindow.policies import services
 from singlewindow.policies.models import CalendarRun
@@ -58,22 +58,11 @@ class Command(BaseCommand):
         parser.add_argument("--today", help="the day to run for, YYYY-MM-DD (default: today in Asia/Shanghai)")
 
     def handle(self, *args, loop=False, today=None, **options):
-        if today:
-            try:
-                today = dt.date.fromisoformat(today)
-            except ValueError:
-                raise CommandError("--today must be YYYY-MM-DD") from None
         if not loop:
-            self._report(run_calendar(today))
+            self._report(run_calendar(loops.day_option(today)))
             return
-        while True:
-            try:
-                self._report(run_calendar())
-                wait = seconds_until_next_run()
-            except Exception:  # a database hiccup must not end the schedule
-                log.exception("calendar pass failed; retrying in %s s", RETRY)
-                wait = RETRY
-            time.sleep(wait)
+        loops.run(lambda: self._report(run_calendar()), lambda _: seconds_until_next_run(),
+                  stop=loops.stop_on_signals(), name="calendar", retry=RETRY)
 
     def _report(self, run):
         self.stdout.write(f"calendar {run.day}: {run.lapsed} lapsed (已过期), {run.expired} expired (已到期), "

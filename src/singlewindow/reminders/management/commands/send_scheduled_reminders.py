@@ -6,15 +6,13 @@ constraint). `--loop` runs now and then at the top of every hour (bin/serve runs
 another day (catching up, tests). "Today" is the Asia/Shanghai date.
 """
 import datetime as dt
-import logging
-import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from singlewindow import loops
 from singlewindow.reminders import services
 
-log = logging.getLogger(__name__)
 RETRY = 300  # seconds to wait after a failed pass
 
 
@@ -32,23 +30,15 @@ class Command(BaseCommand):
         parser.add_argument("--today", help="the day to send for, YYYY-MM-DD (default: today in Asia/Shanghai)")
 
     def handle(self, *args, loop=False, today=None, **options):
-        if today:
-            try:
-                today = dt.date.fromisoformat(today)
-            except ValueError:
-                raise CommandError("--today must be YYYY-MM-DD") from None
         if not loop:
-            self._report(today or services.reminder_day(), services.send_scheduled(today))
+            self._send(loops.day_option(today))
             return
-        while True:
-            try:
-                day = services.reminder_day()
-                self._report(day, services.send_scheduled(day))
-                wait = seconds_until_next_hour()
-            except Exception:  # a database hiccup must not end the schedule
-                log.exception("scheduled reminders pass failed; retrying in %s s", RETRY)
-                wait = RETRY
-            time.sleep(wait)
+        loops.run(self._send, lambda _: seconds_until_next_hour(), stop=loops.stop_on_signals(),
+                  name="scheduled reminders", retry=RETRY)
+
+    def _send(self, day=None):
+        day = day or services.reminder_day()
+        self._report(day, services.send_scheduled(day))
 
     def _report(self, day, runs):
         reached = sum(run.reached for run in (r for r in _refreshed(runs)))
