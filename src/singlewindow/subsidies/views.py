@@ -319,87 +319,89 @@ def review_approve(request, pk):
                  _("拨付申请 %(n)s 已审核通过。") % {"n": application.number})
 
 
+def _form_step(request, application, form, name, *, do, done, action=None, clean=None, check=None):
+    """A bureau's step that takes a form (`name` in the page: 退回, 登记拨付, 对账). An invalid form, or what
+    `clean(data)` finds wrong, is shown on the page (400) before the check page that `check(data)` describes
+    (check_step's arguments; steps with an `action` only); then `do(data)`, and `done` is said."""
+    def again():
+        return _render(request, application, status=400, invalid=form, **{name: form})
+
+    if not form.is_valid():
+        return again()
+    data = form.cleaned_data
+    if action and not is_checked(request) and APPLICATION.allowed(action, application.status):
+        with attempt(request, form) as tried:  # what is wrong is said before the second step
+            clean(data)
+        if not tried.ok:
+            return again()
+        return check_step(request, back_url=_detail_url(request, application), **check(data))
+    with attempt(request, form) as tried:
+        do(data)
+    if tried.invalid:
+        return again()
+    if tried.ok:
+        messages.success(request, done)
+    return redirect(_detail_url(request, application))
+
+
 @bureau
 @require_POST
 def review_return(request, pk):
     application = _application(request, pk)
-    form = ReturnForm(request.POST)
-    if not form.is_valid():
-        return _render(request, application, status=400, invalid=form, return_form=form)
-    with attempt(request, form) as tried:
-        services.return_application(request.user, application.pk, reason=form.cleaned_data["reason"],
-                                    ip=client_ip(request))
-    if tried.invalid:
-        return _render(request, application, status=400, invalid=form, return_form=form)
-    if tried.ok:
-        messages.success(request, _("拨付申请 %(n)s 已退回保险公司。") % {"n": application.number})
-    return redirect(_detail_url(request, application))
+    return _form_step(
+        request, application, ReturnForm(request.POST), "return_form",
+        do=lambda data: services.return_application(request.user, application.pk, reason=data["reason"],
+                                                    ip=client_ip(request)),
+        done=_("拨付申请 %(n)s 已退回保险公司。") % {"n": application.number})
+
+
+def _payment_check(application, data):
+    items = _items(application) + [
+        _("拨付日期：%(d)s") % {"d": data["paid_on"].isoformat()},
+        _("拨付金额：%(a)s 元") % {"a": services.money(data["amount"])},
+        _("拨付凭证号：%(r)s") % {"r": data["reference"]}]
+    if data["amount"] != application.total:
+        items.append(_("拨付金额与申请金额相差 %(d)s 元，对账时须说明。") % {
+            "d": services.money(data["amount"] - application.total)})
+    return {"title": _("登记拨付"), "items": items, "summary": _("登记后不能更改；之后对账。"),
+            "button": _("确认登记拨付"), "keep": [("paid_on", data["paid_on"].isoformat()),
+                                               ("amount", f"{data['amount']:f}"), ("reference", data["reference"])]}
 
 
 @bureau
 @require_POST
 def review_pay(request, pk):
     application = _application(request, pk)
-    form = PayForm(request.POST)
-    if not form.is_valid():
-        return _render(request, application, status=400, invalid=form, pay_form=form)
-    data = form.cleaned_data
-    if not is_checked(request) and APPLICATION.allowed("pay", application.status):
-        with attempt(request, form) as tried:  # what is wrong is said before the second step
-            services.clean_payment(application, **data)
-        if not tried.ok:
-            return _render(request, application, status=400, invalid=form, pay_form=form)
-        items = _items(application) + [
-            _("拨付日期：%(d)s") % {"d": data["paid_on"].isoformat()},
-            _("拨付金额：%(a)s 元") % {"a": services.money(data["amount"])},
-            _("拨付凭证号：%(r)s") % {"r": data["reference"]}]
-        if data["amount"] != application.total:
-            items.append(_("拨付金额与申请金额相差 %(d)s 元，对账时须说明。") % {
-                "d": services.money(data["amount"] - application.total)})
-        return check_step(
-            request, title=_("登记拨付"), back_url=_detail_url(request, application), items=items,
-            summary=_("登记后不能更改；之后对账。"), button=_("确认登记拨付"),
-            keep=[("paid_on", data["paid_on"].isoformat()), ("amount", f"{data['amount']:f}"),
-                  ("reference", data["reference"])])
-    with attempt(request, form) as tried:
-        services.record_payment(request.user, application.pk, ip=client_ip(request), **data)
-    if tried.invalid:
-        return _render(request, application, status=400, invalid=form, pay_form=form)
-    if tried.ok:
-        messages.success(request, _("拨付申请 %(n)s 已登记拨付。") % {"n": application.number})
-    return redirect(_detail_url(request, application))
+    return _form_step(
+        request, application, PayForm(request.POST), "pay_form", action="pay",
+        clean=lambda data: services.clean_payment(application, **data),
+        check=lambda data: _payment_check(application, data),
+        do=lambda data: services.record_payment(request.user, application.pk, ip=client_ip(request), **data),
+        done=_("拨付申请 %(n)s 已登记拨付。") % {"n": application.number})
+
+
+def _reconciliation_check(application, data):
+    note = data["note"]
+    items = _items(application) + [
+        _("拨付金额 %(p)s 元，申请金额 %(t)s 元，差额 %(d)s 元") % {
+            "p": services.money(application.paid_amount), "t": services.money(application.total),
+            "d": services.money(application.paid_amount - application.total)}]
+    if note:
+        items.append(_("差额说明：%(note)s") % {"note": note})
+    return {"title": _("对账"), "items": items, "summary": _("对账后本申请办结，不能更改。"), "button": _("确认对账"),
+            "keep": [("note", note)]}
 
 
 @bureau
 @require_POST
 def review_reconcile(request, pk):
     application = _application(request, pk)
-    form = ReconcileForm(request.POST)
-    if not form.is_valid():
-        return _render(request, application, status=400, invalid=form, reconcile_form=form)
-    note = form.cleaned_data["note"]
-    if not is_checked(request) and APPLICATION.allowed("reconcile", application.status):
-        with attempt(request, form) as tried:
-            services.clean_reconciliation(application, note)
-        if not tried.ok:
-            return _render(request, application, status=400, invalid=form, reconcile_form=form)
-        difference = application.paid_amount - application.total
-        items = _items(application) + [
-            _("拨付金额 %(p)s 元，申请金额 %(t)s 元，差额 %(d)s 元") % {
-                "p": services.money(application.paid_amount), "t": services.money(application.total),
-                "d": services.money(difference)}]
-        if note:
-            items.append(_("差额说明：%(note)s") % {"note": note})
-        return check_step(
-            request, title=_("对账"), back_url=_detail_url(request, application), items=items,
-            summary=_("对账后本申请办结，不能更改。"), button=_("确认对账"), keep=[("note", note)])
-    with attempt(request, form) as tried:
-        services.reconcile(request.user, application.pk, note=note, ip=client_ip(request))
-    if tried.invalid:
-        return _render(request, application, status=400, invalid=form, reconcile_form=form)
-    if tried.ok:
-        messages.success(request, _("拨付申请 %(n)s 已对账。") % {"n": application.number})
-    return redirect(_detail_url(request, application))
+    return _form_step(
+        request, application, ReconcileForm(request.POST), "reconcile_form", action="reconcile",
+        clean=lambda data: services.clean_reconciliation(application, data["note"]),
+        check=lambda data: _reconciliation_check(application, data),
+        do=lambda data: services.reconcile(request.user, application.pk, note=data["note"], ip=client_ip(request)),
+        done=_("拨付申请 %(n)s 已对账。") % {"n": application.number})
 
 
 # --- the bureau: 预算管理 -----------------------------------------------------------------------------------
