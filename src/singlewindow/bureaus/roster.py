@@ -2,17 +2,17 @@
 they meet the scheme's conditions, their policy and the contacts they gave; filtered, searched, paged by key
 (no OFFSET, no COUNT: the pages stay as fast at the 2,000th as at the first) and exported as .xlsx.
 
-符合条件 here is the scheme's rule without its "no policy of its own" term (enterprises/eligibility.py): an
+符合条件 here is the scheme's rule without its "no policy of its own" term (eligibility.conditions_met): an
 enterprise issued this scheme's policy still meets the conditions it was issued on.
 """
 import re
 
 from django import forms
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import F, FilteredRelation, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from singlewindow.enterprises.eligibility import blocking_policies
+from singlewindow.enterprises import eligibility as eligibility_rule
 from singlewindow.enterprises.identifiers import normalise_uscc
 from singlewindow.enterprises.models import Enterprise, ExportRecord
 from singlewindow.policies.models import PolicyStatus, Scheme
@@ -68,23 +68,6 @@ def counties_of(user):
     return counties.none()
 
 
-def _records(scheme):
-    """Basis-year records within the scheme's export condition."""
-    return ExportRecord.objects.filter(year=scheme.basis_year, export_usd__gt=0, export_usd__lt=scheme.threshold_usd)
-
-
-def _elsewhere(scheme):
-    """Policies of other schemes that bar one under `scheme`."""
-    return blocking_policies(scheme).exclude(scheme=scheme)
-
-
-def meets_conditions(scheme):
-    """Q on Enterprise: the scheme's conditions but its own policy (see the module's docstring)."""
-    return (Q(region__code__startswith=scheme.region.prefix)
-            & Exists(_records(scheme).filter(enterprise=OuterRef("pk")))
-            & ~Exists(_elsewhere(scheme).filter(enterprise=OuterRef("pk"))))
-
-
 def roster(user, scheme, *, county=None, status="", eligibility="", q=""):
     """The enterprises `user` may see in `scheme`'s region, each with its exports and this scheme's policy
     (joined once), in USCC order (the key the pages walk). mark_eligible() then says who meets the conditions."""
@@ -98,7 +81,7 @@ def roster(user, scheme, *, county=None, status="", eligibility="", q=""):
     elif status:
         enterprises = enterprises.filter(policy__status=status)
     if eligibility:
-        condition = meets_conditions(scheme)
+        condition = eligibility_rule.conditions_met(scheme)
         enterprises = enterprises.filter(condition if eligibility == "yes" else ~condition)
     if q:
         uscc = normalise_uscc(q)
@@ -111,12 +94,11 @@ def roster(user, scheme, *, county=None, status="", eligibility="", q=""):
 
 
 def mark_eligible(rows, scheme):
-    """Set `eligible` on each of `rows` (a page: two indexed look-ups for all of them, not a scan per row)."""
-    ids = [row.pk for row in rows]
-    meeting = set(_records(scheme).filter(enterprise__in=ids).values_list("enterprise", flat=True))
-    meeting -= set(_elsewhere(scheme).filter(enterprise__in=ids).values_list("enterprise", flat=True))
+    """Set `eligible` on each of `rows` (a page: one query for all of them, by primary key, not a scan)."""
+    meeting = set(Enterprise.objects.filter(pk__in=[row.pk for row in rows])
+                  .filter(eligibility_rule.conditions_met(scheme)).values_list("pk", flat=True))
     for row in rows:
-        row.eligible = row.pk in meeting and row.region_id.startswith(scheme.region.prefix)
+        row.eligible = row.pk in meeting
     return rows
 
 

@@ -67,6 +67,25 @@ def eligible_records(scheme, published=True):
     return ExportRecord.objects.filter(year=scheme.basis_year).filter(*terms.values())
 
 
+def basis_records(scheme):
+    """The basis-year ExportRecords within the scheme's export condition (its record terms), whoever holds them."""
+    return ExportRecord.objects.filter(year=scheme.basis_year).filter(*_record_terms(scheme).values())
+
+
+def blocking_elsewhere(scheme):
+    """blocking_policies() under other schemes: they bar an enterprise even once it holds this scheme's policy."""
+    return blocking_policies(scheme).exclude(scheme=scheme)
+
+
+def conditions_met(scheme):
+    """Q on Enterprise: the rule but its "no policy under this scheme" term, so an enterprise issued this
+    scheme's policy still meets the conditions it was issued on (企业名单's 符合条件). Like published=False,
+    it leaves the 公示 list out."""
+    return (_enterprise_terms(scheme, published=False)["outside_region"]
+            & Exists(basis_records(scheme).filter(enterprise=OuterRef("pk")))
+            & ~Exists(blocking_elsewhere(scheme).filter(enterprise=OuterRef("pk"))))
+
+
 def _flags(queryset, terms, *fields):
     """The first row of `queryset` as {field: value, term: holds}, or None when there is no row."""
     flags = {name: ExpressionWrapper(term, output_field=BooleanField()) for name, term in terms.items()}

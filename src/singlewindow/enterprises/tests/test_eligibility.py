@@ -81,6 +81,19 @@ def test_a_policy_of_a_period_that_does_not_overlap_does_not_block(world, export
     assert is_eligible(world, enterprise).eligible
 
 
+def test_the_conditions_count_this_schemes_own_policy_in_but_not_an_overlapping_schemes(
+        world, exporter, another_scheme):
+    other = another_scheme(cover_start=world.scheme.cover_end, cover_end=world.scheme.cover_end + dt.timedelta(days=9))
+    own, elsewhere, waiting = exporter(1, Decimal(100)), exporter(2, Decimal(100)), exporter(3, Decimal(100))
+    nothing, outside = exporter(4, Decimal(0)), exporter(5, Decimal(100), region="440106")
+    services.issue(world.insurer, world.scheme.pk, own.pk)
+    services.issue(world.insurer, other.pk, elsewhere.pk)
+    ours = Enterprise.objects.filter(pk__in=[e.pk for e in (own, elsewhere, waiting, nothing, outside)])
+    met = set(ours.filter(eligibility.conditions_met(world.scheme)).values_list("pk", flat=True))
+    assert met == {own.pk, waiting.pk}
+    assert not is_eligible(world, own).eligible  # the whole rule: its own policy bars a second one
+
+
 def test_counts_per_county_split_waiting_from_issued(world, exporter):
     exporter(1, Decimal(10), region=CITY)
     exporter(2, Decimal(10), region=HAIFENG)
