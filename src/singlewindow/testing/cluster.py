@@ -274,3 +274,23 @@ def _port(url):
     from urllib.parse import urlsplit
 
     return urlsplit(url).port or {"postgresql": 5432, "postgres": 5432, "redis": 6379}[urlsplit(url).scheme]
+
+
+def database_url(connection):
+    """The URL of the database a Django connection uses (the test run's own database under pytest)."""
+    s = connection.settings_dict
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s.get("PASSWORD") else "")
+    return f"postgresql://{auth}@{s['HOST'] or 'localhost'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def unavailable(connection, redis_url):
+    """Why a cluster cannot run here (not PostgreSQL, Redis silent), or "" when it can."""
+    if connection.vendor != "postgresql":
+        return "the production topology needs PostgreSQL (DATABASE_URL): it runs on the PostgreSQL pass"
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"Redis does not answer at {redis_url} ({exc})"
+    return ""
