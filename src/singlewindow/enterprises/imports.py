@@ -26,6 +26,7 @@ from django_tasks import task
 
 from singlewindow import bulk
 from singlewindow.accounts.models import Role
+from singlewindow.atomicfiles import AtomicFile, is_disk_full, write_chunks
 from singlewindow.audit.services import record
 from singlewindow.machines import Refused
 from singlewindow.regions.models import Region
@@ -78,9 +79,14 @@ class ErrorReport:
 
     def __init__(self, job):
         self.path = report_file(job)
-        self.file = open(self.path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by close())
+        # whole or not at all: the download never offers half a report (a full disk, a killed worker)
+        self.file = AtomicFile(self.path, "w", encoding="utf-8-sig", newline="")
         self.writer = CsvWriter(self.file)
-        self.writer.writerow([_("行号"), _("字段"), _("内容"), _("问题")])
+        try:
+            self.writer.writerow([_("行号"), _("字段"), _("内容"), _("问题")])
+        except BaseException:
+            self.discard()
+            raise
         self.count = 0
         self.limit = settings.SW_IMPORT_REPORT_ROWS
         self.preview = []
@@ -103,10 +109,17 @@ class ErrorReport:
         self.count += n
 
     def close(self):
+        """Keep the report under its name; a clean import keeps none."""
+        if self.count == 0:
+            self.discard()
+            return
         if self.count > self.limit:
             self.writer.writerow(["", "", "", _("另有 %(n)s 处问题未列出：错误报告只列出前 %(limit)s 处。")
                                   % {"n": f"{self.count - self.limit:,}", "limit": f"{self.limit:,}"}])
-        self.file.close()
+        self.file.commit()
+
+    def discard(self):
+        self.file.discard()
 
 
 def _progress(job, **fields):
@@ -155,8 +168,12 @@ def run(job):
             except Rejected as rejected:
                 for line, field, value, message in rejected.problems:
                     report.add(line, field, value, message)
-    finally:
+    except BaseException:
+        report.discard()  # half a report is none: the failed job offers no report
+        raise
+    else:
         report.close()
+    finally:
         stage.drop()
     transitions.end(
         job.pk, timezone.now(), clean=report.count == 0, error_count=report.count, errors_preview=report.preview,
@@ -166,10 +183,8 @@ def run(job):
     from singlewindow.api.webhooks import announce  # the webhook import.finished (done or rejected)
 
     announce("import.finished", "enterprises.importjob", job.pk)
-    if report.count == 0:
-        report.path.unlink(missing_ok=True)
-        if written >= ANALYZE_ROWS:
-            bulk.analyze(Enterprise, ExportRecord)
+    if report.count == 0 and written >= ANALYZE_ROWS:
+        bulk.analyze(Enterprise, ExportRecord)
     log.info("import %s: %s rows, %s errors, %s enterprises created, %s records written",
              job.pk, rows_read, report.count, created, written)
 
@@ -257,15 +272,27 @@ class Progress:
 
 
 
+class UploadNotKept(Exception):
+    """The uploaded file could not be kept (the disk is full): no job was made."""
+
+
 def submit(user, upload):
-    """Keep the uploaded file on disk, make the job and queue it. Bureaus import for their own region."""
+    """Keep the uploaded file on disk, make the job and queue it. Bureaus import for their own region.
+    UploadNotKept when the disk is full: then there is neither a job nor a file."""
     region = user.region if user.role == Role.BUREAU else None
-    job = ImportJob.objects.create(uploaded_by=user, region=region, file_name=upload.name[-200:], size=upload.size)
     suffix = ".xlsx" if is_xlsx_name(upload.name) else ".csv"
-    path = import_dir() / f"job-{job.pk}{suffix}"
-    with open(path, "wb") as out:
-        out.writelines(upload.chunks())
-    ImportJob.objects.filter(pk=job.pk).update(path=str(path))
+    try:
+        with transaction.atomic():  # the job exists only with its whole file
+            job = ImportJob.objects.create(uploaded_by=user, region=region, file_name=upload.name[-200:],
+                                           size=upload.size)
+            path = import_dir() / f"job-{job.pk}{suffix}"
+            write_chunks(path, upload.chunks())
+            ImportJob.objects.filter(pk=job.pk).update(path=str(path))
+    except OSError as error:
+        if not is_disk_full(error):
+            raise
+        log.error("import upload %r not kept: %s", upload.name[-200:], error)
+        raise UploadNotKept(str(error)) from error
     run_import.enqueue(job.pk)
     job.refresh_from_db()
     return job

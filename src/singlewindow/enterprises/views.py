@@ -54,8 +54,13 @@ importers = role_required(Role.BUREAU, Role.STAFF)
 def import_list(request):
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = imports.submit(request.user, form.cleaned_data["file"])
-        return redirect("enterprises:import_job", pk=job.pk)
+        try:
+            job = imports.submit(request.user, form.cleaned_data["file"])
+        except imports.UploadNotKept:
+            form.add_error("file", _("服务器暂时无法保存上传的文件（存储空间不足），未创建导入任务。请稍后重新上传，"
+                                     "或联系单一窗口管理员。"))
+        else:
+            return redirect("enterprises:import_job", pk=job.pk)
     return render(request, "enterprises/imports.html", {
         "form": form, "jobs": _jobs(request.user)[:20], "header": import_rows.LABELS, "largest": import_rows.LARGEST,
         "max_upload_mb": settings.SW_IMPORT_MAX_UPLOAD_MB, "report_rows": settings.SW_IMPORT_REPORT_ROWS,
