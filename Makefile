@@ -24,7 +24,8 @@ install: $(VENV)/.installed
 
 # Debian's chromium (driven by Playwright, never a downloaded browser), npm for axe-core, a CJK font for the glyphs
 # (the browser's and the 电子保单's, embedded by weasyprint), pango for weasyprint, poppler for the PDF tests,
-# nginx in front of the topology test's two app processes (testing/cluster.py runs its own, not the service).
+# nginx in front of the topology test's two app processes (testing/cluster.py runs its own, not the service);
+# pg_dump, pg_restore and psql for manage.py backup / restore on PostgreSQL.
 system-deps:
 	@pkgs=""; \
 	command -v chromium >/dev/null || pkgs="$$pkgs chromium"; \
@@ -33,6 +34,7 @@ system-deps:
 	/sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || pkgs="$$pkgs libpango-1.0-0 libpangoft2-1.0-0"; \
 	command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || pkgs="$$pkgs poppler-utils"; \
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || pkgs="$$pkgs nginx"; \
+	command -v pg_dump >/dev/null && command -v pg_restore >/dev/null && command -v psql >/dev/null || pkgs="$$pkgs postgresql-client"; \
 	if [ -n "$$pkgs" ]; then \
 	  echo "installing$$pkgs from Debian"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
