@@ -135,6 +135,13 @@ def cached_waiting_by_county(scheme, scope, scope_key):
     return found
 
 
+def scope_key(user):
+    """Names the enterprises `user` may see (accounts.scopes.enterprise_scope) in cached_waiting_by_county's key:
+    readers with one key see the same enterprises (a bureau's and the administrator's as 统计分析 names them)."""
+    key = f"{user.role}:{user.region_id or ''}"
+    return f"{key}:{user.insurer_branch_id}" if user.insurer_branch_id else key
+
+
 def open_schemes(today=None):
     """Schemes an enterprise can still join: the confirmation deadline (inclusive) is not past."""
     today = today or timezone.localdate()

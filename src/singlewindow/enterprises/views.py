@@ -5,7 +5,6 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,13 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from singlewindow.accounts.decorators import role_required
 from singlewindow.accounts.models import Role
-from singlewindow.accounts.scopes import enterprise_scope
-from singlewindow.http import attachment
+from singlewindow.http import attachment, page_query
 from singlewindow.policies.models import Scheme
-from singlewindow.regions.models import Region, within
+from singlewindow.regions.models import Region
 from singlewindow.spreadsheets import CSV_TYPE, XLSX_TYPE, CsvWriter, XlsxWriter
 
-from . import eligibility, import_files, import_rows, imports
+from . import eligible_list as eligible_list_rules
+from . import import_files, import_rows, imports
 from .models import ImportJob
 
 
@@ -104,24 +103,28 @@ def import_report(request, pk):
 @role_required(Role.BUREAU, Role.STAFF, Role.INSURER)
 @require_GET
 def eligible_list(request):
-    """符合条件企业 for one scheme, limited to what the user may see."""
+    """符合条件企业 for one scheme, limited to what the user may see: counts per county, then 50 by key."""
     user = request.user
     schemes = list(Scheme.objects.visible_to(user).select_related("region").order_by("-year", "name"))
     scheme = next((s for s in schemes if str(s.pk) == request.GET.get("scheme")), schemes[0] if schemes else None)
     context = {"schemes": schemes, "scheme": scheme}
-    if scheme is not None:
-        scope = enterprise_scope(user, field="enterprise", region_field="enterprise__region")
-        counts = eligibility.counts_by_county(scheme, scope)
-        names = dict(Region.objects.filter(pk__in=[c for c, _w, _i in counts]).values_list("code", "name"))
-        county = request.GET.get("county") or ""
-        records = eligibility.eligible_records(scheme).filter(scope).select_related("enterprise__region")
-        if county:
-            records = records.filter(within(Region.objects.filter(pk=county), "enterprise__region"))
-        context.update({
-            "counts": [(code, names.get(code, code), waiting, issued) for code, waiting, issued in counts],
-            "total_waiting": sum(w for _c, w, _i in counts), "total_issued": sum(i for _c, _w, i in counts),
-            "page": Paginator(records.order_by("enterprise__region", "enterprise__uscc"), 50)
-            .get_page(request.GET.get("page")),
-            "county": county, "county_name": Region.objects.filter(pk=county).values_list("name", flat=True).first(),
-        })
-    return render(request, "enterprises/eligible.html", context)
+    if scheme is None:
+        return render(request, "enterprises/eligible.html", context)
+    counts, counted_at = eligible_list_rules.counts(user, scheme)
+    county = request.GET.get("county") or ""
+    region = Region.objects.filter(pk=county).first() if county else None
+    after, before = request.GET.get("after") or "", request.GET.get("before") or ""
+    bad_key = any(key and not eligible_list_rules.KEY.fullmatch(key) for key in (after, before))
+    page = eligible_list_rules.Page([])
+    if not bad_key and (region is not None or not county):
+        page = eligible_list_rules.page(user, scheme, counts, county=region, after=after, before=before)
+    context.update({
+        "counts": counts, "counted_at": counted_at, "page": page, "county": county,
+        "county_name": region.name if region else None,
+        "total_waiting": sum(w for _c, _n, w, _i in counts), "total_issued": sum(i for _c, _n, _w, i in counts),
+        "key_error": _("翻页参数无效，请从第一页重新查看。") if bad_key else "",
+        "first_page": page_query(request, after="", before=""),
+        "next_page": page_query(request, after=page.next_after, before=""),
+        "previous_page": page_query(request, before=page.previous_before, after=""),
+    })
+    return render(request, "enterprises/eligible.html", context, status=400 if bad_key else 200)
