@@ -85,6 +85,14 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("电子邮件")
 
 
+class SkipReason(models.TextChoices):
+    """Why a recipient or a channel was skipped: stored as the code, shown in the reader's language."""
+
+    ALREADY_TODAY = "already_today", _("该企业今日已收到同一提醒，不再重复发送。")
+    NO_PHONE = "no_phone", _("没有可用的手机号码（保单联系电话或企业账号手机）。")
+    NO_EMAIL = "no_email", _("没有电子邮箱（保单或企业账号）。")
+
+
 class ScheduleQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The schedules of the schemes the bureau works with (accounts.scopes.scheme_scope)."""
@@ -228,7 +236,7 @@ class ReminderRecipient(models.Model):
     template = models.ForeignKey(ReminderTemplate, on_delete=models.PROTECT, related_name="+")
     day = models.DateField()
     outcome = models.CharField(_("结果"), max_length=10, choices=Outcome.choices)
-    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, choices=SkipReason.choices, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = RecipientQuerySet.as_manager()
@@ -279,7 +287,7 @@ class ReminderDelivery(models.Model):
     policy = models.ForeignKey("policies.Policy", on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(_("发送方式"), max_length=10, choices=Channel.choices)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
-    reason = models.CharField(_("原因"), max_length=200, blank=True)
+    reason = models.CharField(_("原因"), max_length=200, choices=SkipReason.choices, blank=True)
     address = models.CharField(_("接收人"), max_length=254, blank=True)  # masked: 138****0000, l***@example.com
     notice = models.ForeignKey("notifications.Notice", null=True, blank=True, on_delete=models.SET_NULL,
                                related_name="+")

@@ -43,6 +43,7 @@ from .models import (
     ReminderRun,
     ReminderSchedule,
     ReminderTemplate,
+    SkipReason,
 )
 from .transitions import RUN, STALENESS
 
@@ -83,10 +84,6 @@ def reminder_day(now=None):
 def reached_on(template, day):
     """DEDUPE: the enterprises `template` has already reached on `day` (each at most once, by the constraint)."""
     return ReminderRecipient.objects.filter(template=template, day=day, outcome=R.REACHED).values("enterprise")
-
-
-def already_today():
-    return _("该企业今日已收到同一提醒，不再重复发送。")
 
 
 # --- templates ------------------------------------------------------------------------------------
@@ -425,15 +422,14 @@ def _send_chunk(run, rows):
          for e, row in first.items()], ignore_conflicts=True)
     ours = dict(ReminderRecipient.objects.filter(run=run, outcome=R.REACHED, policy_id__in=[r["pk"] for r in rows])
                 .values_list("policy_id", "pk"))
-    reason = already_today()
     ReminderRecipient.objects.bulk_create(
-        [ReminderRecipient(enterprise_id=row["enterprise_id"], policy_id=row["pk"], outcome=R.SKIPPED, reason=reason,
-                           **common) for row in rows if row["pk"] not in ours], ignore_conflicts=True)
+        [ReminderRecipient(enterprise_id=row["enterprise_id"], policy_id=row["pk"], outcome=R.SKIPPED,
+                           reason=SkipReason.ALREADY_TODAY, **common) for row in rows if row["pk"] not in ours],
+        ignore_conflicts=True)
     reached = [row for row in rows if row["pk"] in ours]
     phones, emails = _account_contacts({row["enterprise_id"] for row in reached})
     deliveries, messages = [], []
     with translation.override(settings.LANGUAGE_CODE):  # the enterprise reads Chinese, whoever sent it
-        no_phone, no_email = _("没有可用的手机号码（保单联系电话或企业账号手机）。"), _("没有电子邮箱（保单或企业账号）。")
         for row in reached:
             values = rendering.values_for(enterprise_name=row["enterprise__name"], number=row["number"],
                                           deadline=row["scheme__confirm_deadline"],
@@ -452,7 +448,8 @@ def _send_chunk(run, rows):
                     messages.append((base, Channel.SMS, OutboundMessage(
                         channel=OutboundMessage.Channel.SMS, recipient=phone, body=body, purpose=PURPOSE)))
                 else:
-                    deliveries.append(ReminderDelivery(channel=Channel.SMS, status=D.SKIPPED, reason=no_phone, **base))
+                    deliveries.append(ReminderDelivery(channel=Channel.SMS, status=D.SKIPPED,
+                                                       reason=SkipReason.NO_PHONE, **base))
             if Channel.EMAIL in run.channels:
                 email = row["contact_email"] or emails.get(row["enterprise_id"])
                 if email:
@@ -460,8 +457,8 @@ def _send_chunk(run, rows):
                         channel=OutboundMessage.Channel.EMAIL, recipient=email, subject=subject[:200], body=body,
                         purpose=PURPOSE)))
                 else:
-                    deliveries.append(ReminderDelivery(channel=Channel.EMAIL, status=D.SKIPPED, reason=no_email,
-                                                       **base))
+                    deliveries.append(ReminderDelivery(channel=Channel.EMAIL, status=D.SKIPPED,
+                                                       reason=SkipReason.NO_EMAIL, **base))
     # Written in this transaction; the outbox's drain (send_outbox --loop) sends them, with its retries.
     OutboundMessage.objects.bulk_create([message for _base, _channel, message in messages])
     deliveries += [ReminderDelivery(channel=channel, status=D.QUEUED, outbound=message,

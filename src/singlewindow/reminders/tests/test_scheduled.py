@@ -60,7 +60,7 @@ def test_an_enterprise_a_bureau_reminded_that_day_is_skipped(world, schedule, se
     runs = {run.region_id: run for run in services.send_scheduled(day)}
     runs[HAIFENG].refresh_from_db()
     assert (runs[HAIFENG].reached, runs[HAIFENG].skipped) == (1, 1)  # demo2 (已退回) reached, the 待确认 one skipped
-    assert ReminderRecipient.objects.get(run=runs[HAIFENG], outcome="skipped").reason.startswith("该企业今日已收到")
+    assert ReminderRecipient.objects.get(run=runs[HAIFENG], outcome="skipped").get_reason_display().startswith("该企业今日已收到")
 
 
 def test_a_disabled_schedule_or_a_past_deadline_sends_nothing(world, schedule):

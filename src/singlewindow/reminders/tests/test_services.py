@@ -2,13 +2,15 @@
 boundary in Asia/Shanghai, and as a database constraint), delivery status following the outbox, who confirmed
 since, chunks and resuming, and who may send at all."""
 import datetime as dt
+import importlib
 from unittest import mock
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from singlewindow.audit.services import first_broken_link
 from singlewindow.machines import Refused
@@ -23,6 +25,7 @@ from singlewindow.reminders.models import (
     ReminderRecipient,
     ReminderRun,
     ReminderTemplate,
+    SkipReason,
 )
 
 from .conftest import CHENGQU, HAIFENG, LUHE, confirm_as, criteria, haifeng_pending, shanghai, template_of
@@ -50,7 +53,7 @@ def test_haifeng_pending_reaches_its_one_waiting_enterprise_in_app(world, send):
     assert notice.link == reverse("policies:detail", args=[policy.pk])
     # its enterprise gave no contact and its account has no mobile or e-mail: both skipped, saying why
     assert deliveries(run, Channel.SMS)[policy.pk].state == ReminderDelivery.Status.SKIPPED
-    assert "没有可用的手机号码" in deliveries(run, Channel.SMS)[policy.pk].reason
+    assert "没有可用的手机号码" in deliveries(run, Channel.SMS)[policy.pk].get_reason_display()
     assert deliveries(run, Channel.EMAIL)[policy.pk].state == ReminderDelivery.Status.SKIPPED
     assert first_broken_link() is None
 
@@ -97,6 +100,35 @@ def test_within_n_days_and_a_past_deadline(world, send):
     assert "scheme" in refused.value.message_dict
 
 
+def test_a_skip_stores_its_reason_as_a_code_that_each_reader_reads_in_their_language(world, send):
+    policy = haifeng_pending(world)
+    send(world.county, county=HAIFENG)
+    with translation.override("en"):  # sent by an English reader: still one code, whoever reads it
+        again = send(world.county, county=HAIFENG)
+    first = ReminderDelivery.objects.get(policy=policy, channel=Channel.SMS)
+    skipped = ReminderRecipient.objects.get(run=again)
+    assert (skipped.reason, first.reason) == (SkipReason.ALREADY_TODAY, SkipReason.NO_PHONE)
+    assert skipped.get_reason_display() == "该企业今日已收到同一提醒，不再重复发送。"
+    with translation.override("en"):
+        assert "没有" not in first.get_reason_display() and "今日" not in skipped.get_reason_display()
+
+
+def test_the_reasons_written_as_text_before_become_their_codes(world, send):
+    migration = importlib.import_module("singlewindow.reminders.migrations.0002_skip_reason_codes")
+    run = send(world.county, county=HAIFENG)
+    recipient = ReminderRecipient.objects.get(run=run)
+    with translation.override("en"):
+        english = translation.gettext("没有电子邮箱（保单或企业账号）。")
+    ReminderDelivery.objects.filter(run=run, channel=Channel.SMS).update(reason="没有可用的手机号码（保单联系电话或企业账号手机）。")
+    ReminderDelivery.objects.filter(run=run, channel=Channel.EMAIL).update(reason=english)
+    ReminderRecipient.objects.filter(pk=recipient.pk).update(reason="旧的说明")
+    migration.to_codes(django_apps, None)
+    assert dict(ReminderDelivery.objects.filter(run=run, status="skipped").values_list("channel", "reason")) == {
+        Channel.SMS: SkipReason.NO_PHONE, Channel.EMAIL: SkipReason.NO_EMAIL}
+    recipient.refresh_from_db()
+    assert recipient.get_reason_display() == "旧的说明"  # a text no code matches still reads as written
+
+
 # --- the once-a-day rule ----------------------------------------------------------------------------
 
 def test_the_same_reminder_the_same_day_is_skipped_with_the_reason(world, send):
@@ -107,7 +139,7 @@ def test_the_same_reminder_the_same_day_is_skipped_with_the_reason(world, send):
     assert (again.reached, again.skipped) == (0, 1)
     skipped = ReminderRecipient.objects.get(run=again)
     assert (skipped.policy_id, skipped.outcome) == (policy.pk, R.SKIPPED)
-    assert skipped.reason == "该企业今日已收到同一提醒，不再重复发送。"
+    assert skipped.get_reason_display() == "该企业今日已收到同一提醒，不再重复发送。"
     assert reminders_to(policy.enterprise_id).count() == 1
     assert OutboundMessage.objects.count() == outboxed
     assert not ReminderDelivery.objects.filter(run=again).exists()
