@@ -7,7 +7,7 @@ PORT ?= 8000
 PG_URL ?= postgresql://postgres@localhost:5432/singlewindow
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install system-deps run test lint test-sqlite test-postgres bench messages clean
+.PHONY: install system-deps run test lint test-sqlite test-postgres bench bench-deps messages clean
 
 $(VENV)/.installed: pyproject.toml cardagent/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,7 +63,13 @@ test-postgres:
 	  SW_TESTING=1 DATABASE_URL=$(PG_URL) $(PY) -m pytest -q; \
 	else echo "== no PostgreSQL answers at $(PG_URL): PostgreSQL run skipped"; fi
 
-bench: install
+# wrk drives the load bench (bench/load.py: gunicorn on loopback); it also needs PostgreSQL (BENCH_PG_URL) and
+# Redis (BENCH_REDIS_URL, default redis://localhost:6379/11) answering, as the pages have in production.
+bench-deps:
+	@command -v wrk >/dev/null || { echo "installing wrk from Debian"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: install bench-deps
 	$(PY) bench/run.py
 
 messages: export SW_DEMO := 1

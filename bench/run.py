@@ -162,6 +162,9 @@ def main():
     parser.add_argument("--reimport", action="store_true", help="also time a re-import of the big file")
     parser.add_argument("--only-pages", action="store_true",
                         help="only the bureau's pages at --small enterprises (PostgreSQL; about a minute)")
+    parser.add_argument("--load", action="store_true",
+                        help="only the pages under load: gunicorn and wrk at --small enterprises with ten schemes'"
+                             " policies, PostgreSQL and Redis (bench/load.py; about 10 minutes)")
     opts = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}", flush=True)
@@ -169,6 +172,8 @@ def main():
     print("preparing files and databases…", flush=True)
     if opts.only_pages:
         return pages_only(opts)
+    if opts.load:
+        return load_only(opts)
     big, small = export_file(opts.rows), export_file(opts.small)
     eligible = {n: export_file(n, eligible_only=True) for n in (opts.small, opts.policies, opts.rows)}
     page_results = {}
@@ -234,6 +239,7 @@ def main():
     print(f"indexes kept on the tables written: {', '.join(f'{t} {n}' for t, n in postgres.indexes.items())};")
     print("an import of 50,000 rows or more rebuilds those of enterprises and export records once instead.")
     print_pages(page_results, opts.small)
+    load_only(opts)
     print(f"load average now {os.getloadavg()[0]:.2f}; total bench time {time.monotonic() - started:.0f} s")
 
 
@@ -244,6 +250,17 @@ def pages_only(opts):
         measure(url, "prepare", str(export_file(opts.small, eligible_only=True)))
         measure(url, "issue")
         print_pages(measure(url, "pages"), opts.small)
+    finally:
+        postgres.drop_all()
+
+
+def load_only(opts):
+    """The pages under load (bench/load.py), on a database of their own."""
+    import load
+
+    postgres = Postgres()
+    try:
+        load.run(postgres.fresh(f"{PG_DB}_load"), export_file(opts.small, eligible_only=True), opts.small, counties())
     finally:
         postgres.drop_all()
 
