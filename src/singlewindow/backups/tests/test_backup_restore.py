@@ -166,6 +166,16 @@ def test_a_restore_into_a_new_database_and_empty_directories_brings_everything_b
         out = io.StringIO()
         call_command("verify_audit", stdout=out)
         assert "audit chain intact" in out.getvalue()
+        assert every_row() != rows
+
+        # the same archive again over this now-running system: only with --force, and what was there is set aside
+        with pytest.raises(CommandError, match="不是空的"):
+            restore(archive)
+        said = restore(archive, "--force")
+        assert "audit chain intact" in said and "原有文件已移到" in said
+        assert every_row() == rows
+        (kept,) = (tmp_path / "new" / "eport").glob(".before-restore-*")
+        assert (kept / "ca" / "ca.key").read_bytes() == (tmp_path / "new" / "eport" / "ca" / "ca.key").read_bytes()
 
 
 def test_a_tampered_archive_is_refused_even_with_force_and_nothing_changes(world, settings, tmp_path):
