@@ -14,11 +14,22 @@ PRODUCTION_HASHER = override_settings(PASSWORD_HASHERS=["django.contrib.auth.has
 
 
 @pytest.fixture
-def cluster(live_world, tmp_path):
+def production_services():
+    """Skips before the world is built: the reasons need no database."""
     if reason := unavailable(connection, REDIS_URL):
         pytest.skip(reason)
     if not nginx_binary():
         pytest.skip("Debian's nginx is not installed (make system-deps installs it)")
+
+
+@pytest.fixture
+def world_in_database(production_services, live_world):
+    """The world committed, so the app processes see it; after the other tests (pytest-django orders by the name)."""
+    return live_world
+
+
+@pytest.fixture
+def cluster(world_in_database, tmp_path):
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()  # sessions and rate limits of an earlier run
@@ -59,11 +70,11 @@ def wait_for_jobs(timeout=90):
 
 
 def test_an_enterprise_logged_in_on_one_host_confirms_on_another_and_the_insurer_approves_through_nginx(
-        cluster, live_world):
+        cluster, world_in_database):
     from singlewindow.audit.models import AuditEvent
     from singlewindow.policies.models import PolicyStatus
 
-    world, policy = live_world, live_world.pending
+    world, policy = world_in_database, world_in_database.pending
     production_passwords(world)
     bind_local_account(world.demo)
     bind_local_account(world.demo2)
