@@ -249,7 +249,8 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Shared by every app process: Redis in production, a file cache on one host by default.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # singlewindow.cache: Django's RedisCache that pages can live without while Redis is down (a read is a miss)
+    CACHES = {"default": {"BACKEND": "singlewindow.cache.RedisCache", "LOCATION": REDIS_URL}}
     SESSION_ENGINE = "singlewindow.accounts.sessions.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

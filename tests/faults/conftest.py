@@ -174,3 +174,41 @@ def worker_backend():
 
 def have(program):
     return shutil.which(program) is not None
+
+
+class PrivateRedis:
+    """redis-server of the test's own on a free loopback port, no persistence; stop() is Redis going down."""
+
+    def __init__(self, directory):
+        self.port, self.directory = free_port(), directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        wait_for("redis-server answering", self.answers)
+
+    def answers(self):
+        import redis
+
+        try:
+            return redis.Redis.from_url(self.url, socket_connect_timeout=1).ping()
+        except redis.RedisError:
+            return False
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=WAIT)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if not have("redis-server"):
+        pytest.skip("redis-server is not installed (Debian's redis-server)")
+    server = PrivateRedis(tmp_path)
+    yield server
+    server.stop()
