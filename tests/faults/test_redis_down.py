@@ -1,8 +1,10 @@
 """Redis down under a running app process (gunicorn, production settings, testing/cluster.py): the pages that can
 do without it keep working from the database (the session, the logged-in user, the policy pages, a confirmation);
-what cannot be done without it (a login, whose user version lives there; the per-address counters) fails with
-the friendly page, nothing changed; when Redis is back, so is everything."""
+what cannot be done without it fails with the friendly page, nothing changed: the per-address counters, a
+logout, and a login once the user is read from the cache (decision 0035: its version must be replaced); when
+Redis is back, so is everything."""
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from singlewindow.audit.models import AuditEvent
@@ -44,6 +46,12 @@ def app(live_world, private_redis, tmp_path):
         yield cluster
 
 
+def logins_need_redis():
+    """A login replaces the user's version in the cache when the user is read from it (accounts.usercache,
+    decision 0035): that write must not be skipped (a revoked copy could come back), so it fails the login."""
+    return "singlewindow.accounts.usercache.AuthenticationMiddleware" in settings.MIDDLEWARE
+
+
 def friendly(response):
     return response.status_code == 500 and BUSY in response.text and "Traceback" not in response.text
 
@@ -75,15 +83,20 @@ def test_with_redis_down_a_logged_in_enterprise_keeps_working_and_a_login_fails_
     assert anonymous.get(f"{url}/login/").status_code == 200  # the login page itself
     assert anonymous.get(f"{url}/verify/").status_code == 200  # 保单查验's form
     login = anonymous.post(f"{url}/login/", {"username": "demo2", "password": "Demo@2020"})
-    assert friendly(login), (login.status_code, login.text[:300])  # fails clearly, no session made
-    assert anonymous.get(f"{url}/insure/").status_code == 302  # not logged in
+    if logins_need_redis():
+        assert friendly(login), (login.status_code, login.text[:300])  # fails clearly, no session made
+        assert anonymous.get(f"{url}/insure/").status_code == 302  # not logged in
+    else:
+        assert login.status_code == 302, app.logs()  # falls back to the database
+        assert anonymous.get(f"{url}/insure/").status_code == 200
 
 
 
 def test_when_redis_comes_back_logins_work_again(app, private_redis):
     url = app.url
     private_redis.stop()
-    assert friendly(PortalClient().log_in(url, "demo2", "Demo@2020"))
+    down = PortalClient().log_in(url, "demo2", "Demo@2020")
+    assert friendly(down) if logins_need_redis() else down.status_code == 302
 
     private_redis.start()  # on its port again, empty, as a restarted Redis without persistence
     again = PortalClient()
