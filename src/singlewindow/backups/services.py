@@ -18,7 +18,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import archive, areas, database
+from . import archive, areas, database, stored
 
 
 class Refused(Exception):
@@ -32,6 +32,8 @@ class Restored:
     set_aside: list = field(default_factory=list)  # directories holding what --force replaced
     unapplied: list = field(default_factory=list)  # migrations of this code newer than the archive
     head: str = ""
+    stored: dict = field(default_factory=dict)  # kind → rows naming a stored file
+    problems: list = field(default_factory=list)  # rows whose file did not come back whole
 
 
 # --- backup -----------------------------------------------------------------------------------------------
@@ -41,7 +43,9 @@ def default_name(now=None):
 
 
 def backup(output, alias="default"):
-    """Write the archive to `output` (refused if it exists); returns the manifest."""
+    """Write the archive to `output` (refused if it exists); returns the manifest. Rows whose file is missing on
+    this host are listed in it (`stored`), and the archive is written all the same: a backup without them beats
+    none."""
     output = Path(output)
     if output.exists():
         raise Refused(_("%(path)s 已存在：备份不覆盖已有文件，请换一个文件名。") % {"path": output})
@@ -54,6 +58,7 @@ def backup(output, alias="default"):
     temporary = Path(temporary)
     dump = temporary.with_suffix(".db")
     try:
+        counts, missing = stored.problems()
         created = timezone.now()
         try:
             facts = database.dump(dump, alias)
@@ -65,7 +70,9 @@ def backup(output, alias="default"):
             dump.unlink()
             counted = _add_areas(writer)
             writer.close({"created_at": created.isoformat(), "database": {"vendor": vendor,
-                          "member": database.MEMBER[vendor]}, "areas": counted, **facts}, created.timestamp())
+                          "member": database.MEMBER[vendor]}, "areas": counted,
+                          "stored": {"rows": counts, "missing": missing[:1000],
+                                                                    "missing_count": len(missing)}, **facts}, created.timestamp())
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, output)
@@ -176,6 +183,8 @@ def restore(path, alias="default", *, force=False):
         restored = database.facts(cursor)
     result.head = restored["audit"]["head"]
     result.unapplied = sorted(_known_migrations(alias) - set(restored["migrations"]))
+    if not result.unapplied:  # an older schema may not have the document tables as the code reads them
+        result.stored, result.problems = stored.problems(compare=True)
     return result
 
 

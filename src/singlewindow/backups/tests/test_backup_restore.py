@@ -54,9 +54,9 @@ def every_row():
     return rows
 
 
-def backup(path):
+def backup(path, stderr=None):
     out = io.StringIO()
-    call_command("backup", str(path), stdout=out)
+    call_command("backup", str(path), stdout=out, stderr=stderr or io.StringIO())
     return out.getvalue()
 
 
@@ -102,6 +102,16 @@ def new_database(tmp_path):
                 cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def add_claim_document(world):
+    """A claim on demo's 2020 policy with an invoice uploaded."""
+    insured = SimpleNamespace(
+        policy=Policy.objects.select_related("scheme").get(enterprise=world.demo.enterprise_id, scheme__year=2020),
+        buyer=claims.add_buyer(world.demo, {"name_latin": "Hamburg Trading GmbH", "country": "DE",
+                                            "address": "Speicherstadt 1, Hamburg"}),
+        user=world.demo, insurer=world.insurer)
+    return claims.add_document(world.demo, claim_for(insured).pk, "invoice", pdf())
+
+
 @pytest.fixture
 def running(live_world, settings, tmp_path):
     """The demo world committed, plus what a backup must carry: a policy confirmed and approved with its signed
@@ -117,13 +127,7 @@ def running(live_world, settings, tmp_path):
     refused = imports.submit(world.bureau, SimpleUploadedFile("exports.csv", csv_bytes([
         [new_uscc(2), "备份测试出口企业有限公司", CITY, world.scheme.basis_year, "四百万"]])))
     assert ImportJob.objects.get(pk=refused.pk).status == ImportJob.Status.REJECTED
-    insured = SimpleNamespace(
-        policy=Policy.objects.select_related("scheme").get(enterprise=world.demo.enterprise_id, scheme__year=2020),
-        buyer=claims.add_buyer(world.demo, {"name_latin": "Hamburg Trading GmbH", "country": "DE",
-                                            "address": "Speicherstadt 1, Hamburg"}),
-        user=world.demo, insurer=world.insurer)
-    claim = claim_for(insured)
-    claim_document = claims.add_document(world.demo, claim.pk, "invoice", pdf())
+    claim_document = add_claim_document(world)
     return SimpleNamespace(world=world, document=document, refused=refused, claim_document=claim_document,
                            card_ca=card_authority.fingerprint(card_authority.authority().certificate),
                            document_ca=signing.fingerprint(signing.authority().certificate),
@@ -145,7 +149,7 @@ def test_a_restore_into_a_new_database_and_empty_directories_brings_everything_b
     empty_areas(settings, tmp_path / "new")
     with new_database(tmp_path):
         said = restore(archive)
-        assert "audit chain intact" in said
+        assert "audit chain intact" in said and "SHA-256 全部与记录相符" in said
         assert every_row() == rows
         # the stored files, at their new place, are the bytes the rows name
         for row in PolicyDocument.objects.all():
@@ -232,3 +236,14 @@ def test_a_backup_never_overwrites_an_existing_file(db, tmp_path):
     assert "已存在" in str(refused.value)
     assert archive.read_bytes() == b"an older backup"
     assert [path.name for path in tmp_path.iterdir()] == ["backup.tar"]
+
+
+def test_a_backup_names_the_documents_it_cannot_find_on_this_host(world, settings, tmp_path):
+    settings.SW_IMPORT_DIR = tmp_path / "imports"
+    lost = add_claim_document(world)
+    uploads.path_of(lost.stored_name).unlink()
+    archive, warned = tmp_path / "backup.tar", io.StringIO()
+    said = backup(archive, stderr=warned)
+    assert "已备份" in said
+    assert "找不到" in warned.getvalue() and f"索赔材料 {lost.stored_name}：文件缺失" in warned.getvalue()
+    assert f"索赔材料 {lost.stored_name}：文件缺失" in manifest_of(archive)["stored"]["missing"]

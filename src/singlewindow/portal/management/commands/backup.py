@@ -26,3 +26,9 @@ class Command(BaseCommand):
                             "审计事件 %(events)s 条，链尾 %(head)s。") % {
             "path": archive, "vendor": manifest["database"]["vendor"], "migrations": len(manifest["migrations"]),
             "files": files, "events": manifest["audit"]["events"], "head": manifest["audit"]["head"]})
+        missing = manifest["stored"]["missing"]
+        if missing:
+            self.stderr.write(_("注意：%(count)s 份文件在本机找不到，备份中没有它们（文件目录是否已挂载？）：") % {
+                "count": manifest["stored"]["missing_count"]})
+            for line in missing[:20]:
+                self.stderr.write(f"  {line}")

@@ -34,4 +34,13 @@ class Command(BaseCommand):
         if restored.head != manifest["audit"]["head"]:
             raise CommandError(_("恢复后的审计链尾 %(restored)s 与备份清单记录的 %(archived)s 不同。") % {
                 "restored": restored.head, "archived": manifest["audit"]["head"]})
+        if restored.stored:
+            self.stdout.write(_("文件核对：%(counts)s，%(verdict)s。") % {
+                "counts": "，".join(f"{kind} {count} 份" for kind, count in restored.stored.items()),
+                "verdict": _("%(count)s 份有问题") % {"count": len(restored.problems)} if restored.problems
+                else _("SHA-256 全部与记录相符")})
+        for line in restored.problems[:20]:
+            self.stderr.write(f"  {line}")
         call_command("verify_audit", stdout=self.stdout, stderr=self.stderr)
+        if restored.problems:
+            raise CommandError(_("%(count)s 份文件没有完整恢复（见上）。") % {"count": len(restored.problems)})
