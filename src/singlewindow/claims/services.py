@@ -24,7 +24,8 @@ from singlewindow.forms import record_id
 from singlewindow.machines import Refused
 from singlewindow.notifications import services as notifications
 from singlewindow.notifications.models import Notice
-from singlewindow.policies.models import REASON_MAX_LENGTH, Policy, PolicyStatus, reason_missing, reason_too_long
+from singlewindow.policies.models import Policy, PolicyStatus
+from singlewindow.policies.services import check_reason
 from singlewindow.validators import ascii_digits, clean_contacts, clean_text
 
 from . import indemnity, iso, uploads
@@ -55,15 +56,6 @@ AMOUNT_MAX = Decimal("9999999999999.99")  # 15 digits, as the columns hold
 
 
 # --- small rules, each written once ----------------------------------------------------------------------
-
-def _reason(value):
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({"reason": reason_missing()})
-    if len(value) > REASON_MAX_LENGTH:
-        raise ValidationError({"reason": reason_too_long()})
-    return clean_text(value, field="reason", max_length=REASON_MAX_LENGTH)
-
 
 def _amount(value, field, *, positive=True):
     try:
@@ -314,12 +306,15 @@ def file_notice(actor, policy_id, data, *, ip=None, now=None):
     return notice
 
 
-def _notice_move(actor, notice_id, action, *, ip=None, reason="", now=None, changes=None):
+def _notice_move(actor, notice_id, action, *, ip=None, reason=None, now=None, changes=None):
+    """The notice locked, its status checked first (as _claim_move), then the `reason` as typed (check_reason)."""
     transition = NOTICE[action]
     require_role(actor, transition.actor_role)
     now = now or timezone.now()
     with transaction.atomic():
         notice = _locked(LossNotice, LossNotice.objects.visible_to(actor), notice_id)
+        NOTICE.check(action, notice.status, subject(notice))
+        reason = "" if reason is None else check_reason(reason)
         before = notice.status
         NOTICE.move(LossNotice.objects, notice.pk, action, subject(notice),
                     status_changed_at=now, **(changes or {}))
@@ -337,7 +332,6 @@ def acknowledge_notice(actor, notice_id, *, ip=None, now=None):
 
 
 def withdraw_notice(actor, notice_id, *, reason, ip=None, now=None):
-    reason = _reason(reason)
     notice, _now = _notice_move(actor, notice_id, "withdraw", ip=ip, reason=reason, now=now,
                                 changes={"target_date": None})
     return notice
@@ -354,7 +348,7 @@ def post_message(actor, notice_id, kind, body, *, ip=None, now=None):
     with transaction.atomic():
         notice = _locked(LossNotice, LossNotice.objects.visible_to(actor), notice_id)
         if notice.status not in NOTICE_OPEN:
-            raise Refused("state", _("报损 %(n)s 已%(status)s，不能再留言。") % {
+            raise Refused("state", _("报损 %(n)s 当前状态为“%(status)s”，不能再留言。") % {
                 "n": notice.number, "status": notice.get_status_display()})
         message = NoticeMessage.objects.create(notice=notice, kind=kind, body=body, author=actor, at=now)
         record(actor=actor, action=f"loss_notice.{kind}", obj=notice, ip=ip, at=now, data={"message": message.pk})
@@ -469,7 +463,7 @@ def add_document(actor, claim_id, kind, upload, *, request_id=None, ip=None, now
         with transaction.atomic():
             claim = _locked(Claim, Claim.objects.visible_to(actor), claim_id)
             if claim.status not in UNDECIDED:
-                raise Refused("state", _("索赔 %(n)s 已%(status)s，不能再上传材料。") % {
+                raise Refused("state", _("索赔 %(n)s 当前状态为“%(status)s”，不能再上传材料。") % {
                     "n": claim.number, "status": claim.get_status_display()})
             request = None
             if kind == DocumentKind.REQUESTED:
@@ -547,19 +541,24 @@ def checklist(claim):
     return rows
 
 
-def _claim_move(actor, claim_id, action, *, ip=None, reason="", now=None, changes=None, data=None, check=None):
+def _claim_move(actor, claim_id, action, *, ip=None, reason=None, reason_field=None, now=None, changes=None,
+                data=None, check=None):
     """The claim locked, its status checked against the table first (a stale page or a second click is told
-    so whatever it typed), then `check(claim)` and `changes(claim)` read the inputs; then the move."""
+    so whatever it typed), then the `reason` as typed (check_reason; kept in `reason_field` too when named),
+    `check(claim)` and `changes(claim)` read the inputs; then the move."""
     transition = CLAIM[action]
     require_role(actor, transition.actor_role)
     now = now or timezone.now()
     with transaction.atomic():
         claim = _locked(Claim, Claim.objects.visible_to(actor), claim_id)
         CLAIM.check(action, claim.status, subject(claim))
+        reason = "" if reason is None else check_reason(reason)
         if check is not None:
             check(claim)
         before = claim.status
         fields = dict(changes(claim) if callable(changes) else changes or {})
+        if reason_field:
+            fields[reason_field] = reason
         target_key = f"claim.{transition.target}"
         fields.setdefault("target_date", target(target_key, timezone.localdate(now)))
         CLAIM.move(Claim.objects, claim.pk, action, subject(claim),
@@ -691,11 +690,9 @@ def approve(actor, claim_id, *, usd_rate, rate_date, ip=None, now=None):
 
 
 def reject(actor, claim_id, *, reason, ip=None, now=None):
-    reason = _reason(reason)
-    claim = _claim_move(actor, claim_id, "reject", ip=ip, reason=reason, now=now,
-                        changes={"decision_reason": reason})
+    claim = _claim_move(actor, claim_id, "reject", ip=ip, reason=reason, reason_field="decision_reason", now=now)
     _message_contact(claim, lambda: _("【单一窗口】您的索赔 %(n)s 未获赔付，原因：%(reason)s。") % {
-        "n": claim.number, "reason": reason}, "claim.reject")
+        "n": claim.number, "reason": claim.decision_reason}, "claim.reject")
     return claim
 
 
@@ -723,7 +720,6 @@ def mark_paid(actor, claim_id, *, paid_on, amount_usd, reference, ip=None, now=N
 
 
 def withdraw_claim(actor, claim_id, *, reason, ip=None, now=None):
-    reason = _reason(reason)
     return _claim_move(actor, claim_id, "withdraw", ip=ip, reason=reason, now=now)
 
 

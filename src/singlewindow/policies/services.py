@@ -58,10 +58,13 @@ def eligibility_changed():
     changed()
 
 
-def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, data=None, now=None):
+def _transition(actor, policy_id, action, *, ip=None, reason="", typed_reason=None, changes=None, data=None,
+                now=None):
     """Move one policy along TRANSITIONS[action] or raise. Returns the policy as it is now.
 
-    `now` is the moment the move happens (default: the clock's); the demo passes its own to build a past."""
+    A `typed_reason` (as the user typed it) is checked (check_reason) after the status: a policy that is no
+    longer in a state for the move is refused as such, whatever was typed. `now` is the moment the move
+    happens (default: the clock's); the demo passes its own to build a past."""
     transition = TRANSITIONS[action]
     if transition.actor_role and getattr(actor, "role", None) != transition.actor_role:
         raise PermissionDenied
@@ -71,6 +74,10 @@ def _transition(actor, policy_id, action, *, ip=None, reason="", changes=None, d
         policy = scope.select_for_update(of=("self",)).select_related("enterprise").filter(pk=policy_id).first()
         if policy is None:
             raise Policy.DoesNotExist
+        if typed_reason is not None:
+            if policy.status not in transition.sources:
+                raise refusal(policy, action)
+            reason = check_reason(typed_reason)
         now = now or timezone.now()
         fields = {"status": transition.target, "status_changed_at": now, **(changes or {})}
         if reason:
@@ -298,7 +305,6 @@ def confirm(actor, policy_id, *, contact_name, contact_phone, contact_email="", 
 def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSWORD, card_proof="", now=None):
     """放弃投保. A card user's decline carries the card's signature of the policy, enterprise, reason and time,
     checked as at 确认投保 and kept in the audit event."""
-    reason = check_reason(reason)
     data = {"login_method": login_method}
     if login_method == LoginMethod.CARD:
         from singlewindow.eport.services import verify_decline
@@ -308,8 +314,9 @@ def decline(actor, policy_id, *, reason, ip=None, login_method=LoginMethod.PASSW
             raise Policy.DoesNotExist
         if policy.status not in TRANSITIONS["decline"].sources:  # said before a signature is spent on it
             raise refusal(policy, "decline")
+        reason = check_reason(reason)
         data["card_signature"] = verify_decline(actor, policy, card_proof, reason=reason, ip=ip)
-    return _transition(actor, policy_id, "decline", ip=ip, reason=reason, data=data, now=now)
+    return _transition(actor, policy_id, "decline", ip=ip, typed_reason=reason, data=data, now=now)
 
 
 # --- insurer ----------------------------------------------------------------
@@ -356,12 +363,12 @@ def return_policy(actor, policy_id, *, reason, fields=(), ip=None, now=None):
     fields = sorted(set(fields))
     if unknown := set(fields) - set(CORRECTABLE):
         raise ValidationError({"to_correct": _("不能要求修改：%(names)s。") % {"names": "、".join(sorted(unknown))}})
-    return _transition(actor, policy_id, "return", ip=ip, reason=check_reason(reason), now=now,
+    return _transition(actor, policy_id, "return", ip=ip, typed_reason=reason, now=now,
                        data={"fields": fields} if fields else None)
 
 
 def cancel(actor, policy_id, *, reason, ip=None, now=None):
-    policy = _transition(actor, policy_id, "cancel", ip=ip, reason=check_reason(reason), now=now)
+    policy = _transition(actor, policy_id, "cancel", ip=ip, typed_reason=reason, now=now)
     documents_changed(policy.pk)  # a policy with an 电子保单 gets a new version saying it was cancelled
     return policy
 

@@ -166,6 +166,39 @@ def test_a_bureau_counts_its_region_but_never_sees_a_document(insured, world):
     assert list(ClaimDocument.objects.visible_to(world.demo)) == [document]
 
 
+@pytest.mark.parametrize("reason", ["", "很" * 501, "<b>撤回</b>"])
+@pytest.mark.parametrize("what, status", [("withdraw_claim", "approved"), ("withdraw_claim", "withdrawn"),
+                                          ("reject", "submitted"), ("reject", "rejected")])
+def test_a_claim_in_the_wrong_state_is_told_its_state_whatever_the_reason(insured, what, status, reason):
+    claim = claim_in(insured, status)
+    actor = insured.user if what == "withdraw_claim" else insured.insurer
+    with pytest.raises(Refused, match="当前状态为|无需重复操作") as refused:
+        getattr(services, what)(actor, claim.pk, reason=reason)
+    assert claim.number in str(refused.value)
+    assert Claim.objects.get(pk=claim.pk).status == status
+
+
+@pytest.mark.parametrize("reason", ["", "<b>撤回</b>"])
+def test_a_notice_no_longer_open_is_told_its_state_whatever_the_reason(insured, reason):
+    notice = notice_in(insured, LossNotice.Status.CLAIMED)
+    with pytest.raises(Refused, match="当前状态为“已索赔”"):
+        services.withdraw_notice(insured.user, notice.pk, reason=reason)
+
+
+def test_a_withdrawn_notice_or_claim_says_its_state_once_when_refused_a_message_or_a_document(insured):
+    notice = notice_in(insured, LossNotice.Status.WITHDRAWN)
+    with pytest.raises(Refused) as refused:
+        services.post_message(insured.user, notice.pk, "answer", "买方已付款。")
+    assert str(refused.value) == f"报损 {notice.number} 当前状态为“已撤回”，不能再留言。"
+    claim = claim_in(insured, Claim.Status.WITHDRAWN)
+    with pytest.raises(Refused) as refused:
+        services.add_document(insured.user, claim.pk, "invoice", pdf())
+    assert str(refused.value) == f"索赔 {claim.number} 当前状态为“已撤回”，不能再上传材料。"
+    with translation.override("en"), pytest.raises(Refused) as refused:
+        services.add_document(insured.user, claim.pk, "invoice", pdf())
+    assert str(refused.value) == f"Claim {claim.number} is “Withdrawn”; no more documents can be uploaded."
+
+
 # --- documents ----------------------------------------------------------------------------------------
 
 def states(claim):

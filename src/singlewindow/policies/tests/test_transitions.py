@@ -173,6 +173,21 @@ def test_it_requires_a_clean_reason(world, users, policy_in, action, source, rea
     assert (policy.status, events_for(policy).count()) == (source, before)
 
 
+@pytest.mark.parametrize("action,source", [("return", "returned"), ("return", "effective"), ("cancel", "cancelled"),
+                                           ("cancel", "expired"), ("decline", "declined"), ("decline", "confirmed")])
+@pytest.mark.parametrize("reason", ["", "很" * 501, "<b>不予承保</b>"])
+def test_a_policy_in_the_wrong_state_is_told_its_state_whatever_the_reason(world, users, policy_in, action, source,
+                                                                          reason):
+    policy = policy_in(source)
+    before = events_for(policy).count()
+    do = {"return": services.return_policy, "cancel": services.cancel, "decline": services.decline}[action]
+    with pytest.raises(Refused, match="当前状态为|无需重复操作") as refused:
+        do(users[TRANSITIONS[action].actor_role], policy.pk, reason=reason)
+    assert policy.number in str(refused.value)
+    policy.refresh_from_db()
+    assert (policy.status, events_for(policy).count()) == (source, before)
+
+
 def test_a_reason_of_exactly_500_characters_is_kept_trimmed(world, policy_in):
     policy = policy_in(PolicyStatus.CONFIRMED)
     services.return_policy(world.insurer, policy.pk, reason=f"  {'很' * 500}  ")
