@@ -11,7 +11,14 @@ def bare(request):
 
 
 def bare_with_user(request):
+    """request.user, as every page loads it (the middleware's, which may come from the cache)."""
+    return HttpResponse(request.user.username)
+
+
+def bare_with_user_uncached(request):
+    """The user as Django loads it: the session's user by a query (the baseline of the cached user)."""
     return HttpResponse(get_user(request).username)
 
 
-urlpatterns = [path("bench/bare/", bare), path("bench/user/", bare_with_user), *site]
+urlpatterns = [path("bench/bare/", bare), path("bench/user/", bare_with_user),
+               path("bench/user-uncached/", bare_with_user_uncached), *site]

@@ -91,7 +91,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "singlewindow.accounts.usercache.AuthenticationMiddleware",  # Django's, the user from the cache when current
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -187,6 +187,14 @@ ACCOUNT_CODES_PER_ADDRESS_HOUR = 20
 SW_SESSION_IDLE_MINUTES = int(os.environ.get("SW_SESSION_IDLE_MINUTES", "30"))
 SW_SESSION_MAX_HOURS = int(os.environ.get("SW_SESSION_MAX_HOURS", "12"))
 SESSION_COOKIE_AGE = SW_SESSION_MAX_HOURS * 3600
+# A request writes its session only when something in it changed: the last-seen time is rewritten when older than
+# SW_SESSION_TOUCH_SECONDS, so an active session costs one write per that many seconds (not one per request) and
+# the idle logout comes between SW_SESSION_IDLE_MINUTES and that plus SW_SESSION_TOUCH_SECONDS, never before.
+SW_SESSION_TOUCH_SECONDS = int(os.environ.get("SW_SESSION_TOUCH_SECONDS", "60"))
+# The logged-in user is read from the cache, not the database, while its copy is current (accounts.usercache,
+# docs/decisions/0037-cached-user.md): any change of the user's row replaces its version at once. A copy lives at
+# most this many seconds (what bounds a change made behind the ORM's back, by SQL); 0 reads the database every time.
+SW_USER_CACHE_SECONDS = int(os.environ.get("SW_USER_CACHE_SECONDS", "300"))
 # The calendar job reminds an enterprise (notice + SMS) once when a policy's 确认截止日 is this many days away.
 SW_DEADLINE_REMINDER_DAYS = int(os.environ.get("SW_DEADLINE_REMINDER_DAYS", "7"))
 SESSION_ENGINE = "singlewindow.accounts.sessions.db"  # only well-formed keys reach the database
@@ -246,7 +254,8 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
 
 # --- cache ------------------------------------------------------------------
-# Shared by every app process: Redis in production, a file cache on one host by default.
+# Shared by every app process: Redis in production, a file cache on one host by default. The cached user needs
+# that: a version replaced by one process must be seen by all (a per-process cache would serve revoked users).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     # singlewindow.cache: Django's RedisCache that pages can live without while Redis is down (a read is a miss)

@@ -1,6 +1,8 @@
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +26,15 @@ class UserQuerySet(models.QuerySet):
         from .scopes import user_scope
 
         return self.filter(user_scope(user))
+
+    def update(self, **fields):
+        """Like every change of a user's row, an update makes its cached copies stale (accounts.usercache)."""
+        from .usercache import forget
+
+        changed = list(self.values_list("pk", flat=True))
+        count = super().update(**fields)
+        forget(*changed)
+        return count
 
 
 class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
@@ -102,6 +113,15 @@ class User(AbstractUser):
         if self.role == Role.BUREAU:
             return self.region
         return None
+
+
+@receiver(post_save, sender=User, dispatch_uid="singlewindow.accounts.user_saved")
+@receiver(post_delete, sender=User, dispatch_uid="singlewindow.accounts.user_deleted")
+def forget_cached_user(sender, instance, **kwargs):
+    """A saved or deleted user (password, status, role, scope...) is never served from the cache as it was."""
+    from .usercache import forget
+
+    forget(instance.pk)
 
 
 class LocalAccount(models.Model):

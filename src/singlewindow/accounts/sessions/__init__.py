@@ -1,12 +1,15 @@
 """When a session ends (docs/decisions/0009-eport-card.md, "Sessions").
 
 - SW_SESSION_IDLE_MINUTES after its last request, and SW_SESSION_MAX_HOURS after its login at the latest:
-  SessionLimitsMiddleware, from the login time and a last-seen time kept in the session. The last-seen time
-  is rewritten at most once a minute, so an active session costs a session write a minute, not one a request.
+  SessionLimitsMiddleware, from the login time and a last-seen time kept in the session. The rule that keeps
+  a request from writing its session: the last-seen time is rewritten only when older than
+  SW_SESSION_TOUCH_SECONDS (60), so an active session costs one session write a minute, not one a request, and
+  the idle limit holds to that granularity (the logout comes up to a minute late, never early).
 - When the credential behind it changes: the password (Django's session hash is made from it), the account's
   status (停用/启用/删除) or a card it logged in with being revoked. The last two call end_sessions(), which
   bumps User.credential_version; the session hash covers it too, and Django compares that hash on every
   request already, so those sessions end at their next request with no extra query, whatever the engine.
+  The user it compares is usually the cached copy (accounts.usercache), which any change of the row makes stale.
 """
 import logging
 import time
@@ -24,7 +27,6 @@ from django.utils.translation import gettext as _
 log = logging.getLogger(__name__)
 LOGIN_AT = "sw_login_at"
 SEEN_AT = "sw_seen_at"
-TOUCH_SECONDS = 60  # the last-seen time is rewritten when older than this (one session write)
 
 clock = time.time  # seconds; tests put their own clock here
 # What a page asks for on its own (the notice popup polls every 20 s) is not activity: it does not keep a
@@ -52,9 +54,9 @@ def _ended(session, now):
         return "max"  # a session from before these limits: its age is unknown
     if now - login_at >= settings.SW_SESSION_MAX_HOURS * 3600:
         return "max"
-    # seen_at lags the last request by under TOUCH_SECONDS: the session ends between the stated idle time
-    # and a minute after it, never before.
-    if now - seen_at >= settings.SW_SESSION_IDLE_MINUTES * 60 + TOUCH_SECONDS:
+    # seen_at lags the last request by under SW_SESSION_TOUCH_SECONDS: the session ends between the stated idle
+    # time and that much after it, never before.
+    if now - seen_at >= settings.SW_SESSION_IDLE_MINUTES * 60 + settings.SW_SESSION_TOUCH_SECONDS:
         return "idle"
     return None
 
@@ -107,6 +109,6 @@ class SessionLimitsMiddleware:
             why = _ended(session, now)
             if why:
                 return _timed_out(request, why)
-            if now - session[SEEN_AT] >= TOUCH_SECONDS and not _passive(request):
+            if now - session[SEEN_AT] >= settings.SW_SESSION_TOUCH_SECONDS and not _passive(request):
                 session[SEEN_AT] = now
         return self.get_response(request)
