@@ -54,33 +54,31 @@ def backup(output, alias="default"):
     vendor = database.vendor(alias)
     if vendor not in database.MEMBER:
         raise Refused(_("不支持备份 %(vendor)s 数据库。") % {"vendor": vendor})
-    fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".part")  # 0600
-    temporary = Path(temporary)
-    dump = temporary.with_suffix(".db")
+    scratch = Path(tempfile.mkdtemp(dir=output.parent, prefix=f".{output.name}."))  # 0700: the dump waits here
+    temporary = scratch / "archive.part"
     try:
         counts, missing = stored.problems()
         created = timezone.now()
         try:
-            facts = database.dump(dump, alias)
+            facts = database.dump(scratch / "database", alias)
         except database.DatabaseError as error:
             raise Refused(_("数据库导出失败：%(error)s") % {"error": error}) from None
-        with os.fdopen(fd, "wb") as handle:
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
             writer = archive.Writer(handle)
-            writer.add_file(database.MEMBER[vendor], dump)
-            dump.unlink()
-            counted = _add_areas(writer)
-            writer.close({"created_at": created.isoformat(), "database": {"vendor": vendor,
-                          "member": database.MEMBER[vendor]}, "areas": counted,
-                          "stored": {"rows": counts, "missing": missing[:1000],
-                                                                    "missing_count": len(missing)}, **facts}, created.timestamp())
+            writer.add_file(database.MEMBER[vendor], scratch / "database")
+            (scratch / "database").unlink()
+            manifest = {"created_at": created.isoformat(), "areas": _add_areas(writer),
+                        "database": {"vendor": vendor, "member": database.MEMBER[vendor]},
+                        "stored": {"rows": counts, "missing": missing[:1000], "missing_count": len(missing)}}
+            writer.close({**manifest, **facts}, created.timestamp())
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, output)
         _sync(output.parent)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        dump.unlink(missing_ok=True)
-        raise
+    except OSError as error:  # a full disk, an unreadable file: no half archive is left
+        raise Refused(_("备份未完成，没有留下备份文件：%(error)s") % {"error": error}) from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     return archive.read(output)
 
 
@@ -90,7 +88,10 @@ def _add_areas(writer):
     for name, root in configured.items():
         counted[name] = {"files": 0}
         for relative, path in areas.files(root, configured.values()):
-            writer.add_file(f"{name}/{relative}", path)
+            try:
+                writer.add_file(f"{name}/{relative}", path)
+            except FileNotFoundError:  # removed since listed (a finished import's upload): no longer data
+                continue
             counted[name]["files"] += 1
     return counted
 

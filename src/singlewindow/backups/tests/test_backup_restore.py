@@ -247,3 +247,23 @@ def test_a_backup_names_the_documents_it_cannot_find_on_this_host(world, setting
     assert "已备份" in said
     assert "找不到" in warned.getvalue() and f"索赔材料 {lost.stored_name}：文件缺失" in warned.getvalue()
     assert f"索赔材料 {lost.stored_name}：文件缺失" in manifest_of(archive)["stored"]["missing"]
+
+
+def test_a_disk_that_fills_during_a_backup_leaves_no_half_archive(world, settings, tmp_path, monkeypatch):
+    import errno
+
+    from singlewindow.backups import archive as archives
+
+    settings.SW_IMPORT_DIR = tmp_path / "imports"
+    written = archives.Writer.add_file
+
+    def fill_up(self, name, path):
+        if name.startswith("documents/"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return written(self, name, path)
+
+    monkeypatch.setattr(archives.Writer, "add_file", fill_up)
+    with pytest.raises(CommandError) as refused:
+        backup(tmp_path / "backup.tar")
+    assert "备份未完成，没有留下备份文件" in str(refused.value) and "No space left on device" in str(refused.value)
+    assert [path.name for path in tmp_path.iterdir()] == []
