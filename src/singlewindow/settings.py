@@ -123,7 +123,8 @@ FORM_RENDERER = "singlewindow.forms.Renderer"  # one field template: templates/f
 
 # --- data -------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'singlewindow.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept a minute; one the server dropped (a restart, a failover) is replaced before a request uses it.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so two transitions queue instead of deadlocking.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -212,3 +212,64 @@ def private_redis(tmp_path):
     server = PrivateRedis(tmp_path)
     yield server
     server.stop()
+
+
+def postgres_bin():
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+class PrivatePostgres:
+    """A PostgreSQL instance of the test's own (initdb + pg_ctl, as the postgres user, on a free loopback port):
+    stop() and start() are the database server restarting, never the machine's own server."""
+
+    def __init__(self):
+        import tempfile
+
+        self.bin = postgres_bin()
+        self.dir = Path(tempfile.mkdtemp(prefix="sw-faults-pg-"))
+        shutil.chown(self.dir, "postgres", "postgres")
+        self.port = free_port()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/singlewindow"
+        self._as_postgres("initdb", "-D", str(self.dir / "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                          "--no-sync", "--locale=C.UTF-8")
+        self.start()
+        self._as_postgres("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "singlewindow")
+
+    def _as_postgres(self, program, *args):
+        done = subprocess.run(["runuser", "-u", "postgres", "--", str(self.bin / program), *args],
+                              capture_output=True, text=True, check=False, timeout=120)
+        if done.returncode:
+            pytest.fail(f"{program} failed: {done.stdout}{done.stderr}")
+        return done
+
+    def start(self):
+        self._as_postgres("pg_ctl", "-D", str(self.dir / "data"), "-l", str(self.dir / "server.log"), "-w", "-o",
+                          f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir} -c fsync=off", "start")
+
+    def stop(self):
+        """-m fast: the server ends every session (their open transactions roll back), as a restart does."""
+        self._as_postgres("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
+
+    def load(self, source_url):
+        """The source database (the test database with its world) copied in with pg_dump and pg_restore."""
+        dump = self.dir / "source.dump"
+        for args in ([str(self.bin / "pg_dump"), "-Fc", "-f", str(dump), "-d", source_url],
+                     [str(self.bin / "pg_restore"), "--no-owner", "-d", self.url, str(dump)]):
+            done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=120)
+            if done.returncode:
+                pytest.fail(f"{args[0]} failed: {done.stderr}")
+
+    def remove(self):
+        subprocess.run(["runuser", "-u", "postgres", "--", str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"),
+                        "-m", "immediate", "-w", "stop"], capture_output=True, check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def private_postgres():
+    if postgres_bin() is None or not have("runuser") or os.geteuid() != 0:
+        pytest.skip("a private PostgreSQL needs Debian's postgresql (initdb, pg_ctl) and root to run it as postgres")
+    server = PrivatePostgres()
+    yield server
+    server.remove()
