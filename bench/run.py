@@ -165,6 +165,12 @@ def main():
     parser.add_argument("--load", action="store_true",
                         help="only the pages under load: gunicorn and wrk at --small enterprises with ten schemes'"
                              " policies, PostgreSQL and Redis (bench/load.py; about 10 minutes)")
+    parser.add_argument("--rush", action="store_true",
+                        help="only the deadline rush: --rush-enterprises log in, open and confirm their 待确认 policy on"
+                             " two app processes with PostgreSQL and Redis (bench/rush.py; a few minutes)")
+    parser.add_argument("--rush-enterprises", type=int, default=5_000)
+    parser.add_argument("--rush-clients", type=int, default=16, help="client processes of the rush")
+    parser.add_argument("--rush-argon2", action="store_true", help="the rush with production's argon2 passwords")
     opts = parser.parse_args()
     VAR.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}", flush=True)
@@ -172,6 +178,8 @@ def main():
     print("preparing files and databases…", flush=True)
     if opts.only_pages:
         return pages_only(opts)
+    if opts.rush:
+        return rush_only(opts)
     if opts.load:
         return load_only(opts)
     big, small = export_file(opts.rows), export_file(opts.small)
@@ -241,6 +249,18 @@ def main():
     print_pages(page_results, opts.small)
     load_only(opts)
     print(f"load average now {os.getloadavg()[0]:.2f}; total bench time {time.monotonic() - started:.0f} s")
+
+
+def rush_only(opts):
+    """The deadline rush (bench/rush.py), on a database of its own."""
+    import rush
+
+    postgres = Postgres()
+    try:
+        rush.run(postgres.fresh(f"{PG_DB}_rush"), export_file(opts.rush_enterprises, eligible_only=True),
+                 opts.rush_enterprises, clients=opts.rush_clients, argon2=opts.rush_argon2)
+    finally:
+        postgres.drop_all()
 
 
 def pages_only(opts):
