@@ -101,6 +101,25 @@ def test_the_last_seen_time_is_written_at_most_once_a_minute(people, login_as, c
     assert stored() != written
 
 
+def test_the_session_write_granularity_is_a_setting_and_the_idle_limit_holds_to_it(people, login_as, clock, settings):
+    settings.SW_SESSION_TOUCH_SECONDS = 5 * MINUTE
+    clerk = login_as("clerk")
+    key = clerk.cookies["sessionid"].value
+
+    def stored():
+        return Session.objects.get(session_key=key).session_data
+
+    written = stored()
+    clock.advance(5 * MINUTE - 1)
+    assert signed_in(clerk.get("/account/")) and stored() == written  # within the granularity: no session write
+    clock.advance(1)
+    assert signed_in(clerk.get("/account/")) and stored() != written
+    clock.advance(30 * MINUTE + 5 * MINUTE - 1)  # the idle limit plus the granularity, less a second
+    assert signed_in(clerk.get("/account/"))
+    clock.advance(35 * MINUTE)
+    assert sent_to_login(clerk.get("/account/"), "/account/")
+
+
 def test_the_session_cookie_lasts_no_longer_than_the_absolute_limit(people, client):
     response = client.post("/login/", {"username": "clerk", "password": PASSWORD})
     assert 0 < response.cookies["sessionid"]["max-age"] <= 12 * HOUR
