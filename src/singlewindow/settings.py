@@ -193,7 +193,7 @@ SESSION_COOKIE_AGE = SW_SESSION_MAX_HOURS * 3600
 # the idle logout comes between SW_SESSION_IDLE_MINUTES and that plus SW_SESSION_TOUCH_SECONDS, never before.
 SW_SESSION_TOUCH_SECONDS = int(os.environ.get("SW_SESSION_TOUCH_SECONDS", "60"))
 # The logged-in user is read from the cache, not the database, while its copy is current (accounts.usercache,
-# docs/decisions/0037-cached-user.md): any change of the user's row replaces its version at once. A copy lives at
+# docs/decisions/0039-cached-user.md): any change of the user's row replaces its version at once. A copy lives at
 # most this many seconds (what bounds a change made behind the ORM's back, by SQL); 0 reads the database every time.
 SW_USER_CACHE_SECONDS = int(os.environ.get("SW_USER_CACHE_SECONDS", "300"))
 # The calendar job reminds an enterprise (notice + SMS) once when a policy's 确认截止日 is this many days away.

@@ -1,4 +1,4 @@
-"""The logged-in user from the shared cache instead of a query per request (docs/decisions/0037-cached-user.md).
+"""The logged-in user from the shared cache instead of a query per request (docs/decisions/0039-cached-user.md).
 
 A request of a logged-in session reads, in one cache round trip, the user's cached copy and the user's current
 version: a random token replaced whenever the user's row changes (every save, QuerySet.update and delete of a
