@@ -40,7 +40,9 @@ def namespaces_possible():
 
 def make_hosts(count, *, use_namespaces=True):
     """`count` hosts: namespaces when the machine allows (else the loopback, and why in `fallback_reason`)."""
-    if use_namespaces and namespaces_possible():
+    if not use_namespaces:
+        reason = "on the loopback, as asked"
+    elif namespaces_possible():
         try:
             return _namespace_hosts(count), ""
         except (subprocess.SubprocessError, OSError) as exc:
