@@ -123,15 +123,15 @@ def check(path, alias="default"):
                      - {manifest["database"]["member"].partition("/")[0]})
     if strange:
         raise Refused(_("备份文件含有本系统不认识的目录 %(names)s，未作任何改动。") % {"names": "、".join(strange)})
-    unknown = sorted(set(manifest["migrations"]) - _known_migrations(alias))
+    unknown = sorted(set(manifest["migrations"]) - _known_migrations())
     if unknown:
         raise Refused(_("备份来自更新版本的程序（本程序没有迁移 %(names)s）：请先升级程序再恢复。")
                       % {"names": "、".join(unknown[:5])})
     return manifest
 
 
-def _known_migrations(alias):
-    loader = MigrationLoader(connections[alias], load=True, ignore_no_migrations=True)
+def _known_migrations():
+    loader = MigrationLoader(None, ignore_no_migrations=True)  # the code's own, without asking the database
     return {f"{app}.{name}" for app, name in loader.disk_migrations}
 
 
@@ -164,6 +164,8 @@ def restore(path, alias="default", *, force=False):
             archive.read(path, _sink(manifest, staged, scratch))
         except archive.Damaged as error:
             raise Refused(_("备份文件 %(path)s 未通过校验，未作任何改动：%(error)s") % {"path": path, "error": error}) from None
+        except OSError as error:  # a full disk while unpacking: what was unpacked goes, nothing else was touched
+            raise Refused(_("解包备份失败，未作任何改动：%(error)s") % {"error": error}) from None
         try:
             database.restore(scratch / "database", alias, replace=force)
         except database.DatabaseError as error:
@@ -183,7 +185,7 @@ def restore(path, alias="default", *, force=False):
     with connections[alias].cursor() as cursor:
         restored = database.facts(cursor)
     result.head = restored["audit"]["head"]
-    result.unapplied = sorted(_known_migrations(alias) - set(restored["migrations"]))
+    result.unapplied = sorted(_known_migrations() - set(restored["migrations"]))
     if not result.unapplied:  # an older schema may not have the document tables as the code reads them
         result.stored, result.problems = stored.problems(compare=True)
     return result

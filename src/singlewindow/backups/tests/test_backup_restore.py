@@ -267,3 +267,41 @@ def test_a_disk_that_fills_during_a_backup_leaves_no_half_archive(world, setting
         backup(tmp_path / "backup.tar")
     assert "备份未完成，没有留下备份文件" in str(refused.value) and "No space left on device" in str(refused.value)
     assert [path.name for path in tmp_path.iterdir()] == []
+
+
+def rewritten(path, change):
+    """The archive with its manifest changed by `change` and its checksum made to match (what a newer version of
+    the code, or the other database, would have written)."""
+    copy = path.with_name("rewritten.tar")
+    with tarfile.open(path) as source, tarfile.open(copy, "w", format=tarfile.PAX_FORMAT) as target:
+        for member in source:
+            data = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(data)
+                change(manifest)
+                data = body = json.dumps(manifest).encode()
+            elif member.name == "manifest.sha256":
+                continue
+            member.size = len(data)
+            target.addfile(member, io.BytesIO(data))
+        info = tarfile.TarInfo("manifest.sha256")
+        digest = (sha256(body) + "\n").encode()
+        info.size = len(digest)
+        target.addfile(info, io.BytesIO(digest))
+    return copy
+
+
+@pytest.mark.parametrize("change, refusal", [
+    (lambda manifest: manifest["migrations"].append("policies.9999_from_the_future"), "备份来自更新版本的程序"),
+    (lambda manifest: manifest["database"].update(vendor={"sqlite": "postgresql"}.get(connection.vendor, "sqlite")),
+     "不能恢复到"),
+])
+def test_an_archive_from_newer_code_or_the_other_database_is_refused(world, settings, tmp_path, change, refusal):
+    settings.SW_IMPORT_DIR = tmp_path / "imports"
+    backup(tmp_path / "backup.tar")
+    archive = rewritten(tmp_path / "backup.tar", change)
+    empty_areas(settings, tmp_path / "new")
+
+    with pytest.raises(CommandError, match=refusal):
+        restore(archive, "--force")
+    assert not (tmp_path / "new").exists()
