@@ -13,6 +13,7 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
+import psycopg
 from django.db import connections
 
 from singlewindow.audit.models import GENESIS, AuditEvent, AuditHead
@@ -96,8 +97,13 @@ def dump(path, alias="default"):
 
 
 def _dump_postgresql(settings_dict, path):
-    import psycopg
+    try:
+        return _dump_in_snapshot(settings_dict, path)
+    except psycopg.Error as error:
+        raise DatabaseError(f"PostgreSQL: {error}") from None
 
+
+def _dump_in_snapshot(settings_dict, path):
     conninfo, environment = _libpq(settings_dict)
     pg_dump = _tool("pg_dump")
     with closing(psycopg.connect(conninfo, password=settings_dict.get("PASSWORD") or None)) as snapshot:
