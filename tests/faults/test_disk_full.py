@@ -73,8 +73,10 @@ def bad_rows(n):
 
 # --- the import ---------------------------------------------------------------------------------------------
 
+@pytest.mark.django_db(transaction=True)  # as the worker runs it: no transaction around the import's reading
 def test_an_error_report_that_does_not_fit_fails_the_import_clearly_and_leaves_no_half_report(
-        world, client, settings, tiny_disk):
+        live_world, client, settings, tiny_disk):
+    world = live_world
     disk = tiny_disk(64 * 1024)
     settings.SW_IMPORT_DIR = disk.path
     settings.SW_IMPORT_REPORT_ROWS = 100_000

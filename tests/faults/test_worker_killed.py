@@ -7,7 +7,8 @@ batch issuance, then started again: each job ends right, nothing written twice o
   0014), it issues to the others only: one policy, one audit event and one notice per enterprise.
 
 The worker is held at a row lock of the test's own (the rows the job must write next), so the kill falls at a
-point the test has seen, not at a moment it guessed.
+point the test has seen, not at a moment it guessed: the audit chain's head for the import (its write's last step,
+whichever way it writes), a 申领 the second chunk closes for the issuance.
 """
 from datetime import timedelta
 from decimal import Decimal
@@ -18,7 +19,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from singlewindow.accounts.models import Role, User
-from singlewindow.audit.models import AuditEvent
+from singlewindow.audit.models import AuditEvent, AuditHead
 from singlewindow.audit.services import first_broken_link
 from singlewindow.enterprises import eligibility, imports
 from singlewindow.enterprises.identifiers import organisation_code
@@ -67,11 +68,13 @@ def test_an_import_killed_while_writing_leaves_nothing_and_its_new_upload_is_wri
     enterprises, figures = Enterprise.objects.count(), ExportRecord.objects.count()
     events = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
-    row_lock.hold(ExportRecord._meta.db_table, old_figure.pk)  # the write replaces it: it waits there
+    # The write's last step appends its audit event: held at the chain's head, the import has written its
+    # enterprises and figures, uncommitted, when it is killed.
+    row_lock.hold(AuditHead._meta.db_table, 1)
     job = imports.submit(live_world.bureau, SimpleUploadedFile("exports.csv", csv_bytes(rows)))
     killed = worker("worker")
     kill_at_the_lock(killed, row_lock, "the import waiting inside its write",
-                     lambda: ImportJob.objects.get(pk=job.pk).phase == ImportJob.Phase.WRITE)
+                     lambda: ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING)
 
     job.refresh_from_db()
     assert job.status == ImportJob.Status.RUNNING and not job.is_stale  # 处理中 until SW_IMPORT_STALE passes
@@ -90,9 +93,9 @@ def test_an_import_killed_while_writing_leaves_nothing_and_its_new_upload_is_wri
     job.refresh_from_db()
     again.refresh_from_db()
     assert (job.status, job.message) == (ImportJob.Status.FAILED, ImportJob.STALE_MESSAGE)
+    stored = (Enterprise.objects.count() - enterprises, ExportRecord.objects.count() - figures)
+    assert stored == (40, 40)  # the known one's figure replaced, not doubled
     assert (again.enterprises_created, again.records_written) == (40, 41)
-    assert Enterprise.objects.count() == enterprises + 40
-    assert ExportRecord.objects.count() == figures + 40  # the known one's figure replaced, not doubled
     assert ExportRecord.objects.get(enterprise=known, year=year).export_usd == Decimal("2500.00")
     assert not Enterprise.objects.values("uscc").annotate(n=Count("id")).filter(n__gt=1).exists()
     actions = list(AuditEvent.objects.filter(id__gt=events).order_by("id").values_list("action", "object_id"))
