@@ -35,6 +35,7 @@ system-deps:
 	command -v pdftotext >/dev/null && command -v pdftoppm >/dev/null || pkgs="$$pkgs poppler-utils"; \
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || pkgs="$$pkgs nginx"; \
 	command -v pg_dump >/dev/null && command -v pg_restore >/dev/null && command -v psql >/dev/null || pkgs="$$pkgs postgresql-client"; \
+	command -v redis-server >/dev/null || pkgs="$$pkgs redis-server"; \
 	if [ -n "$$pkgs" ]; then \
 	  echo "installing$$pkgs from Debian"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
