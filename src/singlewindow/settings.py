@@ -211,6 +211,7 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SW_HSTS_SECONDS", "31536000")) if SESS
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SW_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SW_HSTS_PRELOAD", True)
 SECURE_REFERRER_POLICY = "same-origin"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE  # 简体中文/English, set by /i18n/setlang/: HTTPS only too
 # Content-Security-Policy (django-csp): scripts only from our own static files (htmx, Bootstrap, the card
 # client, static/js/forms.js), no inline script or handler; the page may talk to itself and to the card agent
 # on the user's PC (EPORT_AGENT_URL, added per response by http.ContentSecurityPolicyMiddleware). style attributes
@@ -308,6 +309,11 @@ OUTBOX_RETRY_MAX = datetime.timedelta(minutes=int(os.environ.get("OUTBOX_RETRY_M
 OUTBOX_STALE = datetime.timedelta(minutes=int(os.environ.get("OUTBOX_STALE_MINUTES", "5")))
 OUTBOX_POLL_SECONDS = float(os.environ.get("OUTBOX_POLL_SECONDS", "2"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+# The mail relay's login, if it asks for one: from the environment like every secret (none: no login).
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))  # seconds; below OUTBOX_STALE, so no hung send is re-sent
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@singlewindow.localhost")
 
