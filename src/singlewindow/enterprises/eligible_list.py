@@ -5,19 +5,23 @@ No figure is counted by scanning on a view (issue 15): the issued column is the 
 kept in the transaction of every move, so it is exact); the waiting column is the cached count
 (eligibility.cached_waiting_by_county: recounted after an import, an issue, a scheme edit or a policy entering
 or leaving the statuses that insure, and at most ELIGIBLE_CACHE_SECONDS old; the page says when it was counted).
-The list walks USCCs forward or back from a key (no OFFSET, no COUNT) and only in the counties that count found
-enterprises waiting in, so a page costs what its 50 rows cost.
+The list walks USCCs forward or back from a key (no OFFSET, no COUNT), only in the counties that count found
+enterprises waiting in: first the enterprises without this scheme's policy (one probe each of the unique
+(scheme, enterprise) index, in USCC order), then the whole rule (eligibility.eligible_records) for those few, so
+a page costs its rows and the policy holders between them, never a read of every candidate's policies.
 """
 import re
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 
 from singlewindow.accounts.scopes import enterprise_scope
 from singlewindow.policies import tally
+from singlewindow.policies.models import Policy
 from singlewindow.regions.models import Region, within
 
 from . import eligibility
+from .models import Enterprise
 
 PAGE_SIZE = 50
 KEY = re.compile(r"[0-9A-Z]{1,18}")  # a USCC, the key the pages walk
@@ -58,17 +62,24 @@ def page(user, scheme, counted, *, county=None, after="", before=""):
             if waiting and (county is None or code.startswith(county.prefix))]
     if not live:
         return Page([])
-    records = (eligibility.eligible_records(scheme).filter(record_scope(user), enterprise__region__in=live)
-               .select_related("enterprise__region"))
+    candidates = Enterprise.objects.visible_to(user).filter(region__in=live).exclude(
+        Exists(Policy.objects.filter(scheme=scheme, enterprise=OuterRef("pk"))))
     if county is not None:
-        records = records.filter(within([county], "enterprise__region"))
-    if before:
-        found = list(records.filter(enterprise__uscc__lt=before).order_by("-enterprise__uscc")[:PAGE_SIZE + 1])
-        rows = found[:PAGE_SIZE][::-1]
-        earlier = len(found) > PAGE_SIZE
-        return Page(rows, rows[-1].enterprise.uscc if rows else "", rows[0].enterprise.uscc if earlier else "")
-    found = list(records.filter(Q(enterprise__uscc__gt=after) if after else Q()).order_by("enterprise__uscc")
-                 [:PAGE_SIZE + 1])
+        candidates = candidates.filter(within([county]))
+    records = eligibility.eligible_records(scheme).filter(record_scope(user)).select_related("enterprise__region")
+    backwards = bool(before)
+    found, key = [], before or after
+    while len(found) <= PAGE_SIZE:
+        step = candidates.filter(uscc__lt=key) if backwards else candidates.filter(uscc__gt=key) if key else candidates
+        batch = list(step.order_by("-uscc" if backwards else "uscc").values_list("pk", "uscc")[:2 * PAGE_SIZE])
+        held = {row.enterprise_id: row for row in records.filter(enterprise__in=[pk for pk, _uscc in batch])}
+        found += [held[pk] for pk, _uscc in batch if pk in held]
+        if len(batch) < 2 * PAGE_SIZE:
+            break
+        key = batch[-1][1]
+    more = len(found) > PAGE_SIZE
     rows = found[:PAGE_SIZE]
-    later = len(found) > PAGE_SIZE
-    return Page(rows, rows[-1].enterprise.uscc if later else "", rows[0].enterprise.uscc if after and rows else "")
+    if backwards:
+        rows.reverse()
+        return Page(rows, rows[-1].enterprise.uscc if rows else "", rows[0].enterprise.uscc if more else "")
+    return Page(rows, rows[-1].enterprise.uscc if more else "", rows[0].enterprise.uscc if after and rows else "")
