@@ -115,9 +115,14 @@ def import_file(path):
     from singlewindow.enterprises.models import ImportJob
 
     if not PHASES:
-        imports._read = _timed("read, check, stage", imports._read)
+        from singlewindow.enterprises import import_load
+
+        imports._read = _timed("read, check (and stage)", imports._read)
+        # PostgreSQL: the check runs in a thread while the chunks are written; the end is what follows it
+        import_load.load = _timed("checked and written at once", import_load.load)
+        import_load._write_rest = _timed("  of which the rows left for the end", import_load._write_rest)
         imports.Stage.find_duplicates = _timed("duplicates", imports.Stage.find_duplicates)
-        imports.merge = _timed("write (enterprises, figures)", imports.merge)
+        imports.merge = _timed("staged write (enterprises, figures)", imports.merge)
     PHASES.clear()
 
     job = ImportJob.objects.create(uploaded_by=operator(), file_name=Path(path).name, path=str(path),

@@ -22,15 +22,15 @@ from .models import Enterprise, ExportRecord
 # --- staging: PostgreSQL COPY, SQLite executemany -----------------------------------------------------
 
 class Stage:
-    def __init__(self, job_id):
-        self.table = f"import_stage_{job_id}"
-        self.dups = f"import_dups_{job_id}"
+    def __init__(self, job_id, *, table=None, dups=None):
+        self.table = table or f"import_stage_{job_id}"
+        self.dups = dups or f"import_dups_{job_id}"
         self.postgres = connection.vendor == "postgresql"
         self.rows = 0
 
     def create(self):
         self.drop()
-        types = ("integer", "varchar(18)", "varchar(100)", "varchar(6)", "smallint", "numeric(16,2)") \
+        types = ("integer", 'varchar(18) COLLATE "C"', "varchar(100)", "varchar(6)", "smallint", "numeric(16,2)") \
             if self.postgres else ("integer", "text", "text", "text", "integer", "numeric")
         columns = ", ".join(f"{n} {t}" for n, t in zip(("line", *FIELDS), types))
         with connection.cursor() as cursor:
@@ -123,7 +123,7 @@ def merge(stage, *, region, source):
         big = stage.postgres and stage.rows >= BULK_ROWS and stage.rows * 4 >= bulk.estimated_rows(Enterprise)
         try:
             with transaction.atomic():
-                created, written = _write(cursor, stage, prefix, source, big)
+                created, written = write(cursor, stage, prefix, source, big)
                 if written != stage.rows:
                     raise IntegrityError(f"{stage.rows} rows staged but {written} figures written")
         except IntegrityError:
@@ -160,13 +160,40 @@ def _insert_select(model, filled):
     return ", ".join(columns), ", ".join(values), params
 
 
-def _write(cursor, stage, prefix, source, big):
+def enterprise_select():
+    """(columns, SELECT list, parameters) creating an enterprise from the stage row `s`."""
+    return _insert_select(Enterprise, {
+        "uscc": "s.uscc", "org_code": organisation_code_sql("s.uscc"), "name": "s.name", "region_id": "s.county",
+        "created_at": ("%s", [connection.ops.adapt_datetimefield_value(timezone.now())]),
+    })
+
+
+def figure_select(enterprise_id, source):
+    """(columns, SELECT list, parameters) writing the figure of the stage row `s` for `enterprise_id` (SQL)."""
+    return _insert_select(ExportRecord, {
+        "enterprise_id": enterprise_id, "year": "s.year", "export_usd": "s.export_usd", "source": ("%s", [source]),
+    })
+
+
+@contextmanager
+def plans_without_nested_loops(cursor, off=True):
+    """No nested loop inside (PostgreSQL, when `off`): with the indexes set aside there is none to probe,
+    and a plan made from stale statistics (an enterprises table ANALYZEd while empty, now being filled)
+    would scan that whole table once per staged row. Hash joins do not rest on those estimates."""
+    if not off:
+        yield
+        return
+    cursor.execute("SET LOCAL enable_nestloop TO off")
+    yield
+    cursor.execute("SET LOCAL enable_nestloop TO DEFAULT")  # for the rest of the transaction
+
+
+def write(cursor, stage, prefix, source, big):
+    """Create the stage's unknown enterprises and replace their figures: (created, figures written)."""
     enterprise, figures = Enterprise._meta.db_table, ExportRecord._meta.db_table
-    with bulk.indexes_set_aside(Enterprise, ExportRecord) if big else nullcontext():
-        columns, values, params = _insert_select(Enterprise, {
-            "uscc": "s.uscc", "org_code": organisation_code_sql("s.uscc"), "name": "s.name", "region_id": "s.county",
-            "created_at": ("%s", [connection.ops.adapt_datetimefield_value(timezone.now())]),
-        })
+    with (bulk.indexes_set_aside(Enterprise, ExportRecord) if big else nullcontext(),
+          plans_without_nested_loops(cursor, off=big)):
+        columns, values, params = enterprise_select()
         cursor.execute(
             f"INSERT INTO {enterprise} ({columns}) SELECT {values}"
             f" FROM {stage.table} s WHERE NOT EXISTS (SELECT 1 FROM {enterprise} e WHERE e.uscc = s.uscc)"
@@ -180,9 +207,7 @@ def _write(cursor, stage, prefix, source, big):
             f"DELETE FROM {figures} WHERE (enterprise_id, year) IN"
             f" (SELECT e.id, s.year FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc)"
         )
-        columns, values, params = _insert_select(ExportRecord, {
-            "enterprise_id": "e.id", "year": "s.year", "export_usd": "s.export_usd", "source": ("%s", [source]),
-        })
+        columns, values, params = figure_select("e.id", source)
         cursor.execute(
             f"INSERT INTO {figures} ({columns})"
             f" SELECT {values} FROM {stage.table} s JOIN {enterprise} e ON e.uscc = s.uscc"

@@ -32,7 +32,7 @@ from singlewindow.machines import Refused
 from singlewindow.regions.models import Region
 from singlewindow.spreadsheets import CsvWriter
 
-from . import eligibility, transitions
+from . import eligibility, import_load, transitions
 from .import_files import BadFile, is_xlsx_name, open_rows
 from .import_rows import LABELS, RowChecker, header_columns
 from .import_stage import ANALYZE_ROWS, Rejected, Stage, merge
@@ -132,6 +132,30 @@ def _progress_of(job_id, **fields):
     ImportJob.objects.filter(pk=job_id).update(heartbeat=timezone.now(), **fields)
 
 
+def _source(job):
+    return f"海关出口数据导入 #{job.pk} {job.file_name}"[:100]
+
+
+def _imported(job, rows_read, years, created, written):
+    """Inside the write's transaction: eligibility may have changed, and the audit chain says what was written."""
+    eligibility.changed()
+    record(actor=job.uploaded_by, action="exports.import", obj=job, data={
+        "file": job.file_name, "rows": rows_read, "enterprises_created": created,
+        "records_written": written, "years": sorted(years),
+    })
+
+
+def _load(job):
+    """PostgreSQL: check the file and write it at once (import_load); None when it needs the staged way,
+    which names its problems."""
+    checker = RowChecker(job.region, timezone.localdate().year, known_counties())
+    try:
+        return import_load.load(job, lambda stage, report: _read(job, stage, report, checker), region=job.region,
+                                source=_source(job), written=lambda *done: _imported(job, *done))
+    except import_load.GaveUp:
+        return None
+
+
 def run(job):
     """Import one uploaded file. Sets the job's final status; raises only for unexpected failures (and
     Refused when the job is no longer queued)."""
@@ -140,9 +164,10 @@ def run(job):
     stage = Stage(job.pk)
     stage.create()
     try:
-        rows_read, years = _read(job, stage, report)
+        loaded = _load(job) if stage.postgres else None  # a good file, written while it was checked
+        rows_read, years = loaded[:2] if loaded else _read(job, stage, report)
         _progress(job, phase=ImportJob.Phase.DUPS, percent=80, rows_read=rows_read)
-        if repeats := stage.find_duplicates():
+        if not loaded and (repeats := stage.find_duplicates()):
             last = listed = 0
             while not report.full and (batch := stage.duplicates(last, 5000)):
                 for line, uscc, year, first in batch:
@@ -152,19 +177,13 @@ def run(job):
             report.more(repeats - listed)
         if report.count == 0 and rows_read == 0:
             report.add(1, "file", "", _("文件中没有数据行。"))
-        created = written = 0
-        if report.count == 0:
+        created, written = loaded[2:] if loaded else (0, 0)
+        if report.count == 0 and not loaded:
             _progress(job, phase=ImportJob.Phase.WRITE, percent=85)
             try:
                 with transaction.atomic():
-                    created, written = merge(
-                        stage, region=job.region, source=f"海关出口数据导入 #{job.pk} {job.file_name}"[:100]
-                    )
-                    eligibility.changed()
-                    record(actor=job.uploaded_by, action="exports.import", obj=job, data={
-                        "file": job.file_name, "rows": rows_read, "enterprises_created": created,
-                        "records_written": written, "years": sorted(years),
-                    })
+                    created, written = merge(stage, region=job.region, source=_source(job))
+                    _imported(job, rows_read, years, created, written)
             except Rejected as rejected:
                 for line, field, value, message in rejected.problems:
                     report.add(line, field, value, message)
@@ -189,10 +208,10 @@ def run(job):
              job.pk, rows_read, report.count, created, written)
 
 
-def _read(job, stage, report):
+def _read(job, stage, report, checker=None):
     """Check every row: good ones to the stage, bad ones to the report. Returns (rows read, years). A file
     that cannot be read on (BadFile) is reported where it broke, and the reading ends there."""
-    checker = RowChecker(job.region, timezone.localdate().year, known_counties())
+    checker = checker or RowChecker(job.region, timezone.localdate().year, known_counties())
     years = set()
     count = good = 0
     try:
