@@ -10,6 +10,10 @@ Why a token and not a delete: a request that read the row just before a change c
 back after the delete. Its copy carries the token it saw before reading, and the change sets a new token both at
 once (so the same transaction, a test's, sees it) and again after its commit (so a copy read in between is
 never current). The cache must be shared by every app process (Redis in production, the file cache on one host).
+
+One round trip, not two: a cookie (HINT_COOKIE) names the logged-in user's id, so the cached session engine
+(accounts.sessions.cached_db) reads the session, the copy and the version together. The cookie is only a hint of
+which keys to read: the copy is served only for the user the session itself names, under the checks above.
 """
 import secrets
 from functools import partial
@@ -24,10 +28,16 @@ from django.utils.functional import SimpleLazyObject
 
 # A version outlives the copies cached under it; when it is gone (expired, evicted) a new one makes every copy stale.
 VERSION_SECONDS = 24 * 3600
+HINT_COOKIE = "sw_user"
 
 
 def _keys(user_id):
     return f"sw:user:{user_id}", f"sw:user-version:{user_id}"
+
+
+def prefetch_keys(user_id):
+    """What the session engine reads with the session: this user's copy and version."""
+    return _keys(user_id)
 
 
 def _new_token():
@@ -54,8 +64,12 @@ def get_user(request):
     if not seconds or user_id is None or session.get(auth.BACKEND_SESSION_KEY) not in settings.AUTHENTICATION_BACKENDS:
         return auth.get_user(request)
     copy_key, version_key = _keys(user_id)
-    found = cache.get_many([copy_key, version_key])
-    token, copy = found.get(version_key), found.get(copy_key)
+    prefetched = getattr(session, "prefetched", None)
+    if prefetched and prefetched[0] == str(user_id):
+        copy, token = prefetched[1], prefetched[2]
+    else:
+        found = cache.get_many([copy_key, version_key])
+        token, copy = found.get(version_key), found.get(copy_key)
     if token and copy and copy[0] == token and constant_time_compare(
             session.get(auth.HASH_SESSION_KEY) or "", copy[1].get_session_auth_hash()):
         return copy[1]
@@ -76,8 +90,27 @@ def _request_user(request):
 
 
 class AuthenticationMiddleware(middleware.AuthenticationMiddleware):
-    """Django's, with request.user from get_user above."""
+    """Django's, with request.user from get_user above; keeps the hint cookie naming the logged-in user."""
 
     def process_request(self, request):
         super().process_request(request)
+        hint = request.COOKIES.get(HINT_COOKIE, "")
+        if hint.isascii() and hint.isdigit() and len(hint) < 20:
+            request.session.user_hint = hint
         request.user = SimpleLazyObject(lambda: _request_user(request))
+
+    def process_response(self, request, response):
+        user = getattr(request, "user", None)
+        untouched = isinstance(user, SimpleLazyObject) and not hasattr(request, "_cached_user")
+        if user is None or (untouched and HINT_COOKIE not in request.COOKIES):
+            return response  # nobody was looked up and there is no hint to keep
+        user_id = str(user.pk) if user.is_authenticated else ""
+        if user_id and request.COOKIES.get(HINT_COOKIE) != user_id:
+            response.set_cookie(HINT_COOKIE, user_id, max_age=settings.SESSION_COOKIE_AGE,
+                                path=settings.SESSION_COOKIE_PATH, domain=settings.SESSION_COOKIE_DOMAIN,
+                                secure=settings.SESSION_COOKIE_SECURE, httponly=True,
+                                samesite=settings.SESSION_COOKIE_SAMESITE)
+        elif not user_id and HINT_COOKIE in request.COOKIES:
+            response.delete_cookie(HINT_COOKIE, path=settings.SESSION_COOKIE_PATH,
+                                   domain=settings.SESSION_COOKIE_DOMAIN, samesite=settings.SESSION_COOKIE_SAMESITE)
+        return response

@@ -3,6 +3,7 @@ credential revoked or changed logs the old session out at its very next request,
 at once. Every test first makes a request, so that the user is cached when the change comes."""
 import pytest
 from django.contrib.auth import SESSION_KEY
+from django.core.cache import caches
 from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -124,3 +125,63 @@ def test_a_copy_cached_from_a_read_before_the_commit_is_not_served_after_it(peop
         copy_key, version_key = usercache._keys(people.clerk.pk)
         usercache.cache.set(copy_key, (usercache.cache.get(version_key), stale))  # the racing request's fill
     assert browser.get("/account/locked/").status_code == 200  # served as staff: the new row, not the stale copy
+
+
+# --- with the cached session engine (production's, with Redis): the session and the user in one cache read -------
+
+@pytest.fixture
+def cached_sessions(settings):
+    settings.SESSION_ENGINE = "singlewindow.accounts.sessions.cached_db"
+
+
+@pytest.fixture
+def cache_reads(monkeypatch):
+    """The keys of each cache read that asks for a session or a user (pages read other things too)."""
+    backend = caches["default"]
+    reads = []
+
+    inside = []
+
+    def counted(method, many):
+        def read(key, *args, **kwargs):
+            keys = list(key) if many else [key]
+            if not inside and any(k.startswith(("sw:user", "django.contrib.sessions")) for k in keys):
+                reads.append(keys)
+            inside.append(key)  # get_many may read key by key: one read all the same
+            try:
+                return method(key, *args, **kwargs)
+            finally:
+                inside.pop()
+        return read
+
+    monkeypatch.setattr(backend, "get", counted(backend.get, False))
+    monkeypatch.setattr(backend, "get_many", counted(backend.get_many, True))
+    return reads
+
+
+def test_a_logged_in_request_reads_its_session_and_user_in_one_cache_read(people, cached_sessions, cache_reads):
+    browser = browser_of(people.clerk)
+    assert browser.cookies[usercache.HINT_COOKIE].value == str(people.clerk.pk)
+    session_key = "django.contrib.sessions.cached_db" + browser.cookies["sessionid"].value
+    with CaptureQueriesContext(connection) as queries:
+        del cache_reads[:]
+        assert browser.get("/account/").status_code == 200
+    assert cache_reads == [[session_key, *usercache.prefetch_keys(people.clerk.pk)]]
+    assert not [q for q in queries if 'FROM "accounts_user"' in q["sql"] or "django_session" in q["sql"]]
+
+
+def test_a_hint_naming_another_user_gives_nothing_of_that_user(people, cached_sessions):
+    browser = browser_of(people.clerk)
+    browser_of(people.boss)  # the boss's copy is in the cache
+    browser.cookies[usercache.HINT_COOKIE] = str(people.boss.pk)
+    text = page_text(browser.get("/account/"))
+    assert "黄静" in text and "李锐" not in text
+    assert browser.cookies[usercache.HINT_COOKIE].value == str(people.clerk.pk)  # put right
+
+
+def test_with_the_cached_session_engine_a_disabled_operator_is_logged_out_at_once(people, cached_sessions, login_as):
+    clerk, boss = browser_of(people.clerk), login_as("boss")
+    assert clerk.get("/account/").status_code == 200  # served from the one read
+    boss.post(f"/account/operators/{people.clerk.pk}/disable/")
+    assert logged_out(clerk.get("/account/"))
+    assert usercache.HINT_COOKIE not in clerk.cookies or not clerk.cookies[usercache.HINT_COOKIE].value
