@@ -169,7 +169,7 @@ def main():
                              " policies, PostgreSQL and Redis (bench/load.py; about 10 minutes)")
     parser.add_argument("--rush", action="store_true",
                         help="only the deadline rush: --rush-enterprises log in, open and confirm their 待确认 policy on"
-                             " two app processes with PostgreSQL and Redis (bench/rush.py; a few minutes)")
+                             " two app processes with PostgreSQL and Redis (bench/rush.py; 5,000 took 17 min here)")
     parser.add_argument("--rush-enterprises", type=int, default=5_000)
     parser.add_argument("--rush-clients", type=int, default=16, help="client processes of the rush")
     parser.add_argument("--rush-argon2", action="store_true", help="the rush with production's argon2 passwords")
