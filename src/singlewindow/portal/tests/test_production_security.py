@@ -72,9 +72,9 @@ def environment_reads(tree):
             func = ast.unparse(node.func)
             if func in ("os.environ.get", "os.getenv") or func.startswith("env_"):
                 yield node.args[0].value, node.args[1] if len(node.args) > 1 else None
-        elif isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ":
-            if isinstance(node.slice, ast.Constant):
-                yield node.slice.value, None
+        elif (isinstance(node, ast.Subscript) and ast.unparse(node.value) == "os.environ"
+              and isinstance(node.slice, ast.Constant)):
+            yield node.slice.value, None
 
 
 def test_no_secret_has_a_default_in_settings():
