@@ -201,18 +201,27 @@ def wrk(url, cookie):
     return rate, p99, bad
 
 
+def drain(base):
+    """Wait out the requests wrk left queued when it stopped (a slow page's last 50 are still served after it):
+    a bare request queues behind them, so when it answers the next measurement starts on idle workers."""
+    single(f"{base}/bench/bare/", None, times=1)
+
+
 def measure(world_info):
     results = {}
     base = f"http://127.0.0.1:{PORT}"
     for label, (role, _goal) in PAGES.items():
         cookie = world_info["cookies"].get(role) if role else None
         url = base + world_info["urls"][label]
+        drain(base)
         ms = single(url, cookie)
+        drain(base)
         rate, p99, bad = wrk(url, cookie)
         results[label] = {"ms": ms, "rate": rate, "p99": p99, "bad": bad}
         print(f"  measured {label}: {ms:.1f} ms, {rate:.0f} req/s, p99 {p99:.0f} ms", flush=True)
     for label in (ANON, USER):  # again at the end: how much the machine's pace moved meanwhile
         role = PAGES[label][0]
+        drain(base)
         results[label]["rate_after"] = wrk(base + world_info["urls"][label],
                                            world_info["cookies"].get(role) if role else None)[0]
     return results
