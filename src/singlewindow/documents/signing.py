@@ -9,11 +9,13 @@ the CA under SW_SIGNING_DIR/ca, a branch's key and certificate under SW_SIGNING_
 keys 0600. A branch's certificate is renewed when it has less than RENEW_BEFORE left; documents signed with the
 old one keep its certificate inside their signature.
 """
+import asyncio
 import datetime as dt
 import hashlib
 import io
 import logging
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,5 +187,17 @@ def sign(pdf, signer, *, reason, location=ORGANISATION):
         reason=reason, location=location, name=signer.name,
         certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
-    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata, signer=signer.pyhanko)
+    out = _outside_any_event_loop(signers.sign_pdf, IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata,
+                                  signer=signer.pyhanko)
     return out.getvalue()
+
+
+def _outside_any_event_loop(function, *args, **kwargs):
+    """pyHanko signs through asyncio.run, which refuses to start inside a running event loop (an ASGI server's,
+    or Playwright's sync API in the tests): there it runs on a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
