@@ -2,7 +2,9 @@
 
 A reader (the download of an import's error report, the worker reading an upload) sees the finished file or
 none; a full disk (ENOSPC) or a crash mid-write leaves no half file under the final name, and the temporary
-one is removed when the write fails. documents/storage.py writes the signed PDFs the same way.
+one is removed when the write fails. documents/storage.py (the signed PDFs) and claims/uploads.py (claim
+documents, hashed as they stream) write their own temporary files, with O_EXCL and mode 0600, and sync the
+directory with sync_directory.
 """
 import errno
 import os
@@ -15,7 +17,8 @@ def is_disk_full(error):
     return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
-def _sync_directory(folder):
+def sync_directory(folder):
+    """A rename into `folder` made durable (POSIX: the directory's entry is on disk only once it is synced)."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)
@@ -41,7 +44,7 @@ class AtomicFile:
             os.fsync(self.file.fileno())
             self.file.close()
             os.replace(self.temporary, self.path)
-            _sync_directory(self.path.parent)
+            sync_directory(self.path.parent)
         except BaseException:
             self.discard()
             raise

@@ -18,6 +18,8 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from singlewindow.atomicfiles import sync_directory
+
 from . import archive, areas, database, stored
 
 
@@ -74,7 +76,7 @@ def backup(output, alias="default"):
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, output)
-        _sync(output.parent)
+        sync_directory(output.parent)
     except OSError as error:  # a full disk, an unreadable file: no half archive is left
         raise Refused(_("备份未完成，没有留下备份文件：%(error)s") % {"error": error}) from None
     finally:
@@ -94,14 +96,6 @@ def _add_areas(writer):
                 continue
             counted[name]["files"] += 1
     return counted
-
-
-def _sync(directory):
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- restore ----------------------------------------------------------------------------------------------

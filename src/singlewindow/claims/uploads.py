@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from singlewindow.atomicfiles import sync_directory
 from singlewindow.enterprises.import_files import xlsx_problem
 
 log = logging.getLogger(__name__)
@@ -468,7 +469,7 @@ def store(upload) -> Stored:
         final = directory / stored_name
         os.replace(temporary, final)
         temporary = None
-        _sync_directory(directory)
+        sync_directory(directory)
     except OSError:
         log.exception("claim document %r could not be saved", checked.display_name)
         for path in (temporary, final):
@@ -479,15 +480,6 @@ def store(upload) -> Stored:
                     log.exception("could not remove %s", path)
         _refuse(_("文件保存失败，请稍后重试。"))
     return Stored(stored_name, checked.display_name, checked.content_type, checked.size, digest.hexdigest())
-
-
-def _sync_directory(directory):
-    """The rename itself made durable (POSIX: the directory's entry is only on disk once it is synced)."""
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def path_of(stored_name) -> Path:

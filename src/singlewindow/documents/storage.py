@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from singlewindow.atomicfiles import sync_directory
+
 log = logging.getLogger(__name__)
 
 _NAME = re.compile(r"\A[0-9a-f]{32}\.pdf\Z")
@@ -40,11 +42,7 @@ def write(data):
         finally:
             os.close(fd)
         os.replace(temporary, folder / name)
-        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        sync_directory(folder)
     except OSError:
         temporary.unlink(missing_ok=True)
         raise
