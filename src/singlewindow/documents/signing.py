@@ -187,12 +187,12 @@ def sign(pdf, signer, *, reason, location=ORGANISATION):
         reason=reason, location=location, name=signer.name,
         certify=True, docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
-    out = _outside_any_event_loop(signers.sign_pdf, IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata,
+    out = outside_any_event_loop(signers.sign_pdf, IncrementalPdfFileWriter(io.BytesIO(pdf)), metadata,
                                   signer=signer.pyhanko)
     return out.getvalue()
 
 
-def _outside_any_event_loop(function, *args, **kwargs):
+def outside_any_event_loop(function, *args, **kwargs):
     """pyHanko signs through asyncio.run, which refuses to start inside a running event loop (an ASGI server's,
     or Playwright's sync API in the tests): there it runs on a thread of its own."""
     try:
