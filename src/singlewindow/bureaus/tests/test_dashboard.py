@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from singlewindow.bureaus import figures
@@ -228,3 +230,15 @@ def test_the_dashboard_the_ledger_and_a_funding_application_agree_to_the_cent(wo
     assert (applied["province"], applied["city"]) == (ledger["province"], ledger["city"])
     assert board.total.province + board.total.city == board.total.premium
     assert board.total.province % Decimal("0.01") == 0 and ledger["province"] > 0
+
+
+@given(st.integers(min_value=0, max_value=10**7), st.integers(min_value=1, max_value=10**7))
+def test_a_rate_is_shown_as_floatformat_1_shows_it(insured, eligible):
+    """The county rows are written in Python (templatetags/dashboard.py): a rate rounds as the template's
+    floatformat:1 did, half up, one decimal."""
+    from django.template.defaultfilters import floatformat
+
+    from singlewindow.bureaus.templatetags.dashboard import percent
+
+    rate = insured * 100 / eligible
+    assert percent(rate) == f"{floatformat(rate, 1)}%" and percent(None) == "—"

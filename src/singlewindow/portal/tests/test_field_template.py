@@ -64,3 +64,22 @@ def test_no_other_template_draws_a_form_field_by_hand():
     drawn = {str(path.relative_to(SRC)) for path in SRC.rglob("templates/**/*.html")
              if HAND_DRAWN.search(path.read_text(encoding="utf-8"))}
     assert drawn <= BY_HAND, drawn - BY_HAND
+
+
+def test_a_select_is_drawn_as_djangos_templates_draw_it_with_every_value_escaped(db):
+    """The renderer writes selects in Python (forms.select_html, for speed): the markup of Django's select.html,
+    groups, the selected and boolean attributes included, with labels and values escaped."""
+    from django import forms
+    from django.forms.renderers import TemplatesSetting
+
+    class Picks(forms.Form):
+        one = forms.ChoiceField(choices=[("", "—"), ("x&y", "X & <b>y</b>"), ("组", [("1", "一"), ("2", "二")])])
+        many = forms.MultipleChoiceField(choices=[(1, "a"), (2, "b")],
+                                         widget=forms.SelectMultiple(attrs={"data-x": 'q"s', "disabled": True}))
+
+    data = {"one": "2", "many": ["1"]}
+    for name in ("one", "many"):
+        ours = Picks(data)[name].as_widget(attrs={"class": "form-select"})
+        djangos = Picks(data, renderer=TemplatesSetting())[name].as_widget(attrs={"class": "form-select"})
+        assertHTMLEqual(ours, djangos)
+    assert "X &amp; &lt;b&gt;y&lt;/b&gt;" in Picks(data)["one"].as_widget()
