@@ -10,6 +10,7 @@ in-process page bench written by SQL with the tally rebuilt, then a late import 
 wait under every scheme (as after a real issuance), and VACUUM ANALYZE (what autovacuum would have done).
 
     bench/load.py world FILE LATE_FILE SCHEMES   (a child, DATABASE_URL set: build it; prints one JSON line)
+    bench/load.py sessions                       (a child: a fresh session of each role, as cookie headers)
 """
 import csv
 import json
@@ -31,11 +32,12 @@ WRK = ["wrk", "-t2", "-c50", "-d10s", "--latency", "--timeout", "10s"]
 PORT = int(os.environ.get("BENCH_PORT", "8731"))
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://localhost:6379/11")
 SECRET = "bench-only-secret-key-not-for-production-0123456789abcdef"
-ANON, USER = "bare view, anonymous", "bare view that loads the user"
+ANON, USER, UNCACHED = "bare view, anonymous", "bare view that loads the user", "the same, user by a query"
 # page: (role whose session it uses, goal). Goals from issue 15 item 1; p99 < 200 ms for every page.
 PAGES = {
     ANON: (None, "base"),
     USER: ("enterprise", ">= 0.5x anonymous"),
+    UNCACHED: ("enterprise", "(Django's own, no cache)"),
     "enterprise policy list": ("enterprise", ">= 0.6x user"),
     "通知 popup counter": ("enterprise", ">= 0.6x user"),
     "policy detail": ("enterprise", ">= 0.6x user"),
@@ -72,7 +74,6 @@ def world(path, late, schemes):
 
     import worker  # sets Django up
     from django.db import connection
-    from django.test import Client
 
     from singlewindow.accounts.models import LocalAccount, Role, User
     from singlewindow.policies import issuance
@@ -98,20 +99,34 @@ def world(path, late, schemes):
     worker.import_file(late)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
-    province = User.objects.create(username="bench_province", role=Role.BUREAU, region_id="440000")
+    User.objects.create(username="bench_province", role=Role.BUREAU, region_id="440000")
     policy = Policy.objects.filter(scheme=newest).order_by("pk").first()
     local = LocalAccount.objects.create(username="bench_local", password="!", enterprise_id=policy.enterprise_id)
-    owner = User.objects.create(username="bench_enterprise", role=Role.ENTERPRISE, enterprise_id=policy.enterprise_id,
+    User.objects.create(username="bench_enterprise", role=Role.ENTERPRISE, enterprise_id=policy.enterprise_id,
                                 local_account=local)  # bound once, as every enterprise user of 地方特色应用 is
+    urls = dict(zip(PAGES, ["/bench/bare/", "/bench/user/", "/bench/user-uncached/", "/insure/", "/notices/popup/",
+                            f"/insure/{policy.pk}/", "/insurer/", "/bureau/", "/enterprises/eligible/",
+                            "/bureau/enterprises/"], strict=True))
+    return {"policies": Policy.objects.count(), "schemes": Scheme.objects.count(), "issued_s": issued,
+            "built_s": time.perf_counter() - started, "urls": urls}
+
+
+def sessions():
+    """A logged-in session of each role as its browser sends it: the session and the cached user's hint
+    (usercache.HINT_COOKIE), which a browser has from its first response after logging in."""
+    import worker  # noqa: F401  (sets Django up)
+    from django.test import Client
+
+    from singlewindow.accounts.models import User
+    from singlewindow.accounts.usercache import HINT_COOKIE
+
     cookies = {}
-    for role, user in (("enterprise", owner), ("insurer", insurer), ("bureau", province)):
+    for role, name in (("enterprise", "bench_enterprise"), ("insurer", "bench_insurer"), ("bureau", "bench_province")):
+        user = User.objects.get(username=name)
         client = Client()
         client.force_login(user)
-        cookies[role] = client.cookies["sessionid"].value
-    urls = dict(zip(PAGES, ["/bench/bare/", "/bench/user/", "/insure/", "/notices/popup/", f"/insure/{policy.pk}/",
-                            "/insurer/", "/bureau/", "/enterprises/eligible/", "/bureau/enterprises/"], strict=True))
-    return {"policies": Policy.objects.count(), "schemes": Scheme.objects.count(), "issued_s": issued,
-            "built_s": time.perf_counter() - started, "cookies": cookies, "urls": urls}
+        cookies[role] = f"sessionid={client.cookies['sessionid'].value}; {HINT_COOKIE}={user.pk}"
+    return cookies
 
 
 # --- the parent: serve, measure, print --------------------------------------------------------------------
@@ -135,14 +150,26 @@ def flush_redis():
         raise SystemExit(f"the load bench needs Redis at {REDIS_URL} (BENCH_REDIS_URL): {error}") from None
 
 
-def build(url, path, schemes, codes):
-    flush_redis()
-    late = late_file(ROOT / "var" / "bench" / f"late-{LATE}.csv", LATE, codes)
-    done = subprocess.run([sys.executable, str(BENCH / "load.py"), "world", str(path), str(late), str(schemes)],
-                          check=False, env=environment(url), capture_output=True, text=True)
+def child(url, *args):
+    """Run `bench/load.py ARGS` against `url`; its last line of output, as JSON."""
+    done = subprocess.run([sys.executable, str(BENCH / "load.py"), *args], check=False, env=environment(url),
+                          capture_output=True, text=True)
     if done.returncode:
-        raise SystemExit(f"load world failed:\n{done.stderr[-3000:]}")
+        raise SystemExit(f"load {args[0]} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def build(url, path, schemes, codes, kept=None):
+    """The data (or, with `kept`, the world a run before built and described in that file) and fresh sessions."""
+    flush_redis()
+    if kept is not None and kept.exists():
+        info = json.loads(kept.read_text())
+    else:
+        late = late_file(ROOT / "var" / "bench" / f"late-{LATE}.csv", LATE, codes)
+        info = child(url, "world", str(path), str(late), str(schemes))
+        if kept is not None:
+            kept.write_text(json.dumps(info))
+    return {**info, "cookies": child(url, "sessions")}
 
 
 def serve(url):
@@ -164,7 +191,7 @@ def serve(url):
 
 def single(url, cookie, times=15):
     """Median ms of sequential warm requests (after 3 unmeasured); refuses anything but a 200."""
-    request = urllib.request.Request(url, headers={"Cookie": f"sessionid={cookie}"} if cookie else {})
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
     took = []
     for n in range(3 + times):
         started = time.perf_counter()
@@ -186,7 +213,7 @@ def _ms(text):
 
 def wrk(url, cookie):
     """(req/s, p99 ms, requests that failed or were not 2xx/3xx) of wrk's run."""
-    out = subprocess.run([*WRK, *(["-H", f"Cookie: sessionid={cookie}"] if cookie else []), url],
+    out = subprocess.run([*WRK, *(["-H", f"Cookie: {cookie}"] if cookie else []), url],
                          capture_output=True, text=True, check=True).stdout
     rate = p99 = None
     bad = 0
@@ -267,11 +294,12 @@ def report(world_info, results, enterprises):
           "and the detail are an enterprise user's, 保单审批 the insurer's, the rest the province bureau's.")
 
 
-def run(url, path, enterprises, codes, schemes=10):
-    """Build, serve, measure and print the table; returns the results."""
+def run(url, path, enterprises, codes, schemes=10, kept=None):
+    """Build, serve, measure and print the table; returns the results. `kept`: a file describing a world built
+    before in the same database (bench/run.py --keep-load), reused if it exists."""
     print(f"building the load bench's data ({enterprises:,} enterprises, {schemes} schemes' batch issuance)…",
           flush=True)
-    info = build(url, path, schemes, codes)
+    info = build(url, path, schemes, codes, kept)
     server = serve(url)
     try:
         results = measure(info)
@@ -285,3 +313,5 @@ def run(url, path, enterprises, codes, schemes=10):
 
 if __name__ == "__main__" and sys.argv[1:2] == ["world"]:
     print(json.dumps(world(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+elif __name__ == "__main__" and sys.argv[1:2] == ["sessions"]:
+    print(json.dumps(sessions()))

@@ -167,6 +167,9 @@ def main():
     parser.add_argument("--load", action="store_true",
                         help="only the pages under load: gunicorn and wrk at --small enterprises with ten schemes'"
                              " policies, PostgreSQL and Redis (bench/load.py; about 10 minutes)")
+    parser.add_argument("--keep-load", action="store_true",
+                        help="keep the load bench's database and reuse it in the next run with this flag (for trying"
+                             " a change to the pages; the figures to report come from a fresh build)")
     parser.add_argument("--rush", action="store_true",
                         help="only the deadline rush: --rush-enterprises log in, open and confirm their 待确认 policy on"
                              " two app processes with PostgreSQL and Redis (bench/rush.py; 5,000 took 17 min here)")
@@ -286,6 +289,15 @@ def load_only(opts):
     """The pages under load (bench/load.py), on a database of their own."""
     import load
 
+    if opts.keep_load:  # a database of its own, not dropped; migrated again for the change being tried
+        kept = VAR / f"load-world-{opts.small}.json"
+        name = f"{PG_DB}_load_kept"
+        if not kept.exists():
+            pg(f"DROP DATABASE IF EXISTS {name}")
+            pg(f"CREATE DATABASE {name}")
+        migrate(f"{PG_URL}/{name}")
+        load.run(f"{PG_URL}/{name}", export_file(opts.small, eligible_only=True), opts.small, counties(), kept=kept)
+        return
     postgres = Postgres()
     try:
         load.run(postgres.fresh(f"{PG_DB}_load"), export_file(opts.small, eligible_only=True), opts.small, counties())
