@@ -3,7 +3,7 @@ transaction, never by views."""
 import datetime
 
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Exists, Max, OuterRef
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -98,12 +98,19 @@ def notices_for(user):
     return Notice.objects.visible_to(user).select_related("policy")
 
 
+def _figures(user):
+    """How many of the user's notices are unread, and the newest notice's id (0: none), in one query."""
+    unread = ~Exists(NoticeRead.objects.filter(user=user, notice=OuterRef("pk")))
+    found = Notice.objects.visible_to(user).aggregate(unread=Count("id", filter=unread), latest=Max("id"))
+    return found["unread"], found["latest"] or 0
+
+
 def unread_count(user):
-    return notices_for(user).exclude(reads__user=user).count()
+    return _figures(user)[0]
 
 
 def latest_notice_id(user):
-    return notices_for(user).aggregate(latest=Max("id"))["latest"] or 0
+    return _figures(user)[1]
 
 
 def popup_for(user):
@@ -130,8 +137,9 @@ def popup_for(user):
     fresh_session = cursor is None or (user.last_login and cursor.dismissed_at < user.last_login)
     policies = list(changed.values())[:POPUP_LINES]
     others = others[:POPUP_LINES]
-    return {"tabs": tabs, "policies": policies, "others": others, "unread": unread_count(user),
-            "latest": latest_notice_id(user), "show": bool(policies) or bool(others) or (bool(tabs) and bool(fresh_session))}
+    unread, latest = _figures(user)
+    return {"tabs": tabs, "policies": policies, "others": others, "unread": unread, "latest": latest,
+            "show": bool(policies) or bool(others) or (bool(tabs) and bool(fresh_session))}
 
 
 def dismiss(user):

@@ -1,4 +1,8 @@
+from django.utils.functional import SimpleLazyObject
+
 from .menu import menu_for
+
+# Both are lazy: a fragment (the 通知 popup htmx polls) renders neither and so costs no query or reverse() for them.
 
 
 def acting_for(request):
@@ -6,7 +10,7 @@ def acting_for(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"acting_for": user.acting_for}
+    return {"acting_for": SimpleLazyObject(lambda: user.acting_for)}
 
 
 def menu(request):
@@ -14,4 +18,4 @@ def menu(request):
     user = getattr(request, "user", None)
     if user is None:
         return {}
-    return {"menu": menu_for(user, getattr(request, "resolver_match", None))}
+    return {"menu": SimpleLazyObject(lambda: menu_for(user, getattr(request, "resolver_match", None)))}
