@@ -6,8 +6,13 @@ RSS is its own. PostgreSQL databases are made from a migrated template and dropp
 files live under var/bench/. Figures on a 2-core machine shared with other work are noisy: run twice.
 
     .venv/bin/python bench/run.py [--rows 1000000] [--small 100000] [--policies 200000] [--skip-sqlite]
-                                  [--skip-big-issuance]
+                                  [--skip-big-issuance] [--skip-rush]
                                   [--reimport] [--only-import]
+    .venv/bin/python bench/run.py --load [--keep-load]    (only the pages under load: bench/load.py)
+    .venv/bin/python bench/run.py --rush [--rush-argon2]  (only the deadline rush: bench/rush.py)
+
+After the import and issuance table it runs the pages under load and the deadline rush, each printing its own
+table beside the bare views (or the floor) measured in the same run.
 """
 import argparse
 import csv
@@ -173,6 +178,7 @@ def main():
     parser.add_argument("--rush", action="store_true",
                         help="only the deadline rush: --rush-enterprises log in, open and confirm their 待确认 policy on"
                              " two app processes with PostgreSQL and Redis (bench/rush.py; 5,000 took 17 min here)")
+    parser.add_argument("--skip-rush", action="store_true", help="make bench without the deadline rush (about 6 min)")
     parser.add_argument("--rush-enterprises", type=int, default=5_000)
     parser.add_argument("--rush-clients", type=int, default=16, help="client processes of the rush")
     parser.add_argument("--rush-argon2", action="store_true", help="the rush with production's argon2 passwords")
@@ -259,6 +265,8 @@ def main():
     print_pages(page_results, opts.small)
     if not opts.only_import:
         load_only(opts)
+    if not (opts.only_import or opts.skip_rush):
+        rush_only(opts)
     print(f"load average now {os.getloadavg()[0]:.2f}; total bench time {time.monotonic() - started:.0f} s")
 
 
