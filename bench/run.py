@@ -263,10 +263,9 @@ def main():
     print(f"indexes kept on the tables written: {', '.join(f'{t} {n}' for t, n in postgres.indexes.items())};")
     print("an import of 50,000 rows or more rebuilds those of enterprises and export records once instead.")
     print_pages(page_results, opts.small)
-    if not opts.only_import:
-        load_only(opts)
-    if not (opts.only_import or opts.skip_rush):
-        rush_only(opts)
+    pages = None if opts.only_import else load_only(opts)
+    rush = None if (opts.only_import or opts.skip_rush) else rush_only(opts)
+    print_goals(floors, pages, rush)
     print(f"load average now {os.getloadavg()[0]:.2f}; total bench time {time.monotonic() - started:.0f} s")
 
 
@@ -276,8 +275,8 @@ def rush_only(opts):
 
     postgres = Postgres()
     try:
-        rush.run(postgres.fresh(f"{PG_DB}_rush"), export_file(opts.rush_enterprises, eligible_only=True),
-                 opts.rush_enterprises, clients=opts.rush_clients, argon2=opts.rush_argon2)
+        return rush.run(postgres.fresh(f"{PG_DB}_rush"), export_file(opts.rush_enterprises, eligible_only=True),
+                        opts.rush_enterprises, clients=opts.rush_clients, argon2=opts.rush_argon2)
     finally:
         postgres.drop_all()
 
@@ -304,13 +303,48 @@ def load_only(opts):
             pg(f"DROP DATABASE IF EXISTS {name}")
             pg(f"CREATE DATABASE {name}")
         migrate(f"{PG_URL}/{name}")
-        load.run(f"{PG_URL}/{name}", export_file(opts.small, eligible_only=True), opts.small, counties(), kept=kept)
-        return
+        return load.run(f"{PG_URL}/{name}", export_file(opts.small, eligible_only=True), opts.small, counties(),
+                        kept=kept)
     postgres = Postgres()
     try:
-        load.run(postgres.fresh(f"{PG_DB}_load"), export_file(opts.small, eligible_only=True), opts.small, counties())
+        return load.run(postgres.fresh(f"{PG_DB}_load"), export_file(opts.small, eligible_only=True), opts.small,
+                        counties())
     finally:
         postgres.drop_all()
+
+
+def print_goals(floors, pages, rush):
+    """Issue 15's figures of this run in one table, each beside what it is measured against and its goal."""
+    import load
+    from rush import percentile
+
+    rows = []
+    for count, (imp, least) in floors.items():
+        ratio = imp["rows_per_s"] / least["rows_per_s"]
+        rows.append((f"import of {count:,} rows", f"{imp['seconds']:.1f} s", f"floor {least['seconds']:.1f} s",
+                     f"{ratio:.2f}x", ">= 0.80x floor", ratio >= 0.8))
+    if pages:
+        anon = (pages[load.ANON]["rate"] + pages[load.ANON]["rate_after"]) / 2
+        user = (pages[load.USER]["rate"] + pages[load.USER]["rate_after"]) / 2
+        for label, row in pages.items():
+            base, of = (anon, "anon") if label in (load.ANON, load.USER, load.UNCACHED) else (user, "user")
+            rows.append((label, f"{row['rate']:.0f} req/s", f"{of} {base:.0f} req/s", f"{row['rate'] / base:.2f}x",
+                         f"{load.PAGES[label][1]}, p99 {row['p99']:.0f} ms, {row['ms']:.1f} ms single",
+                         load.verdict(label, row, anon, user) == "PASS"))
+    if rush:
+        n, confirms = rush["users"], rush["steps"]["confirm"]
+        ok = (not rush["errors"] and rush["confirmed"] == n and rush["confirm_events"] == n and rush["verify_ok"])
+        rows.append((f"deadline rush, {n:,} enterprises", f"p99 {percentile(confirms, 0.99):.0f} ms",
+                     f"p50 {percentile(confirms, 0.5):.0f} ms", f"{len(rush['errors'])} errors",
+                     f"{rush['confirm_events']:,} confirmed, chain {'verifies' if rush['verify_ok'] else 'BROKEN'}",
+                     ok))
+    if not rows:
+        return
+    print("\nissue 15's goals, this run (each figure beside its baseline of the same run):")
+    print(f"{'figure':<34} {'measured':>12} {'against':>20} {'ratio':>12}  goal / detail")
+    print("-" * 120)
+    for label, got, against, ratio, goal, ok in rows:
+        print(f"{load._pad(label, 34)} {got:>12} {against:>20} {ratio:>12}  {'PASS' if ok else 'MISS'}  {goal}")
 
 
 def print_pages(results, enterprises):
