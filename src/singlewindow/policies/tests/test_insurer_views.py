@@ -39,6 +39,23 @@ def test_the_list_opens_on_the_under_review_tab_with_its_policies(world, insurer
         assertNotContains(response, policy.number)
 
 
+def test_the_queue_costs_the_same_queries_for_one_row_as_for_every_row(world, insurer_client, confirmed):
+    """Its rows load only what they show (insurer_views.QUEUE_ROW_FIELDS): no field read row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as seen:
+            assert insurer_client.get(url).status_code == 200
+        return len(seen)
+
+    tab = "/insurer/?status=pending"
+    queries(tab)  # the session's first request also reads the user into the cache
+    many = in_scope(world, PolicyStatus.PENDING).count()
+    one = in_scope(world, PolicyStatus.PENDING).order_by("status_changed_at", "id").first()
+    assert many >= 2 and queries(tab) == queries(f"{tab}&q={one.number}")
+
+
 def test_search_finds_a_policy_by_number_uscc_or_name(world, insurer_client):
     uscc = world.demo.enterprise.uscc
     others = in_scope(world, PolicyStatus.PENDING).exclude(pk=world.pending.pk)
