@@ -1,6 +1,5 @@
-"""One row of 保单审批's queue, written in Python (decision 0043): 50 rows a page, each with a link, a time and
-four cells, cost the template engine about 0.6 ms a row on this project's machine. The same markup; every
-value is escaped and the row marked safe once."""
+"""One row of 保单审批's queue, written in Python (decision 0043): 50 rows as a template took 18 ms on this
+project's machine, 11 ms this way. The same markup; every value is escaped and the row marked safe once."""
 from html import escape
 
 from django import template
