@@ -143,25 +143,6 @@ def cached_waiting_by_county(scheme, scope, scope_key):
     return found
 
 
-# Up to this many waiting enterprises, 符合条件企业 pages through their keys kept beside the count (below)
-# instead of walking every enterprise: after issuance 2,000 waiting among 100,000 made a page read ~5,800.
-# More waiting than this and the walk is dense enough (one in twenty) to stay cheap; the keys would be big.
-WAITING_KEYS_MAX = 5_000
-
-
-def cached_waiting_keys(scheme, scope, scope_key):
-    """[(uscc, enterprise id, county code)] of the eligible enterprises without a policy within `scope`, in USCC
-    order, kept as the cached count is (same version, same age limit); None when more than WAITING_KEYS_MAX wait."""
-    version = cache.get(_VERSION_KEY) or "0"
-    key = f"eligibility:waiting-keys:{version}:{scheme.pk}:{scope_key}"
-    found = cache.get(key)
-    if found is None:
-        found = list(eligible_records(scheme).filter(scope).order_by("enterprise__uscc").values_list(
-            "enterprise__uscc", "enterprise_id", "enterprise__region")[:WAITING_KEYS_MAX + 1])
-        cache.set(key, found, ELIGIBLE_CACHE_SECONDS)
-    return found if len(found) <= WAITING_KEYS_MAX else None
-
-
 def scope_key(user):
     """Names the enterprises `user` may see (accounts.scopes.enterprise_scope) in cached_waiting_by_county's key:
     readers with one key see the same enterprises (a bureau's and the administrator's as 统计分析 names them)."""

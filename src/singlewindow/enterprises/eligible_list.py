@@ -5,15 +5,12 @@ No figure is counted by scanning on a view (issue 15): the issued column is the 
 kept in the transaction of every move, so it is exact); the waiting column is the cached count
 (eligibility.cached_waiting_by_county: recounted after an import, an issue, a scheme edit or a policy entering
 or leaving the statuses that insure, and at most ELIGIBLE_CACHE_SECONDS old; the page says when it was counted).
-The list pages by USCC forward or back from a key (no OFFSET, no COUNT), only in the counties that count found
-enterprises waiting in. Up to eligibility.WAITING_KEYS_MAX waiting, it takes them from the keys kept beside the
-count (same version and age: a page is as fresh as the figures it sits under); beyond that it walks the
-enterprises without this scheme's policy (one probe each of the unique (scheme, enterprise) index, in USCC
-order). Either way the whole rule (eligibility.eligible_records) is applied again to the few it picks, so a page
-costs its rows, never a read of every candidate's policies, and never shows one that stopped waiting.
+The list walks USCCs forward or back from a key (no OFFSET, no COUNT), only in the counties that count found
+enterprises waiting in: first the enterprises without this scheme's policy (one probe each of the unique
+(scheme, enterprise) index, in USCC order), then the whole rule (eligibility.eligible_records) for those few, so
+a page costs its rows and the policy holders between them, never a read of every candidate's policies.
 """
 import re
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
@@ -65,55 +62,24 @@ def page(user, scheme, counted, *, county=None, after="", before=""):
             if waiting and (county is None or code.startswith(county.prefix))]
     if not live:
         return Page([])
+    candidates = Enterprise.objects.visible_to(user).filter(region__in=live).exclude(
+        Exists(Policy.objects.filter(scheme=scheme, enterprise=OuterRef("pk"))))
+    if county is not None:
+        candidates = candidates.filter(within([county]))
     records = eligibility.eligible_records(scheme).filter(record_scope(user)).select_related("enterprise__region")
     backwards = bool(before)
-    keys = eligibility.cached_waiting_keys(scheme, record_scope(user), eligibility.scope_key(user))
-    if keys is not None:
-        found = _from_keys(keys, set(live), records, after, before)
-    else:
-        found = _walk(user, scheme, live, county, records, after, before)
+    found, key = [], before or after
+    while len(found) <= PAGE_SIZE:
+        step = candidates.filter(uscc__lt=key) if backwards else candidates.filter(uscc__gt=key) if key else candidates
+        batch = list(step.order_by("-uscc" if backwards else "uscc").values_list("pk", "uscc")[:2 * PAGE_SIZE])
+        held = {row.enterprise_id: row for row in records.filter(enterprise__in=[pk for pk, _uscc in batch])}
+        found += [held[pk] for pk, _uscc in batch if pk in held]
+        if len(batch) < 2 * PAGE_SIZE:
+            break
+        key = batch[-1][1]
     more = len(found) > PAGE_SIZE
     rows = found[:PAGE_SIZE]
     if backwards:
         rows.reverse()
         return Page(rows, rows[-1].enterprise.uscc if rows else "", rows[0].enterprise.uscc if more else "")
     return Page(rows, rows[-1].enterprise.uscc if more else "", rows[0].enterprise.uscc if after and rows else "")
-
-
-def _confirmed(records, batch):
-    """The records of the enterprise ids in `batch` (in its order) that meet the whole rule now."""
-    held = {row.enterprise_id: row for row in records.filter(enterprise__in=batch)}
-    return [held[pk] for pk in batch if pk in held]
-
-
-def _from_keys(keys, live, records, after, before):
-    """PAGE_SIZE + 1 records after `after` (or before `before`, nearest first) from the kept keys of the counties
-    in `live`, each still checked against the whole rule (one that stopped waiting since is left out)."""
-    keys = [(uscc, pk) for uscc, pk, code in keys if code in live]
-    usccs = [uscc for uscc, _pk in keys]
-    ahead = keys[:bisect_left(usccs, before)][::-1] if before else keys[bisect_right(usccs, after):] if after else keys
-    found = []
-    for start in range(0, len(ahead), 2 * PAGE_SIZE):
-        found += _confirmed(records, [pk for _uscc, pk in ahead[start:start + 2 * PAGE_SIZE]])
-        if len(found) > PAGE_SIZE:
-            break
-    return found
-
-
-def _walk(user, scheme, live, county, records, after, before):
-    """PAGE_SIZE + 1 records after `after` (or before `before`, nearest first), walking the enterprises of the
-    counties in `live` without this scheme's policy in USCC order (one unique-index probe each)."""
-    candidates = Enterprise.objects.visible_to(user).filter(region__in=live).exclude(
-        Exists(Policy.objects.filter(scheme=scheme, enterprise=OuterRef("pk"))))
-    if county is not None:
-        candidates = candidates.filter(within([county]))
-    backwards = bool(before)
-    found, key = [], before or after
-    while len(found) <= PAGE_SIZE:
-        step = candidates.filter(uscc__lt=key) if backwards else candidates.filter(uscc__gt=key) if key else candidates
-        batch = list(step.order_by("-uscc" if backwards else "uscc").values_list("pk", "uscc")[:2 * PAGE_SIZE])
-        found += _confirmed(records, [pk for pk, _uscc in batch])
-        if len(batch) < 2 * PAGE_SIZE:
-            break
-        key = batch[-1][1]
-    return found

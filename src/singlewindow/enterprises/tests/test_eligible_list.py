@@ -19,12 +19,9 @@ URL = "/enterprises/eligible/"
 COUNT_ROW = re.compile(r'county=(\d{6})"[^>]*>[^<]*</a>.*?</th><td class="text-end">(\d+)</td><td class="text-end">(\d+)</td>')
 
 
-@pytest.fixture(params=["kept keys", "walk"])
-def small_pages(request, monkeypatch):
-    """Pages of 4, taken from the keys kept beside the count or (none kept: too many waiting) by the walk."""
+@pytest.fixture
+def small_pages(monkeypatch):
     monkeypatch.setattr(eligible_list, "PAGE_SIZE", 4)
-    if request.param == "walk":
-        monkeypatch.setattr(eligibility, "WAITING_KEYS_MAX", 0)
 
 
 def link(response, rel):
@@ -148,16 +145,3 @@ def test_another_party_sees_none_of_the_regions_enterprises(world, client, expor
     assert "海丰县" not in page_text(response)
     client.force_login(world.demo)
     assert client.get(URL, {"county": HAIFENG}).status_code == 403
-
-
-def test_an_enterprise_issued_its_policy_leaves_the_list_at_once(world, client, exporter, small_pages,
-                                                                  django_capture_on_commit_callbacks):
-    """The kept keys follow the count's version: an issue (eligibility.changed) makes both anew."""
-    newcomers = [exporter(n, Decimal(100 * n), region=HAIFENG) for n in range(1, 4)]
-    client.force_login(world.bureau)
-    listed = usccs(client.get(URL, {"county": HAIFENG}))
-    assert {e.uscc for e in newcomers} <= set(listed)
-    with django_capture_on_commit_callbacks(execute=True):
-        services.issue(world.insurer, world.scheme.pk, newcomers[0].pk)
-    after = usccs(client.get(URL, {"county": HAIFENG}))
-    assert newcomers[0].uscc not in after and {e.uscc for e in newcomers[1:]} <= set(after)
