@@ -273,9 +273,13 @@ def _pad(text, width):
     return text + " " * max(0, width - sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text))
 
 
+def baselines(results):
+    """(anonymous, logged-in) bare views' req/s: the mean of their runs before and after the pages."""
+    return tuple(statistics.mean([results[label]["rate"], results[label]["rate_after"]]) for label in (ANON, USER))
+
+
 def report(world_info, results, enterprises):
-    anon = statistics.mean([results[ANON]["rate"], results[ANON]["rate_after"]])
-    user = statistics.mean([results[USER]["rate"], results[USER]["rate_after"]])
+    anon, user = baselines(results)
     print(f"\npages under load on PostgreSQL + Redis: {enterprises:,} enterprises (+{LATE:,} late, waiting), "
           f"{world_info['policies']:,} policies under {world_info['schemes']} schemes (batch issuance "
           f"{world_info['issued_s']:.0f} s, whole build {world_info['built_s']:.0f} s); gunicorn "

@@ -316,7 +316,7 @@ def load_only(opts):
 def print_goals(floors, pages, rush):
     """Issue 15's figures of this run in one table, each beside what it is measured against and its goal."""
     import load
-    from rush import percentile
+    from rush import passed, percentile
 
     rows = []
     for count, (imp, least) in floors.items():
@@ -324,8 +324,7 @@ def print_goals(floors, pages, rush):
         rows.append((f"import of {count:,} rows", f"{imp['seconds']:.1f} s", f"floor {least['seconds']:.1f} s",
                      f"{ratio:.2f}x", ">= 0.80x floor", ratio >= 0.8))
     if pages:
-        anon = (pages[load.ANON]["rate"] + pages[load.ANON]["rate_after"]) / 2
-        user = (pages[load.USER]["rate"] + pages[load.USER]["rate_after"]) / 2
+        anon, user = load.baselines(pages)
         for label, row in pages.items():
             base, of = (anon, "anon") if label in (load.ANON, load.USER, load.UNCACHED) else (user, "user")
             rows.append((label, f"{row['rate']:.0f} req/s", f"{of} {base:.0f} req/s", f"{row['rate'] / base:.2f}x",
@@ -333,11 +332,10 @@ def print_goals(floors, pages, rush):
                          load.verdict(label, row, anon, user) == "PASS"))
     if rush:
         n, confirms = rush["users"], rush["steps"]["confirm"]
-        ok = (not rush["errors"] and rush["confirmed"] == n and rush["confirm_events"] == n and rush["verify_ok"])
         rows.append((f"deadline rush, {n:,} enterprises", f"p99 {percentile(confirms, 0.99):.0f} ms",
                      f"p50 {percentile(confirms, 0.5):.0f} ms", f"{len(rush['errors'])} errors",
                      f"{rush['confirm_events']:,} confirmed, chain {'verifies' if rush['verify_ok'] else 'BROKEN'}",
-                     ok))
+                     passed(rush)))
     if not rows:
         return
     print("\nissue 15's goals, this run (each figure beside its baseline of the same run):")
